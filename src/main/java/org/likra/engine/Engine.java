@@ -1,0 +1,208 @@
+package org.likra.engine;
+
+/**
+ * The operations of a transformer training step, over tensors that the engine owns.
+ *
+ * <p><b>Residency.</b> Every tensor is allocated by the engine and stays where the engine keeps it (the Java heap,
+ * or device memory). Operations take tensor handles and return nothing, so a device engine can enqueue them and
+ * keep parameters, activations, gradients and optimizer state on the device for a whole step; the only host
+ * transfers are the explicit {@code upload}/{@code download} calls (inputs, the loss, logits when sampling).
+ * {@link #beginRegion}/{@link #endRegion} bracket a named group of operations (one layer's forward, say) so that a
+ * device engine can capture it once as one task graph and replay it.
+ *
+ * <p><b>Conventions.</b> Shapes are row-major; {@code n} counts rows (batch × time). Forward methods overwrite their
+ * output. Backward methods <em>accumulate</em> ({@code +=}) into every gradient they are given, as in llm.c, so a
+ * caller zeroes gradients once per step; a {@code null} gradient is not computed. A linear weight is stored
+ * {@code [out, in]} (PyTorch's layout) and computes {@code y = x W^T + b}.
+ *
+ * <p>Each method is one operation; {@code docs/math.md} derives every backward pass.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** The engine's name as the {@code --engine} flag spells it. */
+    String name();
+
+    /** The format tensors are stored in. */
+    Precision precision();
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Memory and transfers
+
+    /** A new tensor of {@code length} zeros. */
+    Tensor allocate(int length);
+
+    /** A new integer tensor of {@code length} zeros. */
+    IntTensor allocateInts(int length);
+
+    /** dst[i] = src[srcOffset + i] for i &lt; dst.length(). */
+    void upload(Tensor dst, float[] src, int srcOffset);
+
+    /** dst[i] = src[srcOffset + i], rounded to the engine's precision. */
+    void upload(Tensor dst, double[] src, int srcOffset);
+
+    /** dst[i] = src[srcOffset + i] for i &lt; dst.length(). */
+    void upload(IntTensor dst, int[] src, int srcOffset);
+
+    /** dst[dstOffset + i] = src[i] for i &lt; src.length(); waits for pending work on src. */
+    void download(Tensor src, float[] dst, int dstOffset);
+
+    /** dst[dstOffset + i] = src[i], exactly as stored. */
+    void download(Tensor src, double[] dst, int dstOffset);
+
+    /** t = 0. */
+    void zero(Tensor t);
+
+    /** dst = src (same length). */
+    void copy(Tensor dst, Tensor src);
+
+    /** Marks the start of a named group of operations (a device engine may record it as one task graph). */
+    default void beginRegion(String name) {
+    }
+
+    /** Marks the end of the group opened by the last {@link #beginRegion}. */
+    default void endRegion() {
+    }
+
+    @Override
+    default void close() {
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Embeddings
+
+    /** out[i, :] = table[tokens[i], :]. out (n, c), tokens (n), table (V, c). */
+    void embeddingForward(Tensor out, IntTensor tokens, Tensor table, int n, int c);
+
+    /** dTable[tokens[i], :] += dOut[i, :]. */
+    void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int n, int c);
+
+    /** Learned positions: out[b, t, :] += positions[t, :]. out (batch, time, c), positions (T max, c). */
+    void positionEmbeddingForward(Tensor out, Tensor positions, int batch, int time, int c);
+
+    /** dPositions[t, :] += sum over b of dOut[b, t, :]. */
+    void positionEmbeddingBackward(Tensor dPositions, Tensor dOut, int batch, int time, int c);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Norms
+
+    /**
+     * RMSNorm: rstd[i] = 1 / sqrt(mean_j x[i, j]^2 + eps); out[i, j] = x[i, j] * rstd[i] * weight[j].
+     * out, x (n, c); rstd (n) is saved for the backward pass; weight (c).
+     */
+    void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps);
+
+    /** Backward of {@link #rmsNormForward}: accumulates into dx (n, c) and dWeight (c). */
+    void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n, int c);
+
+    /**
+     * LayerNorm: mean[i], rstd[i] = 1 / sqrt(var[i] + eps) (biased variance);
+     * out[i, j] = (x[i, j] - mean[i]) * rstd[i] * weight[j] + bias[j].
+     */
+    void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n, int c,
+                          float eps);
+
+    /** Backward of {@link #layerNormForward}: accumulates into dx, dWeight and dBias. */
+    void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
+                           Tensor mean, Tensor rstd, int n, int c);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Linear layers
+
+    /** out = x W^T + bias. out (n, outDim), x (n, inDim), weight (outDim, inDim), bias (outDim) or null. */
+    void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim);
+
+    /**
+     * Backward of {@link #linearForward}: dx += dOut W; dWeight += dOut^T x; dBias += column sums of dOut.
+     * Any of dx, dWeight, dBias may be null (frozen weights, inputs that need no gradient).
+     */
+    void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
+                        int inDim, int outDim);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Rotary position embedding, Hugging Face rotate-halves layout
+
+    /**
+     * For each (b, t, head) and i &lt; d/2, with angle = (positionOffset + t) * theta^(-2i/d):
+     * out[i] = x[i] cos - x[i + d/2] sin; out[i + d/2] = x[i + d/2] cos + x[i] sin.
+     * x, out (batch, time, heads, d).
+     */
+    void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                     int positionOffset);
+
+    /** Backward of {@link #ropeForward} (the transposed rotation): accumulates into dx. */
+    void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                      int positionOffset);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Attention
+
+    /**
+     * Causal self-attention with grouped key/value heads: query head h reads kv head h / (heads / kvHeads).
+     * probs[b, h, t, s] = softmax_s&lt;=t (q[b, t, h] . k[b, s, g] / sqrt(d)) (zero for s &gt; t);
+     * out[b, t, h] = sum_s probs[b, h, t, s] v[b, s, g].
+     * q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); probs (batch, heads, time, time).
+     */
+    void attentionForward(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int time, int heads,
+                          int kvHeads, int headDim);
+
+    /** Backward of {@link #attentionForward}: accumulates into dq, dk and dv. */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor probs,
+                           int batch, int time, int heads, int kvHeads, int headDim);
+
+    /** Row softmax: out[i, :] = exp(x[i, :] - max) / sum. x, out (rows, cols). */
+    void softmaxForward(Tensor out, Tensor x, int rows, int cols);
+
+    /** Backward of {@link #softmaxForward}: dx[i, j] += out[i, j] (dOut[i, j] - sum_k dOut[i, k] out[i, k]). */
+    void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Activations and residuals
+
+    /** SwiGLU: out = silu(gate) * up, silu(g) = g * sigmoid(g). All of length n. */
+    void swigluForward(Tensor out, Tensor gate, Tensor up, int n);
+
+    /** Backward of {@link #swigluForward}: accumulates into dGate and dUp. */
+    void swigluBackward(Tensor dGate, Tensor dUp, Tensor dOut, Tensor gate, Tensor up, int n);
+
+    /** GELU, tanh form: out = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    void geluForward(Tensor out, Tensor x, int n);
+
+    /** Backward of {@link #geluForward}: accumulates into dx. */
+    void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n);
+
+    /** Residual connection: out = a + b. */
+    void add(Tensor out, Tensor a, Tensor b, int n);
+
+    /** dst += scale * src: the backward of a residual connection (scale 1) and of scaled branches. */
+    void accumulate(Tensor dst, Tensor src, float scale, int n);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Loss
+
+    /**
+     * Softmax cross-entropy: probs[i, :] = softmax(logits[i, :]); losses[i] = -log probs[i, targets[i]].
+     * logits, probs (n, vocab); targets, losses (n). Targets are checked against the vocabulary by the caller.
+     */
+    void crossEntropyForward(Tensor losses, Tensor probs, Tensor logits, IntTensor targets, int n, int vocab);
+
+    /**
+     * Gradient of L = sum_i weights[i] losses[i]: dLogits[i, :] = weights[i] (probs[i, :] - onehot(targets[i])).
+     * Overwrites dLogits. The weights carry the loss mask and the 1/count of the mean.
+     */
+    void crossEntropyBackward(Tensor dLogits, Tensor probs, IntTensor targets, Tensor weights, int n, int vocab);
+
+    /** out[0] = sum_i values[i] * weights[i] (the masked mean loss, when weights hold mask / count). */
+    void weightedSum(Tensor out, Tensor values, Tensor weights, int n);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Optimizer
+
+    /** out[0] = sum_i x[i]^2 (the squared global gradient norm, for clipping). */
+    void sumOfSquares(Tensor out, Tensor x, int n);
+
+    /**
+     * One AdamW update of n parameters (see {@link AdamWSettings} for the formula). {@code gradNormSquared[0]}
+     * holds ||g||^2 of the whole model for clipping, read on the engine's side (no host round trip).
+     */
+    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings settings, int n);
+}

@@ -1,0 +1,60 @@
+package org.likra.engine;
+
+/**
+ * A handle to a contiguous run of floating-point numbers owned by one {@link Engine}: on the heap for the JVM
+ * engines, in device memory for a device engine. The model never reads a tensor's numbers directly; it asks the
+ * engine to run operations on tensors and downloads only what it needs (the loss, logits for sampling).
+ *
+ * <p>A tensor is a view {@code [offset, offset + length)} into its engine's storage object, so all parameters can
+ * live in one buffer while each parameter is its own tensor (as in llm.c).
+ */
+public final class Tensor {
+    private final Engine owner;
+    private final Object storage;
+    private final int offset;
+    private final int length;
+
+    public Tensor(Engine owner, Object storage, int offset, int length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("bad view: offset " + offset + ", length " + length);
+        }
+        this.owner = owner;
+        this.storage = storage;
+        this.offset = offset;
+        this.length = length;
+    }
+
+    /** The engine that allocated this tensor. */
+    public Engine owner() {
+        return owner;
+    }
+
+    /** The engine-specific storage object (double[] for reference, float[] for cpu, a device array otherwise). */
+    public Object storage() {
+        return storage;
+    }
+
+    /** First element of this view inside {@link #storage()}. */
+    public int offset() {
+        return offset;
+    }
+
+    /** Number of elements in this view. */
+    public int length() {
+        return length;
+    }
+
+    /** A sub-view of {@code length} elements starting {@code start} elements into this view. */
+    public Tensor view(int start, int viewLength) {
+        if (start < 0 || viewLength < 0 || start + viewLength > length) {
+            throw new IndexOutOfBoundsException("view [" + start + ", " + (start + viewLength)
+                    + ") outside a tensor of " + length);
+        }
+        return new Tensor(owner, storage, offset + start, viewLength);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + owner.name() + ", offset " + offset + ", length " + length + "]";
+    }
+}

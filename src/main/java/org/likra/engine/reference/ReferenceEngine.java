@@ -1,0 +1,679 @@
+package org.likra.engine.reference;
+
+import org.likra.engine.AdamWSettings;
+import org.likra.engine.Engine;
+import org.likra.engine.IntTensor;
+import org.likra.engine.Precision;
+import org.likra.engine.Tensor;
+
+/**
+ * The oracle: every operation in plain, single-threaded scalar Java, written to be read next to
+ * {@code docs/math.md}. Tensors are {@code double[]}; in {@link Precision#F32} every stored value is rounded to the
+ * nearest float (so parameters, optimizer state and checkpoints are exactly float32) while each individual
+ * reduction is carried out in double. In {@link Precision#F64} nothing is rounded, for finite-difference checks.
+ */
+public final class ReferenceEngine implements Engine {
+    private final Precision precision;
+    private final boolean roundToFloat;
+
+    public ReferenceEngine(Precision precision) {
+        this.precision = precision;
+        this.roundToFloat = precision == Precision.F32;
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Rounds a value to the engine's storage format. */
+    private double st(double x) {
+        return roundToFloat ? (double) (float) x : x;
+    }
+
+    private static double[] a(Tensor t) {
+        return (double[]) t.storage();
+    }
+
+    private static int[] a(IntTensor t) {
+        return (int[]) t.storage();
+    }
+
+    // ------------------------------------------------------------------------------------------------ memory
+
+    @Override
+    public Tensor allocate(int length) {
+        return new Tensor(this, new double[length], 0, length);
+    }
+
+    @Override
+    public IntTensor allocateInts(int length) {
+        return new IntTensor(this, new int[length], 0, length);
+    }
+
+    @Override
+    public void upload(Tensor dst, float[] src, int srcOffset) {
+        double[] d = a(dst);
+        for (int i = 0; i < dst.length(); i++) {
+            d[dst.offset() + i] = src[srcOffset + i];
+        }
+    }
+
+    @Override
+    public void upload(Tensor dst, double[] src, int srcOffset) {
+        double[] d = a(dst);
+        for (int i = 0; i < dst.length(); i++) {
+            d[dst.offset() + i] = st(src[srcOffset + i]);
+        }
+    }
+
+    @Override
+    public void upload(IntTensor dst, int[] src, int srcOffset) {
+        System.arraycopy(src, srcOffset, a(dst), dst.offset(), dst.length());
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int dstOffset) {
+        double[] s = a(src);
+        for (int i = 0; i < src.length(); i++) {
+            dst[dstOffset + i] = (float) s[src.offset() + i];
+        }
+    }
+
+    @Override
+    public void download(Tensor src, double[] dst, int dstOffset) {
+        System.arraycopy(a(src), src.offset(), dst, dstOffset, src.length());
+    }
+
+    @Override
+    public void zero(Tensor t) {
+        java.util.Arrays.fill(a(t), t.offset(), t.offset() + t.length(), 0.0);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        if (dst.length() != src.length()) {
+            throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
+        }
+        System.arraycopy(a(src), src.offset(), a(dst), dst.offset(), src.length());
+    }
+
+    // ------------------------------------------------------------------------------------------------ embeddings
+
+    @Override
+    public void embeddingForward(Tensor out, IntTensor tokens, Tensor table, int n, int c) {
+        double[] o = a(out), w = a(table);
+        int[] tok = a(tokens);
+        for (int i = 0; i < n; i++) {
+            int row = tok[tokens.offset() + i];
+            System.arraycopy(w, table.offset() + row * c, o, out.offset() + i * c, c);
+        }
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int n, int c) {
+        double[] dw = a(dTable), dout = a(dOut);
+        int[] tok = a(tokens);
+        for (int i = 0; i < n; i++) {
+            int row = tok[tokens.offset() + i];
+            for (int j = 0; j < c; j++) {
+                int at = dTable.offset() + row * c + j;
+                dw[at] = st(dw[at] + dout[dOut.offset() + i * c + j]);
+            }
+        }
+    }
+
+    @Override
+    public void positionEmbeddingForward(Tensor out, Tensor positions, int batch, int time, int c) {
+        double[] o = a(out), p = a(positions);
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                for (int j = 0; j < c; j++) {
+                    int at = out.offset() + (b * time + t) * c + j;
+                    o[at] = st(o[at] + p[positions.offset() + t * c + j]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void positionEmbeddingBackward(Tensor dPositions, Tensor dOut, int batch, int time, int c) {
+        double[] dp = a(dPositions), dout = a(dOut);
+        for (int t = 0; t < time; t++) {
+            for (int j = 0; j < c; j++) {
+                double sum = 0;
+                for (int b = 0; b < batch; b++) {
+                    sum += dout[dOut.offset() + (b * time + t) * c + j];
+                }
+                int at = dPositions.offset() + t * c + j;
+                dp[at] = st(dp[at] + sum);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ norms
+
+    @Override
+    public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
+        double[] o = a(out), r = a(rstd), xs = a(x), w = a(weight);
+        for (int i = 0; i < n; i++) {
+            int row = x.offset() + i * c;
+            double meanSquare = 0;
+            for (int j = 0; j < c; j++) {
+                meanSquare += xs[row + j] * xs[row + j];
+            }
+            meanSquare /= c;
+            double rs = st(1.0 / Math.sqrt(meanSquare + eps));
+            r[rstd.offset() + i] = rs;
+            for (int j = 0; j < c; j++) {
+                o[out.offset() + i * c + j] = st(xs[row + j] * rs * w[weight.offset() + j]);
+            }
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
+                                int c) {
+        double[] xs = a(x), w = a(weight), r = a(rstd), dout = a(dOut);
+        for (int i = 0; i < n; i++) {
+            int row = x.offset() + i * c;
+            int drow = dOut.offset() + i * c;
+            double rs = r[rstd.offset() + i];
+            // dot = sum_k dOut_k w_k x_k; dx_j = rs w_j dOut_j - rs^3 x_j dot / c
+            double dot = 0;
+            for (int j = 0; j < c; j++) {
+                dot += dout[drow + j] * w[weight.offset() + j] * xs[row + j];
+            }
+            if (dx != null) {
+                double[] d = a(dx);
+                for (int j = 0; j < c; j++) {
+                    int at = dx.offset() + i * c + j;
+                    double g = rs * w[weight.offset() + j] * dout[drow + j] - rs * rs * rs * xs[row + j] * dot / c;
+                    d[at] = st(d[at] + g);
+                }
+            }
+            if (dWeight != null) {
+                double[] dw = a(dWeight);
+                for (int j = 0; j < c; j++) {
+                    int at = dWeight.offset() + j;
+                    dw[at] = st(dw[at] + dout[drow + j] * xs[row + j] * rs);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
+                                 int c, float eps) {
+        double[] o = a(out), mu = a(mean), r = a(rstd), xs = a(x), w = a(weight), bs = a(bias);
+        for (int i = 0; i < n; i++) {
+            int row = x.offset() + i * c;
+            double m = 0;
+            for (int j = 0; j < c; j++) {
+                m += xs[row + j];
+            }
+            m /= c;
+            double var = 0;
+            for (int j = 0; j < c; j++) {
+                double d = xs[row + j] - m;
+                var += d * d;
+            }
+            var /= c;
+            double rs = st(1.0 / Math.sqrt(var + eps));
+            m = st(m);
+            mu[mean.offset() + i] = m;
+            r[rstd.offset() + i] = rs;
+            for (int j = 0; j < c; j++) {
+                double norm = (xs[row + j] - m) * rs;
+                o[out.offset() + i * c + j] = st(norm * w[weight.offset() + j] + bs[bias.offset() + j]);
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
+                                  Tensor mean, Tensor rstd, int n, int c) {
+        double[] xs = a(x), w = a(weight), mu = a(mean), r = a(rstd), dout = a(dOut);
+        for (int i = 0; i < n; i++) {
+            int row = x.offset() + i * c;
+            int drow = dOut.offset() + i * c;
+            double m = mu[mean.offset() + i];
+            double rs = r[rstd.offset() + i];
+            // dnorm = dOut * w; dx = rs (dnorm - mean(dnorm) - norm * mean(dnorm * norm))
+            double meanDnorm = 0;
+            double meanDnormNorm = 0;
+            for (int j = 0; j < c; j++) {
+                double norm = (xs[row + j] - m) * rs;
+                double dnorm = dout[drow + j] * w[weight.offset() + j];
+                meanDnorm += dnorm;
+                meanDnormNorm += dnorm * norm;
+            }
+            meanDnorm /= c;
+            meanDnormNorm /= c;
+            for (int j = 0; j < c; j++) {
+                double norm = (xs[row + j] - m) * rs;
+                double dnorm = dout[drow + j] * w[weight.offset() + j];
+                if (dx != null) {
+                    int at = dx.offset() + i * c + j;
+                    a(dx)[at] = st(a(dx)[at] + rs * (dnorm - meanDnorm - norm * meanDnormNorm));
+                }
+                if (dWeight != null) {
+                    int at = dWeight.offset() + j;
+                    a(dWeight)[at] = st(a(dWeight)[at] + dout[drow + j] * norm);
+                }
+                if (dBias != null) {
+                    int at = dBias.offset() + j;
+                    a(dBias)[at] = st(a(dBias)[at] + dout[drow + j]);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ linear
+
+    @Override
+    public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
+        double[] o = a(out), xs = a(x), w = a(weight);
+        double[] bs = bias == null ? null : a(bias);
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < outDim; k++) {
+                double sum = bs == null ? 0 : bs[bias.offset() + k];
+                int xrow = x.offset() + i * inDim;
+                int wrow = weight.offset() + k * inDim;
+                for (int j = 0; j < inDim; j++) {
+                    sum += xs[xrow + j] * w[wrow + j];
+                }
+                o[out.offset() + i * outDim + k] = st(sum);
+            }
+        }
+    }
+
+    @Override
+    public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
+                               int inDim, int outDim) {
+        double[] xs = a(x), w = a(weight), dout = a(dOut);
+        if (dx != null) {
+            double[] d = a(dx);
+            // dx[i, j] += sum_k dOut[i, k] W[k, j]
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < inDim; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < outDim; k++) {
+                        sum += dout[dOut.offset() + i * outDim + k] * w[weight.offset() + k * inDim + j];
+                    }
+                    int at = dx.offset() + i * inDim + j;
+                    d[at] = st(d[at] + sum);
+                }
+            }
+        }
+        if (dWeight != null) {
+            double[] dw = a(dWeight);
+            // dW[k, j] += sum_i dOut[i, k] x[i, j]
+            for (int k = 0; k < outDim; k++) {
+                for (int j = 0; j < inDim; j++) {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) {
+                        sum += dout[dOut.offset() + i * outDim + k] * xs[x.offset() + i * inDim + j];
+                    }
+                    int at = dWeight.offset() + k * inDim + j;
+                    dw[at] = st(dw[at] + sum);
+                }
+            }
+        }
+        if (dBias != null) {
+            double[] db = a(dBias);
+            for (int k = 0; k < outDim; k++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += dout[dOut.offset() + i * outDim + k];
+                }
+                int at = dBias.offset() + k;
+                db[at] = st(db[at] + sum);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ RoPE
+
+    /** theta^(-2i/d), the rotation speed of pair i. */
+    private static double ropeFrequency(int i, int headDim, float theta) {
+        return Math.pow(theta, -2.0 * i / headDim);
+    }
+
+    @Override
+    public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                            int positionOffset) {
+        double[] o = a(out), xs = a(x);
+        int half = headDim / 2;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                for (int h = 0; h < heads; h++) {
+                    int base = ((b * time + t) * heads + h) * headDim;
+                    for (int i = 0; i < half; i++) {
+                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta);
+                        double cos = Math.cos(angle), sin = Math.sin(angle);
+                        double x1 = xs[x.offset() + base + i], x2 = xs[x.offset() + base + i + half];
+                        o[out.offset() + base + i] = st(x1 * cos - x2 * sin);
+                        o[out.offset() + base + i + half] = st(x2 * cos + x1 * sin);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                             int positionOffset) {
+        double[] d = a(dx), dout = a(dOut);
+        int half = headDim / 2;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                for (int h = 0; h < heads; h++) {
+                    int base = ((b * time + t) * heads + h) * headDim;
+                    for (int i = 0; i < half; i++) {
+                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta);
+                        double cos = Math.cos(angle), sin = Math.sin(angle);
+                        double g1 = dout[dOut.offset() + base + i], g2 = dout[dOut.offset() + base + i + half];
+                        int at1 = dx.offset() + base + i, at2 = dx.offset() + base + i + half;
+                        d[at1] = st(d[at1] + g1 * cos + g2 * sin);
+                        d[at2] = st(d[at2] - g1 * sin + g2 * cos);
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ attention
+
+    @Override
+    public void attentionForward(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int time,
+                                 int heads, int kvHeads, int headDim) {
+        double[] o = a(out), p = a(probs), qs = a(q), ks = a(k), vs = a(v);
+        int group = heads / kvHeads;
+        double scale = 1.0 / Math.sqrt(headDim);
+        double[] scores = new double[time];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int g = h / group;
+                for (int t = 0; t < time; t++) {
+                    int qAt = q.offset() + ((b * time + t) * heads + h) * headDim;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int s = 0; s <= t; s++) {
+                        int kAt = k.offset() + ((b * time + s) * kvHeads + g) * headDim;
+                        double dot = 0;
+                        for (int i = 0; i < headDim; i++) {
+                            dot += qs[qAt + i] * ks[kAt + i];
+                        }
+                        scores[s] = dot * scale;
+                        max = Math.max(max, scores[s]);
+                    }
+                    double sum = 0;
+                    for (int s = 0; s <= t; s++) {
+                        scores[s] = Math.exp(scores[s] - max);
+                        sum += scores[s];
+                    }
+                    int pRow = probs.offset() + ((b * heads + h) * time + t) * time;
+                    for (int s = 0; s < time; s++) {
+                        p[pRow + s] = s <= t ? st(scores[s] / sum) : 0.0;
+                    }
+                    int oAt = out.offset() + ((b * time + t) * heads + h) * headDim;
+                    for (int i = 0; i < headDim; i++) {
+                        double acc = 0;
+                        for (int s = 0; s <= t; s++) {
+                            acc += p[pRow + s] * vs[v.offset() + ((b * time + s) * kvHeads + g) * headDim + i];
+                        }
+                        o[oAt + i] = st(acc);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v,
+                                  Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
+        double[] p = a(probs), qs = a(q), ks = a(k), vs = a(v), dout = a(dOut);
+        double[] dqs = a(dq), dks = a(dk), dvs = a(dv);
+        int group = heads / kvHeads;
+        double scale = 1.0 / Math.sqrt(headDim);
+        double[] dProbs = new double[time];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int g = h / group;
+                for (int t = 0; t < time; t++) {
+                    int pRow = probs.offset() + ((b * heads + h) * time + t) * time;
+                    int doAt = dOut.offset() + ((b * time + t) * heads + h) * headDim;
+                    int qAt = q.offset() + ((b * time + t) * heads + h) * headDim;
+                    // dP[s] = dOut[t] . v[s];  dv[s] += P[s] dOut[t]
+                    double weighted = 0;
+                    for (int s = 0; s <= t; s++) {
+                        int vAt = ((b * time + s) * kvHeads + g) * headDim;
+                        double dot = 0;
+                        for (int i = 0; i < headDim; i++) {
+                            dot += dout[doAt + i] * vs[v.offset() + vAt + i];
+                            int at = dv.offset() + vAt + i;
+                            dvs[at] = st(dvs[at] + p[pRow + s] * dout[doAt + i]);
+                        }
+                        dProbs[s] = dot;
+                        weighted += p[pRow + s] * dot;
+                    }
+                    // dScore[s] = P[s] (dP[s] - sum_s' P[s'] dP[s']); dq += scale dScore k; dk += scale dScore q
+                    for (int s = 0; s <= t; s++) {
+                        double dScore = p[pRow + s] * (dProbs[s] - weighted) * scale;
+                        int kAt = ((b * time + s) * kvHeads + g) * headDim;
+                        for (int i = 0; i < headDim; i++) {
+                            int qi = dq.offset() + ((b * time + t) * heads + h) * headDim + i;
+                            dqs[qi] = st(dqs[qi] + dScore * ks[k.offset() + kAt + i]);
+                            int ki = dk.offset() + kAt + i;
+                            dks[ki] = st(dks[ki] + dScore * qs[qAt + i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
+        double[] o = a(out), xs = a(x);
+        for (int r = 0; r < rows; r++) {
+            int row = x.offset() + r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, xs[row + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(xs[row + j] - max);
+            }
+            for (int j = 0; j < cols; j++) {
+                o[out.offset() + r * cols + j] = st(Math.exp(xs[row + j] - max) / sum);
+            }
+        }
+    }
+
+    @Override
+    public void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
+        double[] d = a(dx), dout = a(dOut), o = a(out);
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            for (int j = 0; j < cols; j++) {
+                dot += dout[dOut.offset() + r * cols + j] * o[out.offset() + r * cols + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                int at = dx.offset() + r * cols + j;
+                d[at] = st(d[at] + o[out.offset() + r * cols + j] * (dout[dOut.offset() + r * cols + j] - dot));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ activations
+
+    private static double sigmoid(double x) {
+        return 1.0 / (1.0 + Math.exp(-x));
+    }
+
+    @Override
+    public void swigluForward(Tensor out, Tensor gate, Tensor up, int n) {
+        double[] o = a(out), g = a(gate), u = a(up);
+        for (int i = 0; i < n; i++) {
+            double x = g[gate.offset() + i];
+            o[out.offset() + i] = st(x * sigmoid(x) * u[up.offset() + i]);
+        }
+    }
+
+    @Override
+    public void swigluBackward(Tensor dGate, Tensor dUp, Tensor dOut, Tensor gate, Tensor up, int n) {
+        double[] g = a(gate), u = a(up), dout = a(dOut);
+        for (int i = 0; i < n; i++) {
+            double x = g[gate.offset() + i];
+            double sig = sigmoid(x);
+            double d = dout[dOut.offset() + i];
+            if (dGate != null) {
+                int at = dGate.offset() + i;
+                // d silu(x)/dx = sig (1 + x (1 - sig))
+                a(dGate)[at] = st(a(dGate)[at] + d * u[up.offset() + i] * sig * (1 + x * (1 - sig)));
+            }
+            if (dUp != null) {
+                int at = dUp.offset() + i;
+                a(dUp)[at] = st(a(dUp)[at] + d * x * sig);
+            }
+        }
+    }
+
+    private static final double GELU_SCALE = Math.sqrt(2.0 / Math.PI);
+
+    @Override
+    public void geluForward(Tensor out, Tensor x, int n) {
+        double[] o = a(out), xs = a(x);
+        for (int i = 0; i < n; i++) {
+            double v = xs[x.offset() + i];
+            double u = GELU_SCALE * (v + 0.044715 * v * v * v);
+            o[out.offset() + i] = st(0.5 * v * (1 + Math.tanh(u)));
+        }
+    }
+
+    @Override
+    public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
+        double[] d = a(dx), xs = a(x), dout = a(dOut);
+        for (int i = 0; i < n; i++) {
+            double v = xs[x.offset() + i];
+            double u = GELU_SCALE * (v + 0.044715 * v * v * v);
+            double th = Math.tanh(u);
+            double du = GELU_SCALE * (1 + 3 * 0.044715 * v * v);
+            double grad = 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du;
+            int at = dx.offset() + i;
+            d[at] = st(d[at] + grad * dout[dOut.offset() + i]);
+        }
+    }
+
+    @Override
+    public void add(Tensor out, Tensor x, Tensor y, int n) {
+        double[] o = a(out), xs = a(x), ys = a(y);
+        for (int i = 0; i < n; i++) {
+            o[out.offset() + i] = st(xs[x.offset() + i] + ys[y.offset() + i]);
+        }
+    }
+
+    @Override
+    public void accumulate(Tensor dst, Tensor src, float scale, int n) {
+        double[] d = a(dst), s = a(src);
+        for (int i = 0; i < n; i++) {
+            int at = dst.offset() + i;
+            d[at] = st(d[at] + scale * s[src.offset() + i]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ loss
+
+    @Override
+    public void crossEntropyForward(Tensor losses, Tensor probs, Tensor logits, IntTensor targets, int n, int vocab) {
+        double[] l = a(losses), p = a(probs), z = a(logits);
+        int[] tg = a(targets);
+        for (int i = 0; i < n; i++) {
+            int row = logits.offset() + i * vocab;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < vocab; j++) {
+                max = Math.max(max, z[row + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < vocab; j++) {
+                sum += Math.exp(z[row + j] - max);
+            }
+            for (int j = 0; j < vocab; j++) {
+                p[probs.offset() + i * vocab + j] = st(Math.exp(z[row + j] - max) / sum);
+            }
+            // -log softmax = log sum exp - z[target], computed without rounding the probability first
+            int target = tg[targets.offset() + i];
+            l[losses.offset() + i] = st(Math.log(sum) + max - z[row + target]);
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor dLogits, Tensor probs, IntTensor targets, Tensor weights, int n,
+                                     int vocab) {
+        double[] d = a(dLogits), p = a(probs), w = a(weights);
+        int[] tg = a(targets);
+        for (int i = 0; i < n; i++) {
+            double wi = w[weights.offset() + i];
+            int target = tg[targets.offset() + i];
+            for (int j = 0; j < vocab; j++) {
+                double indicator = j == target ? 1.0 : 0.0;
+                d[dLogits.offset() + i * vocab + j] = st(wi * (p[probs.offset() + i * vocab + j] - indicator));
+            }
+        }
+    }
+
+    @Override
+    public void weightedSum(Tensor out, Tensor values, Tensor weights, int n) {
+        double[] v = a(values), w = a(weights);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += v[values.offset() + i] * w[weights.offset() + i];
+        }
+        a(out)[out.offset()] = st(sum);
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizer
+
+    @Override
+    public void sumOfSquares(Tensor out, Tensor x, int n) {
+        double[] xs = a(x);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += xs[x.offset() + i] * xs[x.offset() + i];
+        }
+        a(out)[out.offset()] = st(sum);
+    }
+
+    @Override
+    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
+                      int n) {
+        double[] p = a(params), g = a(grads), ms = a(m), vs = a(v);
+        double clip = 1.0;
+        if (s.maxGradNorm() > 0 && gradNormSquared != null) {
+            double norm = Math.sqrt(a(gradNormSquared)[gradNormSquared.offset()]);
+            if (norm > s.maxGradNorm()) {
+                clip = s.maxGradNorm() / norm;
+            }
+        }
+        double correction1 = 1.0 - Math.pow(s.beta1(), s.step());
+        double correction2 = 1.0 - Math.pow(s.beta2(), s.step());
+        for (int i = 0; i < n; i++) {
+            double grad = g[grads.offset() + i] * clip;
+            double mi = st(s.beta1() * ms[m.offset() + i] + (1 - s.beta1()) * grad);
+            double vi = st(s.beta2() * vs[v.offset() + i] + (1 - s.beta2()) * grad * grad);
+            ms[m.offset() + i] = mi;
+            vs[v.offset() + i] = vi;
+            double mHat = mi / correction1;
+            double vHat = vi / correction2;
+            double pi = p[params.offset() + i];
+            p[params.offset() + i] = st(pi - s.lr() * (mHat / (Math.sqrt(vHat) + s.eps()) + s.weightDecay() * pi));
+        }
+    }
+}

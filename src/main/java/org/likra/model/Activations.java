@@ -1,0 +1,130 @@
+package org.likra.model;
+
+import org.likra.config.ModelConfig;
+import org.likra.engine.Engine;
+import org.likra.engine.IntTensor;
+import org.likra.engine.Tensor;
+
+/**
+ * Every tensor a forward pass saves for the backward pass, and the scratch tensors the backward pass needs,
+ * sized for up to {@code batch} sequences of {@code time} tokens. N = batch * time rows.
+ */
+final class Activations {
+    /** Saved per block for the backward pass. */
+    static final class Block {
+        final Tensor norm1Out;   // (N, C)
+        final Tensor norm1Mean;  // (N), LayerNorm only
+        final Tensor norm1Rstd;  // (N)
+        final Tensor q;          // (N, H*d) before RoPE
+        final Tensor k;          // (N, KV*d) before RoPE
+        final Tensor v;          // (N, KV*d)
+        final Tensor qRot;       // (N, H*d) after RoPE (== q without RoPE)
+        final Tensor kRot;       // (N, KV*d) after RoPE (== k without RoPE)
+        final Tensor probs;      // (B, H, T, T) attention probabilities
+        final Tensor attention;  // (N, H*d) attention output before o_proj
+        final Tensor residual2;  // (N, C) input + attention branch
+        final Tensor norm2Out;   // (N, C)
+        final Tensor norm2Mean;  // (N)
+        final Tensor norm2Rstd;  // (N)
+        final Tensor gate;       // (N, F), SwiGLU only
+        final Tensor up;         // (N, F)
+        final Tensor activated;  // (N, F) silu(gate) * up, or gelu(up)
+        final Tensor output;     // (N, C) residual2 + MLP branch: the next block's input
+
+        Block(Engine e, ModelConfig cfg, int batch, int time) {
+            int n = batch * time;
+            int c = cfg.dim();
+            int qDim = cfg.heads() * cfg.headDim();
+            int kvDim = cfg.kvDim();
+            boolean rope = cfg.positions() == ModelConfig.Positions.rope;
+            boolean layerNorm = cfg.norm() == ModelConfig.Norm.layernorm;
+            norm1Out = e.allocate(n * c);
+            norm1Mean = layerNorm ? e.allocate(n) : null;
+            norm1Rstd = e.allocate(n);
+            q = e.allocate(n * qDim);
+            k = e.allocate(n * kvDim);
+            v = e.allocate(n * kvDim);
+            qRot = rope ? e.allocate(n * qDim) : q;
+            kRot = rope ? e.allocate(n * kvDim) : k;
+            probs = e.allocate(Math.multiplyExact(batch * cfg.heads(), time * time));
+            attention = e.allocate(n * qDim);
+            residual2 = e.allocate(n * c);
+            norm2Out = e.allocate(n * c);
+            norm2Mean = layerNorm ? e.allocate(n) : null;
+            norm2Rstd = e.allocate(n);
+            gate = cfg.mlp() == ModelConfig.Mlp.swiglu ? e.allocate(n * cfg.hidden()) : null;
+            up = e.allocate(n * cfg.hidden());
+            activated = e.allocate(n * cfg.hidden());
+            output = e.allocate(n * c);
+        }
+    }
+
+    final int batch;
+    final int time;
+    final IntTensor tokens;      // (N)
+    final IntTensor targets;     // (N)
+    final Tensor lossWeights;    // (N) mask / count
+    final Tensor embedded;       // (N, C) the first block's input
+    final Block[] blocks;
+    final Tensor branch;         // (N, C) scratch: o_proj or down_proj output before the residual add
+    final Tensor finalNormOut;   // (N, C)
+    final Tensor finalNormMean;  // (N)
+    final Tensor finalNormRstd;  // (N)
+    final Tensor logits;         // (N, V)
+    final Tensor probs;          // (N, V)
+    final Tensor losses;         // (N) per-position -log p(target)
+    final Tensor loss;           // (1) weighted mean loss
+
+    // Gradient scratch, reused by every block (zeroed before use).
+    final Tensor dResidual;      // (N, C)
+    final Tensor dNormOut;       // (N, C)
+    final Tensor dLogits;        // (N, V)
+    final Tensor dActivated;     // (N, F)
+    final Tensor dGate;          // (N, F)
+    final Tensor dUp;            // (N, F)
+    final Tensor dAttention;     // (N, H*d)
+    final Tensor dQRot;          // (N, H*d)
+    final Tensor dKRot;          // (N, KV*d)
+    final Tensor dQ;             // (N, H*d)
+    final Tensor dK;             // (N, KV*d)
+    final Tensor dV;             // (N, KV*d)
+
+    Activations(Engine e, ModelConfig cfg, int batch, int time) {
+        this.batch = batch;
+        this.time = time;
+        int n = batch * time;
+        int c = cfg.dim();
+        int qDim = cfg.heads() * cfg.headDim();
+        int kvDim = cfg.kvDim();
+        boolean rope = cfg.positions() == ModelConfig.Positions.rope;
+        boolean layerNorm = cfg.norm() == ModelConfig.Norm.layernorm;
+        tokens = e.allocateInts(n);
+        targets = e.allocateInts(n);
+        lossWeights = e.allocate(n);
+        embedded = e.allocate(n * c);
+        blocks = new Block[cfg.layers()];
+        for (int l = 0; l < cfg.layers(); l++) {
+            blocks[l] = new Block(e, cfg, batch, time);
+        }
+        branch = e.allocate(n * c);
+        finalNormOut = e.allocate(n * c);
+        finalNormMean = layerNorm ? e.allocate(n) : null;
+        finalNormRstd = e.allocate(n);
+        logits = e.allocate(Math.multiplyExact(n, cfg.vocab()));
+        probs = e.allocate(Math.multiplyExact(n, cfg.vocab()));
+        losses = e.allocate(n);
+        loss = e.allocate(1);
+        dResidual = e.allocate(n * c);
+        dNormOut = e.allocate(n * c);
+        dLogits = e.allocate(Math.multiplyExact(n, cfg.vocab()));
+        dActivated = e.allocate(n * cfg.hidden());
+        dGate = cfg.mlp() == ModelConfig.Mlp.swiglu ? e.allocate(n * cfg.hidden()) : null;
+        dUp = e.allocate(n * cfg.hidden());
+        dAttention = e.allocate(n * qDim);
+        dQRot = rope ? e.allocate(n * qDim) : null;
+        dKRot = rope ? e.allocate(n * kvDim) : null;
+        dQ = e.allocate(n * qDim);
+        dK = e.allocate(n * kvDim);
+        dV = e.allocate(n * kvDim);
+    }
+}

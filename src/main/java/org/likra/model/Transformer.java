@@ -1,0 +1,329 @@
+package org.likra.model;
+
+import org.likra.config.ModelConfig;
+import org.likra.engine.Engine;
+import org.likra.engine.Tensor;
+import org.likra.util.UserError;
+
+/**
+ * A decoder-only transformer on an {@link Engine}: all parameters in one buffer, all gradients in another, the
+ * forward pass and the hand-written backward pass as sequences of engine operations (llm.c's structure).
+ *
+ * <pre>
+ *   x0      = embed(tokens) [+ positions]
+ *   for each block:
+ *     h     = x + o_proj(attention(rope(q_proj(norm1(x))), rope(k_proj(norm1(x))), v_proj(norm1(x))))
+ *     x     = h + down_proj(swiglu(gate_proj(norm2(h)), up_proj(norm2(h))))     (or gelu(up_proj(...)))
+ *   logits  = lm_head(norm(x))
+ *   loss    = sum_i weights[i] * -log softmax(logits[i])[targets[i]]
+ * </pre>
+ */
+public final class Transformer {
+    private final ModelConfig config;
+    private final Engine engine;
+    private final ParameterLayout layout;
+    private final Tensor parameters;
+    private final Tensor gradients;
+    private final ModelWeights weights;
+    private final ModelWeights weightGradients;
+    private Activations acts;
+    private int batch;
+    private int time;
+    private boolean hasTargets;
+
+    /** A model whose parameters are all zero; load or initialise them next. */
+    public Transformer(ModelConfig config, Engine engine) {
+        this.config = config;
+        this.engine = engine;
+        this.layout = new ParameterLayout(config);
+        this.parameters = engine.allocate(layout.total());
+        this.gradients = engine.allocate(layout.total());
+        this.weights = new ModelWeights(parameters, layout, config);
+        this.weightGradients = new ModelWeights(gradients, layout, config);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /** The single parameter buffer. */
+    public Tensor parameters() {
+        return parameters;
+    }
+
+    /** The single gradient buffer, filled by {@link #backward()}. */
+    public Tensor gradients() {
+        return gradients;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int time() {
+        return time;
+    }
+
+    /**
+     * Uploads one batch of inputs.
+     *
+     * @param tokens      batch * time token ids, row-major
+     * @param targets     the token each position should predict (or null for inference)
+     * @param lossWeights per-position weights of the loss (mask / count; null: all equal, 1 / N)
+     */
+    public void setInputs(int[] tokens, int[] targets, float[] lossWeights, int batchSize, int timeSteps) {
+        if (timeSteps > config.context()) {
+            throw new UserError("a sequence of " + timeSteps + " tokens is longer than the model's context of "
+                    + config.context() + ": shorten it or use a model with a longer context");
+        }
+        if (timeSteps <= 0 || batchSize <= 0) {
+            throw new UserError("empty batch: " + batchSize + " sequences of " + timeSteps + " tokens");
+        }
+        int n = batchSize * timeSteps;
+        checkIds(tokens, n, "token");
+        if (acts == null || acts.batch * acts.time < n || acts.time < timeSteps) {
+            acts = new Activations(engine, config, batchSize, Math.max(timeSteps, acts == null ? 0 : acts.time));
+        }
+        this.batch = batchSize;
+        this.time = timeSteps;
+        engine.upload(acts.tokens.view(0, n), tokens, 0);
+        hasTargets = targets != null;
+        if (hasTargets) {
+            checkIds(targets, n, "target");
+            engine.upload(acts.targets.view(0, n), targets, 0);
+            float[] w = lossWeights;
+            if (w == null) {
+                w = new float[n];
+                java.util.Arrays.fill(w, 1.0f / n);
+            }
+            engine.upload(acts.lossWeights.view(0, n), w, 0);
+        }
+    }
+
+    private void checkIds(int[] ids, int n, String what) {
+        if (ids.length < n) {
+            throw new IllegalArgumentException(what + " array has " + ids.length + " ids, need " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocab()) {
+                throw new UserError(what + " id " + ids[i] + " at position " + i + " is outside the vocabulary [0, "
+                        + config.vocab() + ") of model " + config.name());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    /** Runs the forward pass on the uploaded inputs; with targets, also the per-position and mean loss. */
+    public void forward() {
+        Engine e = engine;
+        int n = batch * time;
+        int c = config.dim();
+        e.beginRegion("embed.forward");
+        e.embeddingForward(acts.embedded, acts.tokens, weights.tokenEmbedding, n, c);
+        if (weights.positionEmbedding != null) {
+            e.positionEmbeddingForward(acts.embedded, weights.positionEmbedding, batch, time, c);
+        }
+        e.endRegion();
+        Tensor x = acts.embedded;
+        for (int l = 0; l < config.layers(); l++) {
+            e.beginRegion("layer" + l + ".forward");
+            blockForward(weights.blocks[l], acts.blocks[l], x, n);
+            e.endRegion();
+            x = acts.blocks[l].output;
+        }
+        e.beginRegion("head.forward");
+        normForward(acts.finalNormOut, acts.finalNormMean, acts.finalNormRstd, x, weights.finalNorm, n);
+        ModelWeights.Linear head = weights.lmHead;
+        e.linearForward(acts.logits, acts.finalNormOut, head.weight(), head.bias(), n, c, config.vocab());
+        if (hasTargets) {
+            e.crossEntropyForward(acts.losses, acts.probs, acts.logits, acts.targets, n, config.vocab());
+            e.weightedSum(acts.loss, acts.losses, acts.lossWeights, n);
+        }
+        e.endRegion();
+    }
+
+    private void blockForward(ModelWeights.Block w, Activations.Block a, Tensor x, int n) {
+        Engine e = engine;
+        int c = config.dim();
+        int hd = config.headDim();
+        int f = config.hidden();
+        normForward(a.norm1Out, a.norm1Mean, a.norm1Rstd, x, w.attentionNorm(), n);
+        linear(a.q, a.norm1Out, w.q(), n);
+        linear(a.k, a.norm1Out, w.k(), n);
+        linear(a.v, a.norm1Out, w.v(), n);
+        if (config.positions() == ModelConfig.Positions.rope) {
+            float theta = (float) config.ropeTheta();
+            e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, 0);
+            e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, 0);
+        }
+        e.attentionForward(a.attention, a.probs, a.qRot, a.kRot, a.v, batch, time, config.heads(),
+                config.kvHeads(), hd);
+        linear(acts.branch, a.attention, w.o(), n);
+        e.add(a.residual2, x, acts.branch, n * c);
+        normForward(a.norm2Out, a.norm2Mean, a.norm2Rstd, a.residual2, w.mlpNorm(), n);
+        linear(a.up, a.norm2Out, w.up(), n);
+        if (w.gate() != null) {
+            linear(a.gate, a.norm2Out, w.gate(), n);
+            e.swigluForward(a.activated, a.gate, a.up, n * f);
+        } else {
+            e.geluForward(a.activated, a.up, n * f);
+        }
+        linear(acts.branch, a.activated, w.down(), n);
+        e.add(a.output, a.residual2, acts.branch, n * c);
+    }
+
+    private void linear(Tensor out, Tensor x, ModelWeights.Linear w, int n) {
+        engine.linearForward(out, x, w.weight(), w.bias(), n, w.inDim(), w.outDim());
+    }
+
+    private void normForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, ModelWeights.Norm w, int n) {
+        float eps = (float) config.normEps();
+        if (config.norm() == ModelConfig.Norm.rmsnorm) {
+            engine.rmsNormForward(out, rstd, x, w.weight(), n, config.dim(), eps);
+        } else {
+            engine.layerNormForward(out, mean, rstd, x, w.weight(), w.bias(), n, config.dim(), eps);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ backward
+
+    /** Zeroes the gradient buffer, then fills it with d(loss)/d(parameters) for the last forward pass. */
+    public void backward() {
+        if (!hasTargets) {
+            throw new IllegalStateException("backward() needs a forward pass with targets");
+        }
+        Engine e = engine;
+        int n = batch * time;
+        int c = config.dim();
+        e.zero(gradients);
+        e.beginRegion("head.backward");
+        e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
+        Tensor dNormOut = acts.dNormOut.view(0, n * c);
+        e.zero(dNormOut);
+        ModelWeights.Linear head = weights.lmHead;
+        ModelWeights.Linear dHead = weightGradients.lmHead;
+        e.linearBackward(dNormOut, dHead.weight(), dHead.bias(), acts.dLogits, acts.finalNormOut, head.weight(), n,
+                c, config.vocab());
+        Tensor dResidual = acts.dResidual.view(0, n * c);
+        e.zero(dResidual);
+        Tensor lastOutput = acts.blocks[config.layers() - 1].output;
+        normBackward(dResidual, weightGradients.finalNorm, dNormOut, lastOutput, weights.finalNorm,
+                acts.finalNormMean, acts.finalNormRstd, n);
+        e.endRegion();
+        for (int l = config.layers() - 1; l >= 0; l--) {
+            Tensor x = l == 0 ? acts.embedded : acts.blocks[l - 1].output;
+            e.beginRegion("layer" + l + ".backward");
+            blockBackward(weights.blocks[l], weightGradients.blocks[l], acts.blocks[l], x, dResidual, n);
+            e.endRegion();
+        }
+        e.beginRegion("embed.backward");
+        e.embeddingBackward(weightGradients.tokenEmbedding, dResidual, acts.tokens, n, c);
+        if (weights.positionEmbedding != null) {
+            e.positionEmbeddingBackward(weightGradients.positionEmbedding, dResidual, batch, time, c);
+        }
+        e.endRegion();
+    }
+
+    /**
+     * On entry dResidual holds d(loss)/d(block output); on exit d(loss)/d(block input x). The residual stream's
+     * gradient passes straight through both additions, and each branch adds its own contribution in place.
+     */
+    private void blockBackward(ModelWeights.Block w, ModelWeights.Block g, Activations.Block a, Tensor x,
+                               Tensor dResidual, int n) {
+        Engine e = engine;
+        int c = config.dim();
+        int hd = config.headDim();
+        int f = config.hidden();
+        int qDim = config.heads() * hd;
+        int kvDim = config.kvDim();
+
+        // MLP branch: output = residual2 + down(act(...))
+        Tensor dActivated = zeroed(acts.dActivated, n * f);
+        linearBackward(dActivated, g.down(), dResidual, a.activated, w.down(), n);
+        Tensor dUp = zeroed(acts.dUp, n * f);
+        Tensor dNorm = zeroed(acts.dNormOut, n * c);
+        if (w.gate() != null) {
+            Tensor dGate = zeroed(acts.dGate, n * f);
+            e.swigluBackward(dGate, dUp, dActivated, a.gate, a.up, n * f);
+            linearBackward(dNorm, g.gate(), dGate, a.norm2Out, w.gate(), n);
+        } else {
+            e.geluBackward(dUp, dActivated, a.up, n * f);
+        }
+        linearBackward(dNorm, g.up(), dUp, a.norm2Out, w.up(), n);
+        normBackward(dResidual, g.mlpNorm(), dNorm, a.residual2, w.mlpNorm(), a.norm2Mean, a.norm2Rstd, n);
+
+        // Attention branch: residual2 = x + o(attention(...))
+        Tensor dAttention = zeroed(acts.dAttention, n * qDim);
+        linearBackward(dAttention, g.o(), dResidual, a.attention, w.o(), n);
+        Tensor dQ = zeroed(acts.dQ, n * qDim);
+        Tensor dK = zeroed(acts.dK, n * kvDim);
+        Tensor dV = zeroed(acts.dV, n * kvDim);
+        boolean rope = config.positions() == ModelConfig.Positions.rope;
+        Tensor dQRot = rope ? zeroed(acts.dQRot, n * qDim) : dQ;
+        Tensor dKRot = rope ? zeroed(acts.dKRot, n * kvDim) : dK;
+        e.attentionBackward(dQRot, dKRot, dV, dAttention, a.qRot, a.kRot, a.v, a.probs, batch, time,
+                config.heads(), config.kvHeads(), hd);
+        if (rope) {
+            float theta = (float) config.ropeTheta();
+            e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, 0);
+            e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, 0);
+        }
+        dNorm = zeroed(acts.dNormOut, n * c);
+        linearBackward(dNorm, g.q(), dQ, a.norm1Out, w.q(), n);
+        linearBackward(dNorm, g.k(), dK, a.norm1Out, w.k(), n);
+        linearBackward(dNorm, g.v(), dV, a.norm1Out, w.v(), n);
+        normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
+    }
+
+    private Tensor zeroed(Tensor scratch, int length) {
+        Tensor t = scratch.view(0, length);
+        engine.zero(t);
+        return t;
+    }
+
+    private void linearBackward(Tensor dx, ModelWeights.Linear g, Tensor dOut, Tensor x, ModelWeights.Linear w,
+                                int n) {
+        engine.linearBackward(dx, g.weight(), g.bias(), dOut, x, w.weight(), n, w.inDim(), w.outDim());
+    }
+
+    private void normBackward(Tensor dx, ModelWeights.Norm g, Tensor dOut, Tensor x, ModelWeights.Norm w,
+                              Tensor mean, Tensor rstd, int n) {
+        if (config.norm() == ModelConfig.Norm.rmsnorm) {
+            engine.rmsNormBackward(dx, g.weight(), dOut, x, w.weight(), rstd, n, config.dim());
+        } else {
+            engine.layerNormBackward(dx, g.weight(), g.bias(), dOut, x, w.weight(), mean, rstd, n, config.dim());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ results
+
+    /** The weighted mean loss of the last forward pass (one float copied from the engine). */
+    public double loss() {
+        double[] out = new double[1];
+        engine.download(acts.loss, out, 0);
+        return out[0];
+    }
+
+    /** Per-position -log p(target) of the last forward pass, N = batch * time values. */
+    public float[] positionLosses() {
+        float[] out = new float[batch * time];
+        engine.download(acts.losses.view(0, out.length), out, 0);
+        return out;
+    }
+
+    /** The logits (V values) at row {@code row} (= b * time + t) of the last forward pass. */
+    public float[] logitsAt(int row) {
+        float[] out = new float[config.vocab()];
+        engine.download(acts.logits.view(row * config.vocab(), config.vocab()), out, 0);
+        return out;
+    }
+}
