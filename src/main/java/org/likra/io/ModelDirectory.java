@@ -1,0 +1,99 @@
+package org.likra.io;
+
+import org.likra.config.ModelConfig;
+import org.likra.engine.Engine;
+import org.likra.model.ParameterLayout;
+import org.likra.model.ParameterSpec;
+import org.likra.model.Transformer;
+import org.likra.tokenize.Tokenizer;
+import org.likra.tokenize.TokenizerSpec;
+import org.likra.tokenize.Tokenizers;
+import org.likra.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors} with Hugging Face
+ * Llama tensor names. Run directories hold one in {@code checkpoint/}; {@link #resolve} accepts either.
+ */
+public final class ModelDirectory {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+
+    /** A loaded model and its tokenizer. */
+    public record Loaded(Transformer model, Tokenizer tokenizer, Path directory) {
+    }
+
+    private ModelDirectory() {
+    }
+
+    /** The model directory at {@code path}: the path itself, or its {@code checkpoint/} (a run directory). */
+    public static Path resolve(Path path) {
+        if (Files.isRegularFile(path.resolve(CONFIG))) {
+            return path;
+        }
+        if (Files.isRegularFile(path.resolve("checkpoint").resolve(CONFIG))) {
+            return path.resolve("checkpoint");
+        }
+        if (!Files.exists(path)) {
+            throw new UserError(path + ": no such model directory");
+        }
+        throw new UserError(path + ": not a model directory (no config.json in it or in its checkpoint/ folder)");
+    }
+
+    /** Writes config.json and model.safetensors (float32) into {@code dir}. */
+    public static void save(Path dir, Transformer model, TokenizerSpec tokenizer) throws IOException {
+        Files.createDirectories(dir);
+        float[] values = new float[model.layout().total()];
+        model.engine().download(model.parameters(), values, 0);
+        writeWeights(dir.resolve(WEIGHTS), model.layout(), values, Map.of("format", "pt"));
+        HfConfig.write(dir.resolve(CONFIG), model.config(), tokenizer);
+    }
+
+    /** Writes every parameter of {@code layout} from {@code values} under its Hugging Face name. */
+    public static void writeWeights(Path file, ParameterLayout layout, float[] values, Map<String, String> metadata)
+            throws IOException {
+        List<SafeTensors.Output> outputs = new ArrayList<>();
+        for (ParameterSpec spec : layout.specs()) {
+            outputs.add(new SafeTensors.Output(spec.name(), spec.shape(), values, spec.offset()));
+        }
+        SafeTensors.write(file, outputs, metadata);
+    }
+
+    /** Reads every parameter of {@code layout} from a safetensors file, checking names and shapes. */
+    public static float[] readWeights(Path file, ParameterLayout layout) {
+        float[] values = new float[layout.total()];
+        try (SafeTensors st = SafeTensors.open(file)) {
+            for (ParameterSpec spec : layout.specs()) {
+                st.readInto(spec.name(), spec.shape(), values, spec.offset());
+            }
+        }
+        return values;
+    }
+
+    /** Reads the architecture and tokenizer recorded in a model directory. */
+    public static HfConfig.Contents readConfig(Path dir) {
+        return HfConfig.read(resolve(dir).resolve(CONFIG));
+    }
+
+    /** Loads a model directory onto an engine. */
+    public static Loaded load(Path path, Engine engine) {
+        Path dir = resolve(path);
+        HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
+        ModelConfig config = contents.model();
+        Transformer model = new Transformer(config, engine);
+        float[] values = readWeights(dir.resolve(WEIGHTS), model.layout());
+        engine.upload(model.parameters(), values, 0);
+        Tokenizer tokenizer = Tokenizers.load(contents.tokenizer(), dir);
+        if (tokenizer.vocabSize() > config.vocab()) {
+            throw new UserError(dir.resolve(CONFIG) + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary is " + config.vocab());
+        }
+        return new Loaded(model, tokenizer, dir);
+    }
+}

@@ -1,0 +1,309 @@
+package org.likra.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.likra.util.UserError;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header mapping each tensor
+ * name to {dtype, shape, data_offsets}, then the raw little-endian data. Reading maps each tensor's bytes from the
+ * file (nothing is read whole, so files larger than memory work); F32, F16 and BF16 are converted to float.
+ * Writing produces F32.
+ */
+public final class SafeTensors implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_HEADER = 100L << 20;
+
+    /** One tensor's entry in the header. */
+    public record Entry(String name, String dtype, int[] shape, long begin, long end) {
+        public long elements() {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+
+        public String shapeString() {
+            return java.util.Arrays.toString(shape);
+        }
+    }
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final Map<String, Entry> entries;
+    private final Map<String, String> metadata;
+
+    private SafeTensors(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries,
+                        Map<String, String> metadata) {
+        this.path = path;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.entries = entries;
+        this.metadata = metadata;
+    }
+
+    /** Opens and validates a safetensors file (header only; tensor data is mapped on demand). */
+    public static SafeTensors open(Path path) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new UserError(path + ": no such file");
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot open: " + e.getMessage(), e);
+        }
+        try {
+            long size = channel.size();
+            if (size < 8) {
+                throw new UserError(path + ": truncated safetensors file (" + size + " bytes, no header)");
+            }
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(lengthBytes, 0);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > size - 8) {
+                throw new UserError(path + ": not a safetensors file or truncated (header length " + headerLength
+                        + ", file size " + size + ")");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+            channel.read(header, 8);
+            JsonNode root;
+            try {
+                root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UserError(path + ": the safetensors header is not valid JSON: " + e.getMessage());
+            }
+            if (root == null || !root.isObject()) {
+                throw new UserError(path + ": the safetensors header is not a JSON object");
+            }
+            long dataStart = 8 + headerLength;
+            long dataSize = size - dataStart;
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                String name = field.getKey();
+                JsonNode node = field.getValue();
+                if (name.equals("__metadata__")) {
+                    node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                entries.put(name, parseEntry(path, name, node, dataSize));
+            }
+            return new SafeTensors(path, channel, dataStart, Collections.unmodifiableMap(entries),
+                    Collections.unmodifiableMap(metadata));
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UserError(path + ": cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static Entry parseEntry(Path path, String name, JsonNode node, long dataSize) {
+        String where = path + ": tensor " + name;
+        if (!node.isObject() || !node.has("dtype") || !node.has("shape") || !node.has("data_offsets")) {
+            throw new UserError(where + ": header entry lacks dtype, shape or data_offsets");
+        }
+        String dtype = node.get("dtype").asText();
+        int width = bytesPer(dtype);
+        if (width == 0) {
+            throw new UserError(where + ": unsupported dtype " + dtype + " (supported: F32, F16, BF16)");
+        }
+        JsonNode shapeNode = node.get("shape");
+        int[] shape = new int[shapeNode.size()];
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++) {
+            long d = shapeNode.get(i).asLong(-1);
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new UserError(where + ": bad shape " + shapeNode);
+            }
+            shape[i] = (int) d;
+            elements *= d;
+        }
+        JsonNode offsets = node.get("data_offsets");
+        if (offsets.size() != 2) {
+            throw new UserError(where + ": data_offsets must have two numbers, got " + offsets);
+        }
+        long begin = offsets.get(0).asLong(-1);
+        long end = offsets.get(1).asLong(-1);
+        if (begin < 0 || end < begin) {
+            throw new UserError(where + ": bad data_offsets " + offsets);
+        }
+        if (end > dataSize) {
+            throw new UserError(where + ": data ends at byte " + end + " but the file has only " + dataSize
+                    + " data bytes (truncated file?)");
+        }
+        if (end - begin != elements * width) {
+            throw new UserError(where + ": shape " + shapeNode + " of " + dtype + " needs " + elements * width
+                    + " bytes but data_offsets span " + (end - begin));
+        }
+        return new Entry(name, dtype, shape, begin, end);
+    }
+
+    private static int bytesPer(String dtype) {
+        return switch (dtype) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            default -> 0;
+        };
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Tensors in header order. */
+    public Map<String, Entry> entries() {
+        return entries;
+    }
+
+    /** The optional {@code __metadata__} string map. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The entry for {@code name}, or a clear error naming the file and the tensor. */
+    public Entry require(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new UserError(path + ": missing tensor " + name);
+        }
+        return e;
+    }
+
+    /**
+     * Reads a tensor as floats into {@code dst[dstOffset ...]}, checking its shape.
+     *
+     * @param expectedShape the shape the model needs
+     */
+    public void readInto(String name, int[] expectedShape, float[] dst, int dstOffset) {
+        Entry e = require(name);
+        if (!java.util.Arrays.equals(e.shape(), expectedShape)) {
+            throw new UserError(path + ": tensor " + name + " has shape " + e.shapeString() + " but the model's "
+                    + "config needs " + java.util.Arrays.toString(expectedShape));
+        }
+        readInto(e, dst, dstOffset);
+    }
+
+    /** Reads a tensor as floats, whatever its shape. */
+    public float[] read(String name) {
+        Entry e = require(name);
+        float[] out = new float[Math.toIntExact(e.elements())];
+        readInto(e, out, 0);
+        return out;
+    }
+
+    private void readInto(Entry e, float[] dst, int dstOffset) {
+        int count = Math.toIntExact(e.elements());
+        try {
+            ByteBuffer bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin())
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            switch (e.dtype()) {
+                case "F32" -> bytes.asFloatBuffer().get(dst, dstOffset, count);
+                case "F16" -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[dstOffset + i] = Float.float16ToFloat(bytes.getShort(2 * i));
+                    }
+                }
+                case "BF16" -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[dstOffset + i] = Float.intBitsToFloat((bytes.getShort(2 * i) & 0xffff) << 16);
+                    }
+                }
+                default -> throw new IllegalStateException(e.dtype());
+            }
+        } catch (IOException ex) {
+            throw new UserError(path + ": cannot read tensor " + e.name() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing useful to do
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- writing
+
+    /** A tensor to write: values[offset, offset + product(shape)) as F32. */
+    public record Output(String name, int[] shape, float[] values, int offset) {
+        long elements() {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** Writes an F32 safetensors file atomically (temporary file, fsync, rename). */
+    public static void write(Path target, Iterable<Output> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Output t : tensors) {
+            ObjectNode entry = header.putObject(t.name());
+            entry.put("dtype", "F32");
+            var shape = entry.putArray("shape");
+            for (int d : t.shape()) {
+                shape.add(d);
+            }
+            long bytes = t.elements() * 4;
+            entry.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        AtomicFiles.write(target, out -> {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(length.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
+            }
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            FloatBuffer floats = chunk.asFloatBuffer();
+            for (Output t : tensors) {
+                int remaining = Math.toIntExact(t.elements());
+                int at = t.offset();
+                while (remaining > 0) {
+                    int n = Math.min(remaining, floats.capacity());
+                    floats.clear();
+                    floats.put(t.values(), at, n);
+                    out.write(chunk.array(), 0, n * 4);
+                    at += n;
+                    remaining -= n;
+                }
+            }
+        });
+    }
+
+}
