@@ -34,3 +34,12 @@ likra_find_jdk() {
   fi
   export JAVA_HOME="$best"
 }
+
+# Maven's own libraries trip JDK 24+'s sun.misc.Unsafe warnings; they are noise for our users.
+likra_quiet_maven() {
+  local major
+  major=$(likra_java_major "$JAVA_HOME/bin/java")
+  if [ -n "$major" ] && [ "$major" -ge 24 ]; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+  fi
+}

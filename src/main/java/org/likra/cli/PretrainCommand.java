@@ -1,0 +1,85 @@
+package org.likra.cli;
+
+import org.likra.engine.Engine;
+import org.likra.train.PretrainOptions;
+import org.likra.train.Pretrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = {"Pretrain a model from scratch on a UTF-8 text corpus (byte-level tokens).",
+                "Writes checkpoint/ (a model directory), metrics.jsonl and loss.png into --out; --resume continues "
+                        + "an interrupted run exactly."})
+public final class PretrainCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Preset name (models/*.json) or JSON file. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "llama-1m")
+    String model;
+    @Option(names = "--corpus", description = "UTF-8 text file to train on.")
+    Path corpus;
+    @Option(names = "--out", required = true, description = "Run directory.")
+    Path out;
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (its saved "
+            + "settings apply; only --steps may extend it).")
+    boolean resume;
+    @Option(names = "--steps", description = "Optimizer steps. Default: 1000.")
+    Integer steps;
+    @Option(names = "--batch", defaultValue = "16", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    int batch;
+    @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
+    int seq;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
+    double lr;
+    @Option(names = "--schedule", defaultValue = "cosine", description = "constant or cosine. Default: ${DEFAULT-VALUE}.")
+    String schedule;
+    @Option(names = "--warmup", defaultValue = "50", description = "Warm-up steps. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+    @Option(names = "--min-lr-fraction", defaultValue = "0.1",
+            description = "Cosine floor as a fraction of --lr. Default: ${DEFAULT-VALUE}.")
+    double minLrFraction;
+    @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decoupled weight decay on matrices. "
+            + "Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+    @Option(names = "--beta1", defaultValue = "0.9")
+    double beta1;
+    @Option(names = "--beta2", defaultValue = "0.95")
+    double beta2;
+    @Option(names = "--adam-eps", defaultValue = "1e-8")
+    double adamEps;
+    @Option(names = "--grad-clip", defaultValue = "1.0", description = "Clip the global gradient norm to this "
+            + "(0: off). Default: ${DEFAULT-VALUE}.")
+    double gradClip;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation and batches.")
+    long seed;
+    @Option(names = "--eval-every", defaultValue = "100", description = "Held-out evaluation interval (steps).")
+    int evalEvery;
+    @Option(names = "--eval-batches", defaultValue = "8", description = "Held-out batches per evaluation.")
+    int evalBatches;
+    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Checkpoint interval (steps).")
+    int checkpointEvery;
+    @Option(names = "--val-fraction", defaultValue = "0.05", description = "Tail of the corpus held out.")
+    double valFraction;
+    @Option(names = "--no-progress", description = "Print a line per evaluation instead of a progress bar.")
+    boolean noProgress;
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!resume && corpus == null) {
+            throw new org.likra.util.UserError("pretrain needs --corpus <text file> (or --resume)");
+        }
+        PretrainOptions options = new PretrainOptions(model, corpus == null ? null : corpus.toString(),
+                steps == null ? (resume ? 0 : 1000) : steps, batch, seq, lr, schedule, warmup, minLrFraction,
+                weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
+                valFraction);
+        try (Engine engine = engineOptions.create()) {
+            boolean progress = !noProgress && System.console() != null;
+            new Pretrainer(engine, System.out, progress).run(options, out, resume);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,54 @@
+package org.likra.engine;
+
+import org.likra.engine.reference.ReferenceEngine;
+import org.likra.util.UserError;
+
+/** Creates engines by the names the {@code --engine} flag takes. */
+public final class Engines {
+    /** The engine commands use unless told otherwise. */
+    public static final String DEFAULT = "cpu";
+
+    private Engines() {
+    }
+
+    /**
+     * @param name      reference, cpu or tornado
+     * @param threads   worker threads for the cpu engine (0: all cores)
+     * @param precision F64 only for the reference engine
+     */
+    public static Engine create(String name, int threads, Precision precision) {
+        int workers = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        if (precision == Precision.F64 && !name.equals("reference")) {
+            throw new UserError("--precision f64 needs --engine reference (the " + name + " engine is float32)");
+        }
+        return switch (name) {
+            case "reference" -> new ReferenceEngine(precision);
+            case "cpu" -> createByName("org.likra.engine.cpu.CpuEngine", workers);
+            case "tornado" -> createTornado();
+            default -> throw new UserError("unknown engine '" + name + "' (known: reference, cpu, tornado)");
+        };
+    }
+
+    private static Engine createByName(String className, int threads) {
+        try {
+            Class<?> type = Class.forName(className);
+            return (Engine) type.getConstructor(int.class).newInstance(threads);
+        } catch (ClassNotFoundException e) {
+            throw new UserError("the cpu engine is not part of this build; use --engine reference");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + className, e);
+        }
+    }
+
+    private static Engine createTornado() {
+        try {
+            Class<?> type = Class.forName("org.likra.engine.tornado.TornadoEngine");
+            return (Engine) type.getConstructor().newInstance();
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new UserError("the tornado engine needs TornadoVM: install it (see docs/tornadovm.md), set "
+                    + "TORNADOVM_HOME, and rebuild with `mvn -Ptornado package`");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create the tornado engine", e);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.likra.train;
+
+import org.likra.engine.AdamWSettings;
+import org.likra.engine.Engine;
+import org.likra.engine.Tensor;
+
+/**
+ * AdamW over one contiguous parameter buffer whose first {@code decayedCount} elements get weight decay (the
+ * matrices, as {@link org.likra.model.ParameterLayout} orders them) and the rest do not. The moments live on the
+ * engine beside the parameters; the global gradient norm for clipping is computed and read there too.
+ */
+public final class AdamW {
+    private final Engine engine;
+    private final Tensor parameters;
+    private final Tensor gradients;
+    private final int decayedCount;
+    private final Tensor m;
+    private final Tensor v;
+    private final Tensor gradNormSquared;
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+    private final float maxGradNorm;
+
+    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, float beta1, float beta2,
+                 float eps, float weightDecay, float maxGradNorm) {
+        this.engine = engine;
+        this.parameters = parameters;
+        this.gradients = gradients;
+        this.decayedCount = decayedCount;
+        this.m = engine.allocate(parameters.length());
+        this.v = engine.allocate(parameters.length());
+        this.gradNormSquared = engine.allocate(1);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.maxGradNorm = maxGradNorm;
+    }
+
+    /** Applies update number {@code step} (1-based) with learning rate {@code lr}. */
+    public void step(int step, float lr) {
+        int total = parameters.length();
+        engine.sumOfSquares(gradNormSquared, gradients, total);
+        AdamWSettings s = new AdamWSettings(lr, beta1, beta2, eps, weightDecay, maxGradNorm, step);
+        if (decayedCount > 0) {
+            engine.adamw(parameters.view(0, decayedCount), gradients.view(0, decayedCount), m.view(0, decayedCount),
+                    v.view(0, decayedCount), gradNormSquared, s, decayedCount);
+        }
+        int rest = total - decayedCount;
+        if (rest > 0) {
+            engine.adamw(parameters.view(decayedCount, rest), gradients.view(decayedCount, rest),
+                    m.view(decayedCount, rest), v.view(decayedCount, rest), gradNormSquared, s.withDecay(0f), rest);
+        }
+    }
+
+    /** The global gradient norm of the last step, before clipping (one float copied from the engine). */
+    public double lastGradNorm() {
+        double[] out = new double[1];
+        engine.download(gradNormSquared, out, 0);
+        return Math.sqrt(out[0]);
+    }
+
+    /** The first moment (for checkpoints). */
+    public Tensor firstMoment() {
+        return m;
+    }
+
+    /** The second moment (for checkpoints). */
+    public Tensor secondMoment() {
+        return v;
+    }
+}

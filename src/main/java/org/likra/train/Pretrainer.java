@@ -1,0 +1,284 @@
+package org.likra.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.likra.config.ModelConfig;
+import org.likra.config.Presets;
+import org.likra.engine.Engine;
+import org.likra.io.ModelDirectory;
+import org.likra.model.Initializer;
+import org.likra.model.Transformer;
+import org.likra.plot.LinePlot;
+import org.likra.tokenize.ByteTokenizer;
+import org.likra.tokenize.Tokenizer;
+import org.likra.util.UserError;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Pretraining from scratch on a text corpus: random-window batches, AdamW, periodic held-out evaluation,
+ * crash-safe checkpoints, exact resume, metrics.jsonl and a loss-curve PNG in the run directory.
+ */
+public final class Pretrainer {
+    /** What a finished run reports. */
+    public record Result(int steps, double lastLoss, double lastValLoss, double unigramEntropy,
+                         double medianTokensPerSecond, Path runDir) {
+    }
+
+    private final Engine engine;
+    private final PrintStream log;
+    private final boolean showProgress;
+
+    public Pretrainer(Engine engine, PrintStream log, boolean showProgress) {
+        this.engine = engine;
+        this.log = log;
+        this.showProgress = showProgress;
+    }
+
+    /**
+     * Runs (or, with {@code resume}, continues) a pretraining run in {@code runDir}.
+     *
+     * @param requested the options of a new run; on resume only its {@code steps} is used, and only if positive
+     */
+    public Result run(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
+        Tokenizer tokenizer = new ByteTokenizer();
+        PretrainOptions options = requested;
+        TrainerState resumeState = null;
+        Path checkpoint = RunCheckpoint.find(runDir);
+        if (resume) {
+            if (checkpoint == null) {
+                throw new UserError(runDir + ": no checkpoint to resume from (expected " + runDir.resolve(
+                        RunCheckpoint.DIR).resolve(RunCheckpoint.STATE) + "); start a new run without --resume");
+            }
+            resumeState = RunCheckpoint.readState(checkpoint);
+            options = resumeState.options();
+            if (requested != null && requested.steps() > 0) {
+                options = options.withSteps(requested.steps());
+            }
+        } else if (checkpoint != null) {
+            throw new UserError(runDir + " already holds a run (" + checkpoint + "); pass --resume to continue it or "
+                    + "choose another --out");
+        }
+        validate(options);
+
+        int[] tokens = readCorpus(Path.of(options.corpus()), tokenizer);
+        String sha = sha256(tokens);
+        if (resumeState != null && !sha.equals(resumeState.corpusSha256())) {
+            throw new UserError(options.corpus() + ": the corpus differs from the one this run was trained on "
+                    + "(sha256 of its tokens changed); resume with the original corpus");
+        }
+        TokenDataset data = new TokenDataset(tokens, options.valFraction(), options.seq(), options.corpus());
+
+        ModelConfig config;
+        Transformer model;
+        if (resumeState != null) {
+            ModelDirectory.Loaded loaded = ModelDirectory.load(checkpoint, engine);
+            model = loaded.model();
+            config = model.config();
+        } else {
+            config = Presets.load(options.model());
+            model = new Transformer(config, engine);
+            Initializer.initialize(model, options.seed());
+        }
+        if (tokenizer.vocabSize() > config.vocab()) {
+            throw new UserError("model " + config.name() + " has a vocabulary of " + config.vocab() + " but the byte "
+                    + "tokenizer needs " + tokenizer.vocabSize());
+        }
+        if (options.seq() > config.context()) {
+            throw new UserError("--seq " + options.seq() + " is longer than the context of " + config.name() + " ("
+                    + config.context() + ")");
+        }
+        AdamW optimizer = new AdamW(engine, model.parameters(), model.gradients(), model.layout().decayedCount(),
+                (float) options.beta1(), (float) options.beta2(), (float) options.adamEps(),
+                (float) options.weightDecay(), (float) options.gradClip());
+        int startStep = 0;
+        double elapsedBefore = 0;
+        if (resumeState != null) {
+            startStep = resumeState.step();
+            elapsedBefore = resumeState.elapsedSeconds();
+            RunCheckpoint.loadOptimizer(checkpoint, model, optimizer, startStep);
+        }
+
+        Files.createDirectories(runDir);
+        double unigram = data.unigramEntropy(config.vocab());
+        log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
+                        + "unigram entropy %.4f nats/token%n", config.name(), model.layout().total(), options.corpus(),
+                data.size(), data.trainTokens(), data.validationTokens(), unigram);
+        log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
+                options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(), options.steps(),
+                resumeState != null ? ", resuming after step " + startStep : "");
+
+        LearningRateSchedule schedule = options.learningRate();
+        Path metricsFile = runDir.resolve("metrics.jsonl");
+        double lastLoss = Double.NaN;
+        double lastVal = Double.NaN;
+        long tokensPerStep = (long) options.batch() * options.seq();
+        double[] stepTokensPerSecond = new double[Math.max(0, options.steps() - startStep)];
+        long runStart = System.nanoTime();
+        try (MetricsLog metrics = new MetricsLog(metricsFile, resumeState != null ? startStep : -1);
+             ProgressBar bar = progressBar(options.steps(), startStep)) {
+            for (int step = startStep + 1; step <= options.steps(); step++) {
+                long t0 = System.nanoTime();
+                TokenDataset.Batch batch = data.trainingBatch(options.seed(), step, options.batch(), options.seq());
+                model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
+                model.forward();
+                model.backward();
+                float lr = (float) schedule.at(step);
+                optimizer.step(step, lr);
+                double loss = model.loss();
+                long t1 = System.nanoTime();
+                if (!Double.isFinite(loss)) {
+                    throw new UserError("the training loss became " + loss + " at step " + step + " (lr " + lr
+                            + "); the last good checkpoint is in " + runDir.resolve(RunCheckpoint.DIR)
+                            + "; lower --lr or raise --warmup and start again");
+                }
+                lastLoss = loss;
+                double tps = tokensPerStep / ((t1 - t0) / 1e9);
+                stepTokensPerSecond[step - startStep - 1] = tps;
+                ObjectNode record = MetricsLog.record(step);
+                record.put("loss", loss);
+                record.put("lr", lr);
+                record.put("tokens_per_s", Math.round(tps * 10) / 10.0);
+                record.put("grad_norm", optimizer.lastGradNorm());
+                boolean evaluate = step % options.evalEvery() == 0 || step == options.steps();
+                if (evaluate) {
+                    lastVal = evaluate(model, data, options);
+                    record.put("val_loss", lastVal);
+                }
+                metrics.write(record);
+                if (bar != null) {
+                    bar.stepTo(step);
+                    bar.setExtraMessage(String.format("loss %.4f  val %.4f  %.0f tok/s", loss, lastVal, tps));
+                }
+                if (evaluate && bar == null) {
+                    log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", step, loss, lastVal,
+                            lr, tps);
+                }
+                if (step % options.checkpointEvery() == 0 || step == options.steps()) {
+                    double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+                    RunCheckpoint.save(runDir, model, optimizer, tokenizer.spec(),
+                            new TrainerState(step, options, data.size(), sha, elapsed));
+                    plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
+                }
+            }
+        }
+        double median = median(stepTokensPerSecond);
+        log.printf("done: step %d, loss %.4f, held-out loss %.4f (unigram entropy %.4f); %.0f tokens/s (median); "
+                        + "model in %s%n", options.steps(), lastLoss, lastVal, unigram, median,
+                runDir.resolve(RunCheckpoint.DIR));
+        return new Result(options.steps(), lastLoss, lastVal, unigram, median, runDir);
+    }
+
+    /** Mean loss over the fixed held-out batches. */
+    public static double evaluate(Transformer model, TokenDataset data, PretrainOptions options) {
+        double sum = 0;
+        for (int i = 0; i < options.evalBatches(); i++) {
+            TokenDataset.Batch batch = data.validationBatch(i, options.evalBatches(), options.batch(), options.seq());
+            model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
+            model.forward();
+            sum += model.loss();
+        }
+        return sum / options.evalBatches();
+    }
+
+    private ProgressBar progressBar(int steps, int start) {
+        if (!showProgress) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(steps).startsFrom(start,
+                java.time.Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .continuousUpdate().build();
+    }
+
+    private static void validate(PretrainOptions o) {
+        if (o.steps() <= 0 || o.batch() <= 0 || o.seq() <= 0 || o.evalEvery() <= 0 || o.evalBatches() <= 0
+                || o.checkpointEvery() <= 0) {
+            throw new UserError("--steps, --batch, --seq, --eval-every, --eval-batches and --checkpoint-every must "
+                    + "be positive");
+        }
+        if (!(o.valFraction() > 0 && o.valFraction() < 0.5)) {
+            throw new UserError("--val-fraction must be in (0, 0.5), got " + o.valFraction());
+        }
+        o.learningRate();
+    }
+
+    /** Reads a UTF-8 text corpus and tokenizes it. */
+    public static int[] readCorpus(Path file, Tokenizer tokenizer) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": no such corpus file");
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read the corpus: " + e.getMessage(), e);
+        }
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new UserError(file + ":" + line + ": not UTF-8 text (byte " + in.position() + "); convert the "
+                    + "corpus to UTF-8");
+        }
+        String text = out.flip().toString();
+        if (text.isEmpty()) {
+            throw new UserError(file + ": the corpus is empty");
+        }
+        return tokenizer.encode(text);
+    }
+
+    private static String sha256(int[] tokens) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(tokens.length * 4);
+            buf.asIntBuffer().put(tokens);
+            return HexFormat.of().formatHex(digest.digest(buf.array()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /** Writes the loss curve of a metrics file: training loss, held-out loss, and the unigram entropy. */
+    public static void plotLoss(Path metricsFile, Path png, String modelName, double unigram) throws IOException {
+        List<JsonNode> records = MetricsLog.read(metricsFile);
+        LinePlot plot = new LinePlot("Pretraining " + modelName, "step", "loss (nats/token)");
+        for (JsonNode r : records) {
+            plot.add("training loss", r.get("step").asDouble(), r.get("loss").asDouble());
+            if (r.has("val_loss")) {
+                plot.add("held-out loss", r.get("step").asDouble(), r.get("val_loss").asDouble());
+            }
+        }
+        plot.horizontal("unigram entropy", unigram);
+        plot.writePng(png);
+    }
+}
