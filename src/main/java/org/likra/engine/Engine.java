@@ -12,7 +12,8 @@ package org.likra.engine;
  *
  * <p><b>Conventions.</b> Shapes are row-major; {@code n} counts rows (batch × time). Forward methods overwrite their
  * output. Backward methods <em>accumulate</em> ({@code +=}) into every gradient they are given, as in llm.c, so a
- * caller zeroes gradients once per step; a {@code null} gradient is not computed. A linear weight is stored
+ * caller zeroes gradients once per step. Where a method says so (linear layers, norms, SwiGLU), a {@code null}
+ * gradient is skipped, for frozen weights and inputs that need no gradient. A linear weight is stored
  * {@code [out, in]} (PyTorch's layout) and computes {@code y = x W^T + b}.
  *
  * <p>Each method is one operation; {@code docs/math.md} derives every backward pass.
