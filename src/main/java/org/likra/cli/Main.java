@@ -44,18 +44,17 @@ public final class Main implements Runnable {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--verbose"))
                     || hasVerbose(parseResult);
+            java.io.PrintWriter err = commandLine.getErr();
             if (ex instanceof UserError) {
-                System.err.println("likra: " + ex.getMessage());
-                if (verbose) {
-                    ex.printStackTrace();
-                }
-                return 1;
+                err.println("likra: " + ex.getMessage());
+            } else {
+                err.println("likra: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
             }
-            System.err.println("likra: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
             if (verbose) {
-                ex.printStackTrace();
+                ex.printStackTrace(err);
             }
-            return 3;
+            err.flush();
+            return ex instanceof UserError ? 1 : 3;
         });
         return cl;
     }

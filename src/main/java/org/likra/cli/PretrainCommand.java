@@ -62,6 +62,9 @@ public final class PretrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--val-fraction", defaultValue = "0.05", description = "Tail of the corpus held out.")
     double valFraction;
+    @Option(names = "--stop-after", description = "Stop after this step with a checkpoint (continue later with "
+            + "--resume).")
+    Integer stopAfter;
     @Option(names = "--no-progress", description = "Print a line per evaluation instead of a progress bar.")
     boolean noProgress;
     @Mixin
@@ -78,7 +81,11 @@ public final class PretrainCommand implements Callable<Integer> {
                 valFraction);
         try (Engine engine = engineOptions.create()) {
             boolean progress = !noProgress && System.console() != null;
-            new Pretrainer(engine, System.out, progress).run(options, out, resume);
+            Pretrainer trainer = new Pretrainer(engine, System.out, progress);
+            if (stopAfter != null) {
+                trainer.stopAfter(stopAfter);
+            }
+            trainer.run(options, out, resume);
         }
         return 0;
     }

@@ -41,11 +41,18 @@ public final class Pretrainer {
     private final Engine engine;
     private final PrintStream log;
     private final boolean showProgress;
+    private int stopAfter = Integer.MAX_VALUE;
 
     public Pretrainer(Engine engine, PrintStream log, boolean showProgress) {
         this.engine = engine;
         this.log = log;
         this.showProgress = showProgress;
+    }
+
+    /** Ends the run after step {@code step} with a checkpoint, so that --resume can continue it later. */
+    public Pretrainer stopAfter(int step) {
+        this.stopAfter = step;
+        return this;
     }
 
     /**
@@ -73,6 +80,7 @@ public final class Pretrainer {
                     + "choose another --out");
         }
         validate(options);
+        ModelConfig preset = resumeState == null ? Presets.load(options.model()) : null;
 
         int[] tokens = readCorpus(Path.of(options.corpus()), tokenizer);
         String sha = sha256(tokens);
@@ -89,7 +97,7 @@ public final class Pretrainer {
             model = loaded.model();
             config = model.config();
         } else {
-            config = Presets.load(options.model());
+            config = preset;
             model = new Transformer(config, engine);
             Initializer.initialize(model, options.seed());
         }
@@ -167,11 +175,16 @@ public final class Pretrainer {
                     log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", step, loss, lastVal,
                             lr, tps);
                 }
-                if (step % options.checkpointEvery() == 0 || step == options.steps()) {
+                boolean stopping = step == stopAfter && step < options.steps();
+                if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping) {
                     double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
                     RunCheckpoint.save(runDir, model, optimizer, tokenizer.spec(),
                             new TrainerState(step, options, data.size(), sha, elapsed));
                     plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
+                }
+                if (stopping) {
+                    log.printf("stopped after step %d as asked; continue with --resume%n", step);
+                    return new Result(step, lastLoss, lastVal, unigram, Double.NaN, runDir);
                 }
             }
         }

@@ -1,0 +1,201 @@
+package org.likra.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.likra.config.Presets;
+import org.likra.engine.Precision;
+import org.likra.engine.reference.ReferenceEngine;
+import org.likra.io.ModelDirectory;
+import org.likra.io.SafeTensors;
+import org.likra.model.Initializer;
+import org.likra.model.Transformer;
+import org.likra.tokenize.TokenizerSpec;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI's contract: one clear line and exit code 1 on bad input; correct outputs on good input. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream savedOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out));
+        try {
+            int code = cl.execute(args);
+            return new Run(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(savedOut);
+        }
+    }
+
+    private Path savedModel(String preset, long seed) throws Exception {
+        Transformer model = new Transformer(Presets.load(preset), new ReferenceEngine(Precision.F32));
+        Initializer.initialize(model, seed);
+        Path out = dir.resolve(preset + "-" + seed);
+        ModelDirectory.save(out, model, TokenizerSpec.BYTE);
+        return out;
+    }
+
+    private static void assertOneLineError(Run r, String expected) {
+        assertEquals(1, r.code(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, "exactly one line: " + r.err());
+        assertTrue(lines[0].startsWith("likra: "), lines[0]);
+        assertTrue(lines[0].contains(expected), lines[0]);
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String name : Main.commandLine().getSubcommands().keySet()) {
+            if (!name.equals("help")) {
+                assertEquals(0, run(name, "--help").code(), name);
+            }
+        }
+    }
+
+    @Test
+    void unknownPresetIsOneLine() {
+        Path corpus = dir.resolve("c.txt");
+        assertOneLineError(run("pretrain", "--model", "no-such-model", "--corpus", corpus.toString(), "--out",
+                dir.resolve("r").toString(), "--engine", "reference"), "no preset 'no-such-model'");
+    }
+
+    @Test
+    void malformedPresetNamesTheFileAndLine() throws Exception {
+        Path preset = dir.resolve("bad.json");
+        Files.writeString(preset, "{\n  \"dim\": 64,\n  \"layers\": \"two\"\n}\n");
+        Run r = run("pretrain", "--model", preset.toString(), "--corpus", preset.toString(), "--out",
+                dir.resolve("r").toString(), "--engine", "reference");
+        assertOneLineError(r, preset.toString());
+        assertTrue(r.err().contains("line 3"), r.err());
+    }
+
+    @Test
+    void missingCorpusIsOneLine() {
+        assertOneLineError(run("pretrain", "--model", "llama-tiny", "--corpus", dir.resolve("none.txt").toString(),
+                "--out", dir.resolve("r").toString(), "--engine", "reference"), "no such corpus file");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Run r = run("--verbose", "pretrain", "--model", "nope", "--corpus", "x", "--out",
+                dir.resolve("r").toString(), "--engine", "reference");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("at org.likra"), r.err());
+    }
+
+    @Test
+    void missingModelDirectoryIsOneLine() {
+        assertOneLineError(run("sample", "--model", dir.resolve("nothing").toString(), "--engine", "reference"),
+                "no such model directory");
+    }
+
+    @Test
+    void tokenOutsideTheVocabularyNamesTheLine() throws Exception {
+        Path model = savedModel("llama-tiny", 1);
+        Path tokens = dir.resolve("tokens.txt");
+        Files.writeString(tokens, "1 2 3\n4 999 5\n");
+        assertOneLineError(run("grad", "--model", model.toString(), "--tokens", tokens.toString(), "--out",
+                dir.resolve("g.safetensors").toString(), "--engine", "reference"), "line 2");
+    }
+
+    @Test
+    void sequenceLongerThanTheContextIsOneLine() throws Exception {
+        Path model = savedModel("llama-tiny", 1);
+        Path tokens = dir.resolve("tokens.txt");
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            line.append(i % 200).append(' ');
+        }
+        Files.writeString(tokens, line + "\n");
+        assertOneLineError(run("grad", "--model", model.toString(), "--tokens", tokens.toString(), "--out",
+                dir.resolve("g.safetensors").toString(), "--engine", "reference"), "longer than the model's context");
+    }
+
+    @Test
+    void gradWritesTheGradientOfTheMaskedMeanLoss() throws Exception {
+        Path modelDir = savedModel("gpt2-1m", 3);
+        Path tokens = dir.resolve("tokens.txt");
+        Files.writeString(tokens, "10 20 30 40 50\n60 70 80\n");
+        Path mask = dir.resolve("mask.txt");
+        Files.writeString(mask, "0 1 1 0\n1 1\n");
+        Path out = dir.resolve("grads.safetensors");
+        Run r = run("grad", "--model", modelDir.toString(), "--tokens", tokens.toString(), "--mask",
+                mask.toString(), "--out", out.toString(), "--engine", "reference", "--precision", "f64");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("loss "), r.out());
+        double printed = Double.parseDouble(r.out().strip().substring(5));
+
+        // The same loss and gradient computed directly as one masked batch (4 targets counted).
+        Transformer model = ModelDirectory.load(modelDir, new ReferenceEngine(Precision.F64)).model();
+        double[] total = new double[model.layout().total()];
+        double loss = 0;
+        int[][] inputs = {{10, 20, 30, 40}, {60, 70}};
+        int[][] targets = {{20, 30, 40, 50}, {70, 80}};
+        float[][] weights = {{0, 0.25f, 0.25f, 0}, {0.25f, 0.25f}};
+        for (int i = 0; i < 2; i++) {
+            model.setInputs(inputs[i], targets[i], weights[i], 1, inputs[i].length);
+            model.forward();
+            model.backward();
+            loss += model.loss();
+            double[] g = new double[total.length];
+            model.engine().download(model.gradients(), g, 0);
+            for (int j = 0; j < g.length; j++) {
+                total[j] += g[j];
+            }
+        }
+        assertEquals(loss, printed, 1e-12);
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertEquals(model.layout().specs().size(), st.entries().size());
+            var spec = model.layout().get("model.layers.1.mlp.up_proj.weight");
+            float[] written = st.read(spec.name());
+            float[] expected = new float[spec.size()];
+            for (int j = 0; j < spec.size(); j++) {
+                expected[j] = (float) total[spec.offset() + j];
+            }
+            assertArrayEquals(expected, written);
+            boolean nonZero = false;
+            for (float v : written) {
+                nonZero |= v != 0;
+            }
+            assertTrue(nonZero);
+        }
+    }
+
+    @Test
+    void pretrainThenSample() throws Exception {
+        Path corpus = dir.resolve("corpus.txt");
+        Files.writeString(corpus, "abcabcabc ".repeat(300));
+        Path runDir = dir.resolve("run");
+        Run r = run("pretrain", "--model", "llama-tiny", "--corpus", corpus.toString(), "--out", runDir.toString(),
+                "--steps", "40", "--batch", "2", "--seq", "16", "--lr", "1e-2", "--warmup", "5", "--eval-every",
+                "20", "--eval-batches", "2", "--engine", "reference", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(runDir.resolve("metrics.jsonl")));
+        Run s = run("sample", "--model", runDir.toString(), "--prompt", "abca", "--steps", "12", "--temperature",
+                "0", "--engine", "reference");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().startsWith("abca"), s.out());
+        assertTrue(s.out().contains("bcabc"), "greedy continuation learned the pattern: " + s.out());
+        assertFalse(s.out().isBlank());
+    }
+}
