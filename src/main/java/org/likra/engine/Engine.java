@@ -196,6 +196,36 @@ public interface Engine extends AutoCloseable {
     void weightedSum(Tensor out, Tensor values, Tensor weights, int n);
 
     // ----------------------------------------------------------------------------------------------------------
+    // LoRA adapters
+
+    /**
+     * Adds a low-rank update to a linear layer's output: hidden = x A^T; out += scale * hidden B^T.
+     * out (n, outDim) already holds the frozen layer's x W^T + b; x (n, inDim); a (rank, inDim); b (outDim, rank);
+     * hidden (n, rank) is saved for the backward pass; delta (n, outDim) is scratch.
+     * The default composes verified operations; engines may fuse it.
+     */
+    default void loraForward(Tensor out, Tensor hidden, Tensor delta, Tensor x, Tensor a, Tensor b, int n, int inDim,
+                             int outDim, int rank, float scale) {
+        linearForward(hidden, x, a, null, n, inDim, rank);
+        linearForward(delta, hidden, b, null, n, rank, outDim);
+        accumulate(out, delta, scale, n * outDim);
+    }
+
+    /**
+     * Backward of {@link #loraForward}: with g = scale * dOut, dB += g^T hidden, dHidden = g B, dA += dHidden^T x,
+     * dx += dHidden A (dx may be null). scaledDOut (n, outDim) and dHidden (n, rank) are scratch.
+     */
+    default void loraBackward(Tensor dx, Tensor dA, Tensor dB, Tensor dOut, Tensor x, Tensor hidden, Tensor a,
+                              Tensor b, Tensor scaledDOut, Tensor dHidden, int n, int inDim, int outDim, int rank,
+                              float scale) {
+        zero(scaledDOut);
+        accumulate(scaledDOut, dOut, scale, n * outDim);
+        zero(dHidden);
+        linearBackward(dHidden, dB, null, scaledDOut, hidden, b, n, rank, outDim);
+        linearBackward(dx, dA, null, dHidden, x, a, n, inDim, rank);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
     // Optimizer
 
     /** out[0] = sum_i x[i]^2 (the squared global gradient norm, for clipping). */

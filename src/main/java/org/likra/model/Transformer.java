@@ -3,6 +3,7 @@ package org.likra.model;
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
+import org.likra.lora.LoraAdapter;
 import org.likra.util.UserError;
 
 /**
@@ -30,6 +31,7 @@ public final class Transformer {
     private int batch;
     private int time;
     private boolean hasTargets;
+    private LoraAdapter adapter;
 
     /** A model whose parameters are all zero; load or initialise them next. */
     public Transformer(ModelConfig config, Engine engine) {
@@ -62,6 +64,27 @@ public final class Transformer {
     /** The single gradient buffer, filled by {@link #backward()}. */
     public Tensor gradients() {
         return gradients;
+    }
+
+    /** Views of the parameters by name. */
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    /**
+     * Attaches LoRA adapters: their update joins every targeted projection, and the base model is frozen (backward
+     * fills only the adapter's gradients). {@code null} detaches, restoring the base model and its training.
+     */
+    public void attach(LoraAdapter lora) {
+        if (lora != null && lora.engine() != engine) {
+            throw new IllegalArgumentException("the adapter lives on another engine");
+        }
+        this.adapter = lora;
+    }
+
+    /** The attached adapter, or null. */
+    public LoraAdapter adapter() {
+        return adapter;
     }
 
     public int batch() {
@@ -106,6 +129,15 @@ public final class Transformer {
             }
             engine.upload(acts.lossWeights.view(0, n), w, 0);
         }
+    }
+
+    /**
+     * Replaces the per-position loss weights of the current batch without rerunning the forward pass (for losses
+     * such as DPO whose weights depend on the forward pass's results). Takes effect in {@link #backward()}.
+     */
+    public void setLossWeights(float[] lossWeights) {
+        int n = batch * time;
+        engine.upload(acts.lossWeights.view(0, n), lossWeights, 0);
     }
 
     private void checkIds(int[] ids, int n, String what) {
@@ -183,6 +215,10 @@ public final class Transformer {
 
     private void linear(Tensor out, Tensor x, ModelWeights.Linear w, int n) {
         engine.linearForward(out, x, w.weight(), w.bias(), n, w.inDim(), w.outDim());
+        LoraAdapter.Site site = adapter == null ? null : adapter.site(w.name());
+        if (site != null) {
+            adapter.forward(site, out, x, n);
+        }
     }
 
     private void normForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, ModelWeights.Norm w, int n) {
@@ -196,7 +232,10 @@ public final class Transformer {
 
     // ------------------------------------------------------------------------------------------------ backward
 
-    /** Zeroes the gradient buffer, then fills it with d(loss)/d(parameters) for the last forward pass. */
+    /**
+     * Zeroes the gradient buffer, then fills it with d(loss)/d(parameters) for the last forward pass; with an
+     * adapter attached, the adapter's gradient buffer instead (the base model is frozen).
+     */
     public void backward() {
         if (!hasTargets) {
             throw new IllegalStateException("backward() needs a forward pass with targets");
@@ -204,15 +243,18 @@ public final class Transformer {
         Engine e = engine;
         int n = batch * time;
         int c = config.dim();
-        e.zero(gradients);
+        boolean trainBase = adapter == null;
+        if (trainBase) {
+            e.zero(gradients);
+        } else {
+            e.zero(adapter.gradients());
+        }
         e.beginRegion("head.backward");
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
         Tensor dNormOut = acts.dNormOut.view(0, n * c);
         e.zero(dNormOut);
         ModelWeights.Linear head = weights.lmHead;
-        ModelWeights.Linear dHead = weightGradients.lmHead;
-        e.linearBackward(dNormOut, dHead.weight(), dHead.bias(), acts.dLogits, acts.finalNormOut, head.weight(), n,
-                c, config.vocab());
+        linearBackward(dNormOut, weightGradients.lmHead, acts.dLogits, acts.finalNormOut, head, n);
         Tensor dResidual = acts.dResidual.view(0, n * c);
         e.zero(dResidual);
         Tensor lastOutput = acts.blocks[config.layers() - 1].output;
@@ -225,12 +267,14 @@ public final class Transformer {
             blockBackward(weights.blocks[l], weightGradients.blocks[l], acts.blocks[l], x, dResidual, n);
             e.endRegion();
         }
-        e.beginRegion("embed.backward");
-        e.embeddingBackward(weightGradients.tokenEmbedding, dResidual, acts.tokens, n, c);
-        if (weights.positionEmbedding != null) {
-            e.positionEmbeddingBackward(weightGradients.positionEmbedding, dResidual, batch, time, c);
+        if (trainBase) {
+            e.beginRegion("embed.backward");
+            e.embeddingBackward(weightGradients.tokenEmbedding, dResidual, acts.tokens, n, c);
+            if (weights.positionEmbedding != null) {
+                e.positionEmbeddingBackward(weightGradients.positionEmbedding, dResidual, batch, time, c);
+            }
+            e.endRegion();
         }
-        e.endRegion();
     }
 
     /**
@@ -290,17 +334,26 @@ public final class Transformer {
         return t;
     }
 
+    /** Base weights get gradients only while no adapter is attached; an attached adapter gets its own. */
     private void linearBackward(Tensor dx, ModelWeights.Linear g, Tensor dOut, Tensor x, ModelWeights.Linear w,
                                 int n) {
-        engine.linearBackward(dx, g.weight(), g.bias(), dOut, x, w.weight(), n, w.inDim(), w.outDim());
+        boolean frozen = adapter != null;
+        engine.linearBackward(dx, frozen ? null : g.weight(), frozen ? null : g.bias(), dOut, x, w.weight(), n,
+                w.inDim(), w.outDim());
+        LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
+        if (site != null) {
+            adapter.backward(site, dx, dOut, x, n);
+        }
     }
 
     private void normBackward(Tensor dx, ModelWeights.Norm g, Tensor dOut, Tensor x, ModelWeights.Norm w,
                               Tensor mean, Tensor rstd, int n) {
+        boolean frozen = adapter != null;
         if (config.norm() == ModelConfig.Norm.rmsnorm) {
-            engine.rmsNormBackward(dx, g.weight(), dOut, x, w.weight(), rstd, n, config.dim());
+            engine.rmsNormBackward(dx, frozen ? null : g.weight(), dOut, x, w.weight(), rstd, n, config.dim());
         } else {
-            engine.layerNormBackward(dx, g.weight(), g.bias(), dOut, x, w.weight(), mean, rstd, n, config.dim());
+            engine.layerNormBackward(dx, frozen ? null : g.weight(), frozen ? null : g.bias(), dOut, x, w.weight(),
+                    mean, rstd, n, config.dim());
         }
     }
 

@@ -1,0 +1,86 @@
+package org.likra.cli;
+
+import org.likra.config.ModelConfig;
+import org.likra.config.Presets;
+import org.likra.engine.Engine;
+import org.likra.model.FlopCount;
+import org.likra.model.Initializer;
+import org.likra.model.Transformer;
+import org.likra.train.AdamW;
+import org.likra.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time training steps (forward + backward + AdamW) of a preset on random tokens and print "
+                + "ms/step, tokens/s and achieved GFLOP/s (median of the timed steps after warm-up).",
+                "Presets gpt2-S and gpt2-M match the configurations llm.c's CPU trainer is usually compared on."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "gpt2-S", description = "Preset. Default: ${DEFAULT-VALUE}.")
+    String model;
+    @Option(names = "--batch", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    int batch;
+    @Option(names = "--seq", defaultValue = "64", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
+    int seq;
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+    int steps;
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() {
+        if (batch <= 0 || seq <= 0 || steps <= 0 || warmup < 0) {
+            throw new UserError("--batch, --seq and --steps must be positive and --warmup non-negative");
+        }
+        ModelConfig config = Presets.load(model);
+        try (Engine engine = engineOptions.create()) {
+            Transformer net = new Transformer(config, engine);
+            Initializer.initialize(net, seed);
+            AdamW adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
+                    0.95f, 1e-8f, 0.1f, 1f);
+            Random random = new Random(seed);
+            int n = batch * seq;
+            int[] tokens = new int[n];
+            int[] targets = new int[n];
+            for (int i = 0; i < n; i++) {
+                tokens[i] = random.nextInt(config.vocab());
+                targets[i] = random.nextInt(config.vocab());
+            }
+            double flops = FlopCount.trainingStep(config, batch, seq);
+            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, %d warm-up + %d timed "
+                            + "steps, %.3f GFLOP per step%n", config.name(), net.layout().total(), engine.name(),
+                    batch, seq, warmup, steps, flops / 1e9);
+            double[] ms = new double[steps];
+            double loss = 0;
+            for (int s = 0; s < warmup + steps; s++) {
+                long t0 = System.nanoTime();
+                net.setInputs(tokens, targets, null, batch, seq);
+                net.forward();
+                net.backward();
+                adam.step(s + 1, 1e-4f);
+                loss = net.loss();
+                long t1 = System.nanoTime();
+                if (s >= warmup) {
+                    ms[s - warmup] = (t1 - t0) / 1e6;
+                }
+            }
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
+            System.out.printf("ms/step  median %.1f  (min %.1f, max %.1f)%n", median, sorted[0], sorted[steps - 1]);
+            System.out.printf("tokens/s %.0f%n", n / (median / 1e3));
+            System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
+            System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
+        }
+        return 0;
+    }
+}

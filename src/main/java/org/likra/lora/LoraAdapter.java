@@ -1,0 +1,176 @@
+package org.likra.lora;
+
+import org.likra.engine.Engine;
+import org.likra.engine.Tensor;
+import org.likra.model.ModelWeights;
+import org.likra.model.Transformer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * LoRA adapters for the targeted projections of a model: for a linear layer W [out, in] an A [rank, in] and a
+ * B [out, rank], all in one parameter buffer (and one gradient buffer) of their own on the model's engine. Fresh
+ * adapters follow PEFT: A ~ U(-1/sqrt(in), 1/sqrt(in)) (Kaiming-uniform with a = sqrt(5)), B = 0, so a fresh
+ * adapter leaves the model unchanged.
+ */
+public final class LoraAdapter {
+    /** One adapted projection: views of A and B and of their gradients, plus the saved hidden activations. */
+    public static final class Site {
+        public final String module;       // e.g. model.layers.0.mlp.up_proj
+        public final int inDim;
+        public final int outDim;
+        public final int aOffset;
+        public final int bOffset;
+        final Tensor a;
+        final Tensor b;
+        final Tensor gradA;
+        final Tensor gradB;
+        Tensor hidden;                    // (n, rank), saved by the forward pass
+
+        Site(String module, int inDim, int outDim, int aOffset, int bOffset, Tensor params, Tensor grads, int rank) {
+            this.module = module;
+            this.inDim = inDim;
+            this.outDim = outDim;
+            this.aOffset = aOffset;
+            this.bOffset = bOffset;
+            this.a = params.view(aOffset, rank * inDim);
+            this.b = params.view(bOffset, outDim * rank);
+            this.gradA = grads.view(aOffset, rank * inDim);
+            this.gradB = grads.view(bOffset, outDim * rank);
+        }
+    }
+
+    private final LoraConfig config;
+    private final Engine engine;
+    private final Tensor parameters;
+    private final Tensor gradients;
+    private final Map<String, Site> sites;
+    private Tensor delta;       // scratch (n, max out)
+    private Tensor dHidden;     // scratch (n, rank)
+    private int capacityRows;
+
+    /** Adapters for every targeted projection of {@code model}, all zero (call {@link #initialize}). */
+    public LoraAdapter(Transformer model, LoraConfig config) {
+        this.config = config;
+        this.engine = model.engine();
+        List<ModelWeights.Linear> targets = new ArrayList<>();
+        for (ModelWeights.Block block : model.weights().blocks) {
+            for (ModelWeights.Linear linear : new ModelWeights.Linear[] {block.q(), block.k(), block.v(), block.o(),
+                    block.gate(), block.up(), block.down()}) {
+                if (linear != null && config.targets().contains(moduleKind(linear.name()))) {
+                    targets.add(linear);
+                }
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new org.likra.util.UserError("the model has none of the LoRA targets " + config.targets());
+        }
+        int total = 0;
+        for (ModelWeights.Linear l : targets) {
+            total += config.rank() * (l.inDim() + l.outDim());
+        }
+        this.parameters = engine.allocate(total);
+        this.gradients = engine.allocate(total);
+        Map<String, Site> map = new LinkedHashMap<>();
+        int offset = 0;
+        for (ModelWeights.Linear l : targets) {
+            int aOffset = offset;
+            int bOffset = offset + config.rank() * l.inDim();
+            map.put(l.name(), new Site(l.name(), l.inDim(), l.outDim(), aOffset, bOffset, parameters, gradients,
+                    config.rank()));
+            offset = bOffset + l.outDim() * config.rank();
+        }
+        this.sites = Collections.unmodifiableMap(map);
+    }
+
+    /** "mlp.up_proj" -> "up_proj". */
+    static String moduleKind(String module) {
+        return module.substring(module.lastIndexOf('.') + 1);
+    }
+
+    public LoraConfig config() {
+        return config;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** All adapter parameters (A and B of every site), the only trained tensors when an adapter is attached. */
+    public Tensor parameters() {
+        return parameters;
+    }
+
+    public Tensor gradients() {
+        return gradients;
+    }
+
+    public Map<String, Site> sites() {
+        return sites;
+    }
+
+    /** The adapted site for a linear layer's module name, or null. */
+    public Site site(String module) {
+        return sites.get(module);
+    }
+
+    /** PEFT's initialisation: A uniform in +-1/sqrt(in), B zero. */
+    public void initialize(long seed) {
+        float[] values = new float[parameters.length()];
+        Random random = new Random(seed);
+        for (Site s : sites.values()) {
+            double bound = 1.0 / Math.sqrt(s.inDim);
+            for (int i = 0; i < config.rank() * s.inDim; i++) {
+                values[s.aOffset + i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+            }
+        }
+        engine.upload(parameters, values, 0);
+    }
+
+    /** Sizes the saved activations and scratch for up to {@code rows} rows. */
+    void ensureCapacity(int rows) {
+        if (rows <= capacityRows) {
+            return;
+        }
+        int maxOut = 0;
+        for (Site s : sites.values()) {
+            s.hidden = engine.allocate(rows * config.rank());
+            maxOut = Math.max(maxOut, Math.max(s.outDim, s.inDim));
+        }
+        delta = engine.allocate(rows * maxOut);
+        dHidden = engine.allocate(rows * config.rank());
+        capacityRows = rows;
+    }
+
+    /** out += scale * (x A^T) B^T for this site. */
+    public void forward(Site s, Tensor out, Tensor x, int n) {
+        ensureCapacity(n);
+        int r = config.rank();
+        engine.loraForward(out.view(0, n * s.outDim), s.hidden.view(0, n * r), delta.view(0, n * s.outDim), x, s.a,
+                s.b, n, s.inDim, s.outDim, r, config.scale());
+    }
+
+    /** Accumulates dA, dB and (when dx is not null) dx for this site. */
+    public void backward(Site s, Tensor dx, Tensor dOut, Tensor x, int n) {
+        int r = config.rank();
+        engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hidden.view(0, n * r), s.a, s.b,
+                delta.view(0, n * s.outDim), dHidden.view(0, n * r), n, s.inDim, s.outDim, r, config.scale());
+    }
+
+    /** Copies the adapter's parameters to the host. */
+    public float[] values() {
+        float[] out = new float[parameters.length()];
+        engine.download(parameters, out, 0);
+        return out;
+    }
+
+    /** Replaces the adapter's parameters. */
+    public void load(float[] values) {
+        engine.upload(parameters, values, 0);
+    }
+}

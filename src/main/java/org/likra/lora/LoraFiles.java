@@ -1,0 +1,93 @@
+package org.likra.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.likra.io.AtomicFiles;
+import org.likra.io.SafeTensors;
+import org.likra.model.Transformer;
+import org.likra.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adapters on disk in PEFT's layout: {@code adapter_config.json} and {@code adapter_model.safetensors} with
+ * tensor names {@code base_model.model.<module>.lora_A.weight} [r, in] and {@code ...lora_B.weight} [out, r].
+ */
+public final class LoraFiles {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private LoraFiles() {
+    }
+
+    static String tensorName(String module, String which) {
+        return "base_model.model." + module + ".lora_" + which + ".weight";
+    }
+
+    public static void save(Path dir, LoraAdapter adapter, String baseModel) throws IOException {
+        Files.createDirectories(dir);
+        float[] values = adapter.values();
+        int r = adapter.config().rank();
+        List<SafeTensors.Output> outputs = new ArrayList<>();
+        for (LoraAdapter.Site s : adapter.sites().values()) {
+            outputs.add(new SafeTensors.Output(tensorName(s.module, "A"), new int[] {r, s.inDim}, values, s.aOffset));
+            outputs.add(new SafeTensors.Output(tensorName(s.module, "B"), new int[] {s.outDim, r}, values,
+                    s.bOffset));
+        }
+        SafeTensors.write(dir.resolve(WEIGHTS), outputs, Map.of("format", "pt"));
+        ObjectNode config = JSON.createObjectNode();
+        config.put("peft_type", "LORA");
+        config.put("task_type", "CAUSAL_LM");
+        config.put("r", r);
+        config.put("lora_alpha", adapter.config().alpha());
+        config.put("lora_dropout", 0.0);
+        config.put("bias", "none");
+        config.put("fan_in_fan_out", false);
+        var targets = config.putArray("target_modules");
+        adapter.config().targets().forEach(targets::add);
+        config.put("base_model_name_or_path", baseModel);
+        AtomicFiles.writeString(dir.resolve(CONFIG), JSON.writeValueAsString(config) + "\n");
+    }
+
+    /** Reads an adapter's config. */
+    public static LoraConfig readConfig(Path dir) {
+        Path file = dir.resolve(CONFIG);
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read the adapter config: " + e.getMessage().lines().findFirst()
+                    .orElse(""));
+        }
+        if (root == null || !root.has("r") || !root.has("target_modules")) {
+            throw new UserError(file + ": not a PEFT LoRA config (needs r and target_modules)");
+        }
+        List<String> targets = new ArrayList<>();
+        root.get("target_modules").forEach(t -> targets.add(t.asText()));
+        return new LoraConfig(root.get("r").asInt(), root.path("lora_alpha").asDouble(root.get("r").asInt()),
+                targets);
+    }
+
+    /** Loads an adapter saved by {@link #save} for {@code model}. */
+    public static LoraAdapter load(Path dir, Transformer model) {
+        LoraAdapter adapter = new LoraAdapter(model, readConfig(dir));
+        float[] values = new float[adapter.parameters().length()];
+        int r = adapter.config().rank();
+        try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS))) {
+            for (LoraAdapter.Site s : adapter.sites().values()) {
+                st.readInto(tensorName(s.module, "A"), new int[] {r, s.inDim}, values, s.aOffset);
+                st.readInto(tensorName(s.module, "B"), new int[] {s.outDim, r}, values, s.bOffset);
+            }
+        }
+        adapter.load(values);
+        return adapter;
+    }
+}
