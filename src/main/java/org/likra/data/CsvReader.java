@@ -78,6 +78,8 @@ public final class CsvReader implements Closeable {
     public static List<Row> readAll(Path file) {
         try (CsvReader r = new CsvReader(Files.newBufferedReader(file), file.toString(), false)) {
             return r.readAll();
+        } catch (UserError e) {
+            throw e.getCause() instanceof CharacterCodingException ? JsonLines.notUtf8(file) : e;
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -198,7 +200,7 @@ public final class CsvReader implements Closeable {
         try {
             return in.read();
         } catch (CharacterCodingException e) {
-            throw error(line, "not valid UTF-8 text; save the file as UTF-8");
+            throw new UserError(source + ":" + line + ": not valid UTF-8 text; save the file as UTF-8", e);
         } catch (IOException e) {
             throw new UserError("cannot read " + source + " near line " + line + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,8 @@
 package org.likra.data;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
@@ -9,7 +11,10 @@ import org.likra.util.UserError;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +22,9 @@ import java.util.List;
 
 /** Reading JSON Lines files: one JSON object per line, blank lines skipped, errors naming file and line. */
 final class JsonLines {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** A parsed line and where it came from. */
     record Line(JsonNode node, String source, int number) {
@@ -45,6 +52,8 @@ final class JsonLines {
     static List<Line> read(Path file) {
         try (BufferedReader r = Files.newBufferedReader(file)) {
             return read(r, file.toString());
+        } catch (UserError e) {
+            throw e.getCause() instanceof CharacterCodingException ? notUtf8(file) : e;
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -77,11 +86,38 @@ final class JsonLines {
                 out.add(new Line(node, source, number));
             }
         } catch (CharacterCodingException e) {
-            throw new UserError(source + ":" + (number + 1) + ": not valid UTF-8 text; save the file as UTF-8");
+            // the decoder reads ahead, so this line number is approximate; read(Path) finds the exact one
+            throw new UserError(source + ":" + (number + 1) + ": not valid UTF-8 text; save the file as UTF-8", e);
         } catch (IOException e) {
             throw new UserError("cannot read " + source + " near line " + number + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** The error for a file that is not UTF-8, naming the first line with an invalid byte sequence. */
+    static UserError notUtf8(Path file) {
+        int line = 1;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            int start = 0;
+            for (int i = 0; i <= bytes.length; i++) {
+                if (i == bytes.length || bytes[i] == '\n') {
+                    try {
+                        StandardCharsets.UTF_8.newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                                .decode(ByteBuffer.wrap(bytes, start, i - start));
+                    } catch (CharacterCodingException e) {
+                        break;
+                    }
+                    line++;
+                    start = i + 1;
+                }
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return new UserError(file + ":" + line + ": not valid UTF-8 text; save the file as UTF-8");
     }
 
     static String describe(JsonNode v) {

@@ -54,6 +54,21 @@ class JsonlQuestionReaderTest {
     }
 
     @Test
+    void trailingContentDuplicateKeysAndBadEncodingAreRejected(@TempDir Path dir) throws IOException {
+        Errors.expect("s", 2, "malformed JSON", () -> JsonlQuestionReader.parse("\n" + GOOD + " {}", "s"));
+        Errors.expect("s", 1, "malformed JSON",
+                () -> JsonlQuestionReader.parse(GOOD.replace("\"answer\":0", "\"answer\":0,\"answer\":1"), "s"));
+        Path f = dir.resolve("latin1.jsonl");
+        byte[] good = (GOOD + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(good, good.length + 3);
+        bytes[good.length] = (byte) 0xE9; // Latin-1 'é', not UTF-8
+        bytes[good.length + 1] = '\n';
+        bytes[good.length + 2] = '\n';
+        Files.write(f, bytes);
+        Errors.expect(f.toString(), 2, "not valid UTF-8", () -> JsonlQuestionReader.read(f));
+    }
+
+    @Test
     void fieldErrors() {
         String ok = GOOD + "\n";
         Errors.expect("s", 2, "missing field \"choices\"",

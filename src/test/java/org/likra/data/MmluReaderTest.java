@@ -86,6 +86,20 @@ class MmluReaderTest {
     }
 
     @Test
+    void notUtf8NamesTheLine(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("x_dev.csv");
+        byte[] good = "q,a,b,c,d,A\nr,a,b,c,d,B\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(good, good.length + 12);
+        System.arraycopy("s,a,b,c,".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, bytes, good.length, 8);
+        bytes[good.length + 8] = (byte) 0xFF;
+        bytes[good.length + 9] = ',';
+        bytes[good.length + 10] = 'A';
+        bytes[good.length + 11] = '\n';
+        Files.write(f, bytes);
+        Errors.expect(f.toString(), 3, "not valid UTF-8", () -> MmluReader.read(f));
+    }
+
+    @Test
     void blankLinesAreSkipped() {
         assertEquals(2, MmluReader.parse("q,a,b,c,d,A\n\nr,a,b,c,d,B\n", "m", "m", null).size());
     }
