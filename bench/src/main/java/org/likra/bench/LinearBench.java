@@ -1,0 +1,99 @@
+package org.likra.bench;
+
+import org.likra.engine.Tensor;
+import org.likra.engine.cpu.CpuEngine;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The three matrix products of a linear layer at preset shapes {@code n x in x out} (rows x input width x output
+ * width): forward out = x W^T + b, input gradient dx += dOut W, weight gradient dW += dOut^T x. Each does
+ * 2 n in out floating-point operations (the bias adds are not counted), reported as {@code gflop} (GFLOP/s).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
+public class LinearBench {
+    /** 512x128x512: llama-1m/gpt2-1m MLP up (B*T = 512); 1024x256x768; 1024x1024x256; 512x384x50304: LM head. */
+    @Param({"512x128x512", "1024x256x768", "1024x1024x256", "512x384x50304"})
+    public String shape;
+
+    @Param({"2"})
+    public int threads;
+
+    private CpuEngine engine;
+    private Tensor x, w, b, out, dOut, dx, dw;
+    private int n, in, outDim;
+    private double gflopPerCall;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] p = shape.split("x");
+        n = Integer.parseInt(p[0]);
+        in = Integer.parseInt(p[1]);
+        outDim = Integer.parseInt(p[2]);
+        gflopPerCall = 2.0 * n * in * outDim / 1e9;
+        engine = new CpuEngine(threads);
+        Random random = new Random(1);
+        x = random(random, n * in);
+        w = random(random, outDim * in);
+        b = random(random, outDim);
+        dOut = random(random, n * outDim);
+        out = engine.allocate(n * outDim);
+        dx = engine.allocate(n * in);
+        dw = engine.allocate(outDim * in);
+    }
+
+    private Tensor random(Random random, int length) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) random.nextGaussian() * 0.1f;
+        }
+        Tensor t = engine.allocate(length);
+        engine.upload(t, values, 0);
+        return t;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        engine.close();
+    }
+
+    @Benchmark
+    public Tensor forward(FlopCounter flops) {
+        engine.linearForward(out, x, w, b, n, in, outDim);
+        flops.gflop += gflopPerCall;
+        return out;
+    }
+
+    @Benchmark
+    public Tensor inputGradient(FlopCounter flops) {
+        engine.linearBackward(dx, null, null, dOut, x, w, n, in, outDim);
+        flops.gflop += gflopPerCall;
+        return dx;
+    }
+
+    @Benchmark
+    public Tensor weightGradient(FlopCounter flops) {
+        engine.linearBackward(null, dw, null, dOut, x, w, n, in, outDim);
+        flops.gflop += gflopPerCall;
+        return dw;
+    }
+}

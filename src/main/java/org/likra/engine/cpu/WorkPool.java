@@ -1,0 +1,143 @@
+package org.likra.engine.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A persistent pool of {@code threads - 1} worker threads plus the calling thread, created once per engine.
+ * {@link #run} splits [0, n) into chunks that the participants claim one at a time (dynamic balance for uneven
+ * work such as causal attention) and returns when every chunk is done. Workers spin briefly for the next job, then
+ * park; nothing is allocated per job.
+ */
+final class WorkPool implements AutoCloseable {
+
+    /** The body of a parallel loop: processes items [start, end) on participant {@code worker} (0 = caller). */
+    @FunctionalInterface
+    interface Body {
+        void run(int start, int end, int worker);
+    }
+
+    private static final int SPINS = 20_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    // The current job; written before the volatile increment of generation, read after it.
+    private Body body;
+    private int total;
+    private int chunk;
+    private int chunks;
+
+    WorkPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int w = 0; w < workers.length; w++) {
+            final int id = w + 1;
+            Thread t = new Thread(() -> workerLoop(id), "likra-cpu-" + id);
+            t.setDaemon(true);
+            workers[w] = t;
+            t.start();
+        }
+    }
+
+    /** Number of participants (workers plus the caller). */
+    int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of at least {@code grain} items (about 4 chunks per thread when n is large).
+     * Small jobs and single-threaded pools run inline on the caller.
+     */
+    void run(int n, int grain, Body body) {
+        if (n <= 0) {
+            return;
+        }
+        if (threads == 1 || n <= grain) {
+            body.run(0, n, 0);
+            return;
+        }
+        int size = Math.max(Math.max(grain, 1), (n + 4 * threads - 1) / (4 * threads));
+        this.body = body;
+        this.total = n;
+        this.chunk = size;
+        this.chunks = (n + size - 1) / size;
+        this.failure = null;
+        nextChunk.set(0);
+        pending.set(workers.length);
+        generation++; // publishes the job
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        work(0);
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        this.body = null;
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException r) {
+                throw r;
+            }
+            if (f instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(f);
+        }
+    }
+
+    /** Claims and runs chunks of the current job until none is left. */
+    private void work(int worker) {
+        Body b = body;
+        int c;
+        while ((c = nextChunk.getAndIncrement()) < chunks) {
+            int start = c * chunk;
+            int end = Math.min(total, start + chunk);
+            try {
+                b.run(start, end, worker);
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+    }
+
+    private void workerLoop(int id) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen) {
+                if (closed) {
+                    return;
+                }
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 1_000_000L);
+                }
+            }
+            seen = generation;
+            work(id);
+            pending.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+    }
+}
