@@ -106,7 +106,11 @@ public final class ModelDirectory {
      */
     public static void checkShapes(SafeTensors st, ParameterLayout layout) {
         for (ParameterSpec spec : layout.specs()) {
-            SafeTensors.Entry e = st.require(spec.name());
+            SafeTensors.Entry e = st.entries().get(spec.name());
+            if (e == null) {
+                throw new UserError(st.path() + ": missing tensor " + spec.name() + ", which the architecture in "
+                        + "config.json needs (config.json and model.safetensors do not belong together?)");
+            }
             if (!java.util.Arrays.equals(e.shape(), spec.shape())) {
                 throw new UserError(st.path() + ": tensor " + spec.name() + " has shape " + e.shapeString()
                         + " but config.json needs " + spec.shapeString() + " (config.json and model.safetensors "

@@ -88,7 +88,15 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                         st.metadata());
             }
         }
-        Llama2c.Header h = Llama2c.readHeader(path);
+        Llama2c.Header h;
+        try {
+            h = Llama2c.readHeader(path);
+        } catch (UserError e) {
+            String reason = e.getMessage().startsWith(path + ": ")
+                    ? e.getMessage().substring(path.toString().length() + 2) : e.getMessage();
+            throw new UserError(path + ": not a model directory, .safetensors file, llm.c or llama2.c checkpoint "
+                    + "(read as llama2.c: " + reason + ")");
+        }
         ModelConfig config = h.toConfig(Llama2c.stem(path)).validate(path.toString());
         return new ModelInfo("llama2.c checkpoint (legacy format, F32; " + (h.shared() ? "shared classifier"
                 : "separate classifier") + "; shown under our tensor names)", config, null,

@@ -86,8 +86,14 @@ public final class SafeTensors implements AutoCloseable {
             JsonNode root;
             try {
                 root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                String at = e.getLocation() == null ? "" : " at header column " + e.getLocation().getColumnNr();
+                throw new UserError(path + ": the safetensors header is not valid JSON" + at + ": "
+                        + e.getOriginalMessage().lines().findFirst().orElse("") + " (corrupt or not a safetensors "
+                        + "file)");
             } catch (IOException e) {
-                throw new UserError(path + ": the safetensors header is not valid JSON: " + e.getMessage());
+                throw new UserError(path + ": the safetensors header is not valid JSON: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
             if (root == null || !root.isObject()) {
                 throw new UserError(path + ": the safetensors header is not a JSON object");
