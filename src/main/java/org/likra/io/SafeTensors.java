@@ -91,9 +91,6 @@ public final class SafeTensors implements AutoCloseable {
                 throw new UserError(path + ": the safetensors header is not valid JSON" + at + ": "
                         + e.getOriginalMessage().lines().findFirst().orElse("") + " (corrupt or not a safetensors "
                         + "file)");
-            } catch (IOException e) {
-                throw new UserError(path + ": the safetensors header is not valid JSON: "
-                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
             if (root == null || !root.isObject()) {
                 throw new UserError(path + ": the safetensors header is not a JSON object");
