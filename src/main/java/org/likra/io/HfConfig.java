@@ -119,11 +119,11 @@ public final class HfConfig {
             throw new UserError(file + ": bad likra.norm/mlp/positions value (" + norm + ", " + mlp + ", "
                     + positions + ")");
         }
+        config.validate(where);
         if (root.has("head_dim") && root.get("head_dim").asInt() != config.headDim()) {
             throw new UserError(file + ": head_dim " + root.get("head_dim").asInt() + " differs from hidden_size / "
                     + "num_attention_heads = " + config.headDim() + "; such models are not supported");
         }
-        config.validate(where);
         JsonNode tok = likra.path("tokenizer");
         TokenizerSpec tokenizer = tok.isObject()
                 ? new TokenizerSpec(tok.path("type").asText("byte"), tok.hasNonNull("file") ? tok.get("file").asText()

@@ -55,6 +55,70 @@ public final class ModelDirectory {
         HfConfig.write(dir.resolve(CONFIG), model.config(), tokenizer);
     }
 
+    /**
+     * Writes a model that is not on an engine (an import) into {@code dir}: config.json and model.safetensors,
+     * with {@code model.metadata()} (plus format=pt) in the safetensors {@code __metadata__}.
+     */
+    public static void save(Path dir, RawModel model) throws IOException {
+        Files.createDirectories(dir);
+        ParameterLayout layout = model.layout();
+        if (model.values().length != layout.total()) {
+            throw new IllegalArgumentException("values has " + model.values().length + " floats, the layout "
+                    + layout.total());
+        }
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("format", "pt");
+        if (model.metadata() != null) {
+            metadata.putAll(model.metadata());
+        }
+        writeWeights(dir.resolve(WEIGHTS), layout, model.values(), metadata);
+        HfConfig.write(dir.resolve(CONFIG), model.config(),
+                model.tokenizer() == null ? TokenizerSpec.BYTE : model.tokenizer());
+    }
+
+    /** Reads a model directory's config, tokenizer spec, parameters and safetensors metadata, onto no engine. */
+    public static RawModel readRaw(Path path) {
+        Path dir = resolve(path);
+        HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
+        Path weights = dir.resolve(WEIGHTS);
+        ParameterLayout layout = layoutFor(contents.model(), dir.resolve(CONFIG));
+        float[] values;
+        Map<String, String> metadata;
+        try (SafeTensors st = SafeTensors.open(weights)) {
+            checkShapes(st, layout);
+            values = new float[layout.total()];
+            for (ParameterSpec spec : layout.specs()) {
+                st.readInto(spec.name(), spec.shape(), values, spec.offset());
+            }
+            metadata = st.metadata();
+        }
+        return new RawModel(contents.model(), contents.tokenizer(), values, metadata);
+    }
+
+    /** The layout of a config read from {@code where}; a UserError where it is too large to hold in memory. */
+    static ParameterLayout layoutFor(ModelConfig config, Path where) {
+        return Llama2c.layoutOf(config, where);
+    }
+
+    /**
+     * Checks that the file has every tensor the config needs, with the right shape, before anything is allocated
+     * (so that a config.json with absurd sizes fails with a message rather than running out of memory).
+     */
+    public static void checkShapes(SafeTensors st, ParameterLayout layout) {
+        for (ParameterSpec spec : layout.specs()) {
+            SafeTensors.Entry e = st.entries().get(spec.name());
+            if (e == null) {
+                throw new UserError(st.path() + ": missing tensor " + spec.name() + ", which the architecture in "
+                        + "config.json needs (config.json and model.safetensors do not belong together?)");
+            }
+            if (!java.util.Arrays.equals(e.shape(), spec.shape())) {
+                throw new UserError(st.path() + ": tensor " + spec.name() + " has shape " + e.shapeString()
+                        + " but config.json needs " + spec.shapeString() + " (config.json and model.safetensors "
+                        + "do not belong together?)");
+            }
+        }
+    }
+
     /** Writes every parameter of {@code layout} from {@code values} under its Hugging Face name. */
     public static void writeWeights(Path file, ParameterLayout layout, float[] values, Map<String, String> metadata)
             throws IOException {
@@ -86,14 +150,18 @@ public final class ModelDirectory {
         Path dir = resolve(path);
         HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
         ModelConfig config = contents.model();
-        Transformer model = new Transformer(config, engine);
-        float[] values = readWeights(dir.resolve(WEIGHTS), model.layout());
-        engine.upload(model.parameters(), values, 0);
+        ParameterLayout layout = layoutFor(config, dir.resolve(CONFIG));
+        try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS))) {
+            checkShapes(st, layout);
+        }
         Tokenizer tokenizer = Tokenizers.load(contents.tokenizer(), dir);
         if (tokenizer.vocabSize() > config.vocab()) {
             throw new UserError(dir.resolve(CONFIG) + ": the tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model's vocabulary is " + config.vocab());
         }
+        Transformer model = new Transformer(config, engine);
+        float[] values = readWeights(dir.resolve(WEIGHTS), model.layout());
+        engine.upload(model.parameters(), values, 0);
         return new Loaded(model, tokenizer, dir);
     }
 }

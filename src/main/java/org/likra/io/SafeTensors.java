@@ -86,8 +86,11 @@ public final class SafeTensors implements AutoCloseable {
             JsonNode root;
             try {
                 root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UserError(path + ": the safetensors header is not valid JSON: " + e.getMessage());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                String at = e.getLocation() == null ? "" : " at header column " + e.getLocation().getColumnNr();
+                throw new UserError(path + ": the safetensors header is not valid JSON" + at + ": "
+                        + e.getOriginalMessage().lines().findFirst().orElse("") + " (corrupt or not a safetensors "
+                        + "file)");
             }
             if (root == null || !root.isObject()) {
                 throw new UserError(path + ": the safetensors header is not a JSON object");
@@ -101,11 +104,15 @@ public final class SafeTensors implements AutoCloseable {
                 String name = field.getKey();
                 JsonNode node = field.getValue();
                 if (name.equals("__metadata__")) {
+                    if (!node.isObject()) {
+                        throw new UserError(path + ": __metadata__ must be a JSON object of strings, got " + node);
+                    }
                     node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 entries.put(name, parseEntry(path, name, node, dataSize));
             }
+            checkCoverage(path, entries.values(), dataSize);
             return new SafeTensors(path, channel, dataStart, Collections.unmodifiableMap(entries),
                     Collections.unmodifiableMap(metadata));
         } catch (IOException e) {
@@ -122,28 +129,41 @@ public final class SafeTensors implements AutoCloseable {
         if (!node.isObject() || !node.has("dtype") || !node.has("shape") || !node.has("data_offsets")) {
             throw new UserError(where + ": header entry lacks dtype, shape or data_offsets");
         }
+        if (!node.get("dtype").isTextual()) {
+            throw new UserError(where + ": dtype must be a string, got " + node.get("dtype"));
+        }
         String dtype = node.get("dtype").asText();
         int width = bytesPer(dtype);
         if (width == 0) {
             throw new UserError(where + ": unsupported dtype " + dtype + " (supported: F32, F16, BF16)");
         }
         JsonNode shapeNode = node.get("shape");
+        if (!shapeNode.isArray()) {
+            throw new UserError(where + ": shape must be an array of integers, got " + shapeNode);
+        }
         int[] shape = new int[shapeNode.size()];
         long elements = 1;
         for (int i = 0; i < shape.length; i++) {
-            long d = shapeNode.get(i).asLong(-1);
+            JsonNode dim = shapeNode.get(i);
+            long d = dim.isIntegralNumber() && dim.canConvertToLong() ? dim.asLong() : -1;
             if (d < 0 || d > Integer.MAX_VALUE) {
                 throw new UserError(where + ": bad shape " + shapeNode);
             }
             shape[i] = (int) d;
-            elements *= d;
+            elements = d == 0 || elements == 0 ? 0 : elements * d;
+            if (elements > dataSize) {
+                throw new UserError(where + ": shape " + shapeNode + " needs more bytes than the file's "
+                        + dataSize + " data bytes (truncated file?)");
+            }
         }
         JsonNode offsets = node.get("data_offsets");
-        if (offsets.size() != 2) {
+        if (!offsets.isArray() || offsets.size() != 2) {
             throw new UserError(where + ": data_offsets must have two numbers, got " + offsets);
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
+        long begin = offsets.get(0).isIntegralNumber() && offsets.get(0).canConvertToLong()
+                ? offsets.get(0).asLong() : -1;
+        long end = offsets.get(1).isIntegralNumber() && offsets.get(1).canConvertToLong()
+                ? offsets.get(1).asLong() : -1;
         if (begin < 0 || end < begin) {
             throw new UserError(where + ": bad data_offsets " + offsets);
         }
@@ -156,6 +176,32 @@ public final class SafeTensors implements AutoCloseable {
                     + " bytes but data_offsets span " + (end - begin));
         }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    /**
+     * As the safetensors specification requires: the tensors' byte ranges neither overlap nor leave holes, and
+     * together cover the data section exactly.
+     */
+    private static void checkCoverage(Path path, java.util.Collection<Entry> entries, long dataSize) {
+        java.util.List<Entry> sorted = new java.util.ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        for (Entry e : sorted) {
+            if (e.begin() < at) {
+                throw new UserError(path + ": tensor " + e.name() + ": data_offsets [" + e.begin() + ", " + e.end()
+                        + "] overlap another tensor's data");
+            }
+            if (e.begin() > at) {
+                throw new UserError(path + ": tensor " + e.name() + ": data_offsets [" + e.begin() + ", " + e.end()
+                        + "] leave a hole after byte " + at + " of the data section (corrupt header?)");
+            }
+            at = e.end();
+        }
+        if (at != dataSize) {
+            throw new UserError(path + ": the tensors' data ends at byte " + at + " but the data section has "
+                    + dataSize + " bytes (" + (at < dataSize ? "trailing bytes or a corrupt header" : "truncated")
+                    + ")");
+        }
     }
 
     private static int bytesPer(String dtype) {

@@ -13,8 +13,18 @@ public final class Tokenizers {
     public static Tokenizer load(TokenizerSpec spec, Path modelDir) {
         return switch (spec.type()) {
             case "byte" -> new ByteTokenizer();
+            case Gpt2Tokenizer.TYPE -> new Gpt2Tokenizer();
+            case Llama2cTokenizer.TYPE -> {
+                if (spec.file() == null || spec.file().isBlank() || Path.of(spec.file()).isAbsolute()
+                        || spec.file().contains("..")) {
+                    throw new UserError(modelDir.resolve("config.json") + ": tokenizer type llama2c needs "
+                            + "likra.tokenizer.file, a file name inside the model directory (got '" + spec.file()
+                            + "')");
+                }
+                yield Llama2cTokenizer.read(modelDir.resolve(spec.file()), spec);
+            }
             default -> throw new UserError(modelDir.resolve("config.json") + ": unknown tokenizer type '"
-                    + spec.type() + "' (known: byte)");
+                    + spec.type() + "' (known: byte, gpt2, llama2c)");
         };
     }
 }
