@@ -1,0 +1,123 @@
+package org.likra.experiment;
+
+import org.likra.lora.LoraAdapter;
+import org.likra.model.Transformer;
+import org.likra.tokenize.Tokenizer;
+import org.likra.train.AdamW;
+import org.likra.util.UserError;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LoRA fine-tuning with the DPO sigmoid loss (Rafailov et al.), the reference model being the frozen base:
+ * <pre>
+ *   z    = beta * ((log pi(c) - log ref(c)) - (log pi(r) - log ref(r)))
+ *   loss = mean over pairs of -log sigmoid(z)
+ * </pre>
+ * with log-probabilities summed over answer tokens. Its gradient reaches the model through the cross-entropy
+ * weights: d loss / d log pi(c) = -beta sigmoid(-z) / B, so chosen tokens get weight beta sigmoid(-z) / B and
+ * rejected tokens -beta sigmoid(-z) / B in L = sum_t w_t (-log p_t).
+ */
+public final class DpoTrainer {
+    /** One preference pair. */
+    public record Pair(String prompt, String chosen, String rejected) {
+    }
+
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final HeadTrainer.Settings settings;
+    private final double beta;
+
+    public DpoTrainer(Transformer model, Tokenizer tokenizer, HeadTrainer.Settings settings, double beta) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.beta = beta;
+    }
+
+    /** Pairs grouped by question; snapshots as in {@link HeadTrainer#train}. */
+    public LoraAdapter train(List<List<Pair>> perQuestion, int[] checkpoints, HeadTrainer.Snapshot snapshot) {
+        LoraAdapter adapter = new LoraAdapter(model, settings.lora());
+        adapter.initialize(settings.seed());
+        AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
+                0f, 0f);
+        List<Pair> pending = new ArrayList<>();
+        int step = 0;
+        int nextCheckpoint = 0;
+        for (int q = 0; q < perQuestion.size(); q++) {
+            for (Pair p : perQuestion.get(q)) {
+                pending.add(p);
+                if (pending.size() == settings.batch()) {
+                    step(adapter, adam, ++step, pending);
+                    pending.clear();
+                }
+            }
+            if (nextCheckpoint < checkpoints.length && q + 1 == checkpoints[nextCheckpoint]) {
+                if (!pending.isEmpty()) {
+                    step(adapter, adam, ++step, pending);
+                    pending.clear();
+                }
+                snapshot.accept(q + 1, adapter.values());
+                nextCheckpoint++;
+            }
+        }
+        if (!pending.isEmpty()) {
+            step(adapter, adam, ++step, pending);
+        }
+        return adapter;
+    }
+
+    /** One DPO update; returns the mean loss of the batch. */
+    double step(LoraAdapter adapter, AdamW adam, int step, List<Pair> pairs) {
+        int b = pairs.size();
+        List<Example> rows = new ArrayList<>(2 * b);
+        for (Pair p : pairs) {
+            rows.add(new Example(p.prompt(), p.chosen()));
+        }
+        for (Pair p : pairs) {
+            rows.add(new Example(p.prompt(), p.rejected()));
+        }
+        SequenceBatch batch = SequenceBatch.of(rows, tokenizer, model.config().context());
+        LoraAdapter previous = model.adapter();
+        try {
+            model.attach(null);
+            model.setInputs(batch.inputs, batch.targets, null, batch.batch, batch.time);
+            model.forward();
+            double[] reference = batch.answerLogProbabilities(model.positionLosses());
+            model.attach(adapter);
+            model.forward();
+            double[] policy = batch.answerLogProbabilities(model.positionLosses());
+            float[] weights = new float[batch.inputs.length];
+            double loss = 0;
+            for (int i = 0; i < b; i++) {
+                double z = beta * ((policy[i] - reference[i]) - (policy[b + i] - reference[b + i]));
+                loss += softplus(-z) / b;
+                double coefficient = beta * sigmoid(-z) / b;
+                for (int t = 0; t < batch.time; t++) {
+                    weights[i * batch.time + t] = (float) (coefficient * batch.answerMask[i * batch.time + t]);
+                    weights[(b + i) * batch.time + t] = (float) (-coefficient
+                            * batch.answerMask[(b + i) * batch.time + t]);
+                }
+            }
+            if (!Double.isFinite(loss)) {
+                throw new UserError("the DPO loss became " + loss + " at step " + step + "; lower the learning rate");
+            }
+            model.setLossWeights(weights);
+            model.backward();
+            adam.step(step, (float) settings.lr());
+            return loss;
+        } finally {
+            model.attach(previous);
+        }
+    }
+
+    static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    /** log(1 + e^x), stable: -log sigmoid(z) = softplus(-z). */
+    static double softplus(double x) {
+        return x > 30 ? x : Math.log1p(Math.exp(x));
+    }
+}
