@@ -70,6 +70,16 @@ public final class DpoTrainer {
 
     /** One DPO update; returns the mean loss of the batch. */
     double step(LoraAdapter adapter, AdamW adam, int step, List<Pair> pairs) {
+        double loss = lossAndGradient(adapter, pairs);
+        if (!Double.isFinite(loss)) {
+            throw new UserError("the DPO loss became " + loss + " at step " + step + "; lower the learning rate");
+        }
+        adam.step(step, (float) settings.lr());
+        return loss;
+    }
+
+    /** The mean DPO loss of {@code pairs}; leaves its gradient in the adapter's gradient buffer. */
+    public double lossAndGradient(LoraAdapter adapter, List<Pair> pairs) {
         int b = pairs.size();
         List<Example> rows = new ArrayList<>(2 * b);
         for (Pair p : pairs) {
@@ -100,12 +110,8 @@ public final class DpoTrainer {
                             * batch.answerMask[(b + i) * batch.time + t]);
                 }
             }
-            if (!Double.isFinite(loss)) {
-                throw new UserError("the DPO loss became " + loss + " at step " + step + "; lower the learning rate");
-            }
             model.setLossWeights(weights);
             model.backward();
-            adam.step(step, (float) settings.lr());
             return loss;
         } finally {
             model.attach(previous);

@@ -89,7 +89,7 @@ public final class SequenceBatch {
     /**
      * Sum of log p(answer tokens | prompt) per row, from the per-position losses (-log p) of a forward pass.
      */
-    public double[] answerLogProbabilities(float[] positionLosses) {
+    public double[] answerLogProbabilities(double[] positionLosses) {
         double[] sums = new double[batch];
         for (int r = 0; r < batch; r++) {
             double s = 0;

@@ -366,9 +366,9 @@ public final class Transformer {
         return out[0];
     }
 
-    /** Per-position -log p(target) of the last forward pass, N = batch * time values. */
-    public float[] positionLosses() {
-        float[] out = new float[batch * time];
+    /** Per-position -log p(target) of the last forward pass, N = batch * time values, exactly as stored. */
+    public double[] positionLosses() {
+        double[] out = new double[batch * time];
         engine.download(acts.losses.view(0, out.length), out, 0);
         return out;
     }

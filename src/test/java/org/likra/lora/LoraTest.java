@@ -48,7 +48,7 @@ class LoraTest {
         Transformer m = model(llama(), e);
         m.setInputs(TOKENS, TARGETS, null, 2, 5);
         m.forward();
-        float[] base = m.positionLosses();
+        double[] base = m.positionLosses();
         LoraAdapter adapter = new LoraAdapter(m, new LoraConfig(4, 8, List.of("q_proj", "up_proj", "down_proj")));
         adapter.initialize(1);
         m.attach(adapter);

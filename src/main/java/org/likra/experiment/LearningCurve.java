@@ -1,0 +1,173 @@
+package org.likra.experiment;
+
+import org.likra.data.MultipleChoiceQuestion;
+import org.likra.lora.LoraAdapter;
+import org.likra.model.Transformer;
+import org.likra.tokenize.Tokenizer;
+import org.likra.util.Progress;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The learning-curve experiment: on one frozen base model, a positive head trained on (question, correct answer),
+ * a negative head on (question, incorrect answer) and optionally a DPO head, each in one pass over the training
+ * questions with snapshots at N = 32, 64, ...; every scorer evaluated on the test questions at every N, with both
+ * heads having seen the same N questions.
+ */
+public final class LearningCurve {
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final PromptFormat format;
+    private final CurveSettings settings;
+    private final Progress progress;
+
+    public LearningCurve(Transformer model, Tokenizer tokenizer, PromptFormat format, CurveSettings settings,
+                         Progress progress) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.format = format;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    public List<CurvePoint> run(List<MultipleChoiceQuestion> trainAll, List<MultipleChoiceQuestion> test) {
+        List<MultipleChoiceQuestion> train = org.likra.data.QuestionSets.shuffle(trainAll, settings.seed());
+        if (settings.maxTrain() > 0 && train.size() > settings.maxTrain()) {
+            train = train.subList(0, settings.maxTrain());
+        }
+        if (train.isEmpty() || test.isEmpty()) {
+            throw new org.likra.util.UserError("a learning curve needs training and test questions (got "
+                    + train.size() + " and " + test.size() + ")");
+        }
+        int[] checkpoints = CurveSettings.checkpoints(train.size());
+        AnswerLikelihood likelihood = new AnswerLikelihood(model, tokenizer, format);
+
+        // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
+        progress.stage("base model scores", train.size() + test.size());
+        List<double[]> testBase = new ArrayList<>();
+        for (MultipleChoiceQuestion q : test) {
+            testBase.add(likelihood.choices(q, null));
+            progress.step();
+        }
+        boolean needTrainScores = settings.negatives() == NegativeStrategy.NEAR_MISS
+                || settings.negatives() == NegativeStrategy.FAR;
+        List<double[]> trainBase = new ArrayList<>();
+        for (MultipleChoiceQuestion q : train) {
+            trainBase.add(needTrainScores ? likelihood.choices(q, null) : null);
+            progress.step();
+        }
+
+        // Training examples grouped by question.
+        Random random = new Random(settings.seed() ^ 0x5DEECE66DL);
+        List<List<Example>> positives = new ArrayList<>();
+        List<List<Example>> negatives = new ArrayList<>();
+        List<List<DpoTrainer.Pair>> pairs = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            MultipleChoiceQuestion q = train.get(i);
+            String prompt = format.prompt(q);
+            String correct = format.answer(q.correctChoice());
+            positives.add(List.of(new Example(prompt, correct)));
+            List<Example> neg = new ArrayList<>();
+            List<DpoTrainer.Pair> dpo = new ArrayList<>();
+            for (String wrong : settings.negatives().select(q, trainBase.get(i), settings.negativesPerQuestion(),
+                    train, settings.contamination(), random)) {
+                neg.add(new Example(prompt, format.answer(wrong)));
+                dpo.add(new DpoTrainer.Pair(prompt, correct, format.answer(wrong)));
+            }
+            negatives.add(neg);
+            pairs.add(dpo);
+        }
+
+        HeadTrainer.Settings head = new HeadTrainer.Settings(settings.lora(), settings.lr(), settings.batch(),
+                settings.seed());
+        Map<Integer, float[]> posSnapshots = new LinkedHashMap<>();
+        Map<Integer, float[]> negSnapshots = new LinkedHashMap<>();
+        Map<Integer, float[]> dpoSnapshots = new LinkedHashMap<>();
+        progress.stage("positive head", train.size());
+        LoraAdapter pos = new HeadTrainer(model, tokenizer, head).train(positives, checkpoints,
+                (n, values) -> { posSnapshots.put(n, values); progress.stepTo(n); });
+        progress.stage("negative head", train.size());
+        LoraAdapter neg = new HeadTrainer(model, tokenizer, head).train(negatives, checkpoints,
+                (n, values) -> { negSnapshots.put(n, values); progress.stepTo(n); });
+        LoraAdapter dpo = null;
+        if (settings.dpo()) {
+            progress.stage("DPO head", train.size());
+            HeadTrainer.Settings dpoHead = new HeadTrainer.Settings(settings.lora(), settings.dpoLr(),
+                    settings.batch(), settings.seed());
+            dpo = new DpoTrainer(model, tokenizer, dpoHead, settings.dpoBeta()).train(pairs, checkpoints,
+                    (n, values) -> { dpoSnapshots.put(n, values); progress.stepTo(n); });
+        }
+
+        List<CurvePoint> points = new ArrayList<>();
+        progress.stage("evaluation", checkpoints.length * test.size());
+        for (int n : checkpoints) {
+            pos.load(posSnapshots.get(n));
+            neg.load(negSnapshots.get(n));
+            if (dpo != null) {
+                dpo.load(dpoSnapshots.get(n));
+            }
+            List<ChoiceScores> scored = new ArrayList<>();
+            List<ChoiceScores> dpoScored = new ArrayList<>();
+            for (int i = 0; i < test.size(); i++) {
+                MultipleChoiceQuestion q = test.get(i);
+                double[] p = likelihood.choices(q, pos);
+                double[] m = likelihood.choices(q, neg);
+                scored.add(new ChoiceScores(q, testBase.get(i), p, m));
+                if (dpo != null) {
+                    dpoScored.add(new ChoiceScores(q, testBase.get(i), likelihood.choices(q, dpo), null));
+                }
+                progress.step();
+            }
+            Map<String, Evaluation> evaluations = new LinkedHashMap<>();
+            for (Scorer s : Scorer.values()) {
+                evaluations.put(s.label(), Evaluation.of(s, scored, settings.positiveWeight(),
+                        settings.negativeWeight()));
+            }
+            if (dpo != null) {
+                // DPO is evaluated like the base scorer, on the tuned model (its adapter plays the positive head).
+                evaluations.put("dpo", Evaluation.of(Scorer.SFT, dpoScored, 1, 1));
+            }
+            points.add(new CurvePoint(n, evaluations, meanLogLikelihoods(scored)));
+        }
+        progress.done();
+        return points;
+    }
+
+    /** Mean summed log-likelihood of correct answers and of tagged distractors, per model state. */
+    static Map<String, Map<String, Double>> meanLogLikelihoods(List<ChoiceScores> scored) {
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        String[] states = {"base", "positive", "negative"};
+        for (int s = 0; s < states.length; s++) {
+            double[] sum = new double[3];
+            int[] count = new int[3];
+            for (ChoiceScores cs : scored) {
+                double[] values = s == 0 ? cs.base() : s == 1 ? cs.positive() : cs.negative();
+                MultipleChoiceQuestion q = cs.question();
+                for (int c = 0; c < q.choiceCount(); c++) {
+                    int kind;
+                    if (c == q.answer()) {
+                        kind = 0;
+                    } else if (q.hasTags() && MultipleChoiceQuestion.TAG_NEAR_MISS.equals(q.tags().get(c))) {
+                        kind = 1;
+                    } else if (q.hasTags() && MultipleChoiceQuestion.TAG_FAR.equals(q.tags().get(c))) {
+                        kind = 2;
+                    } else {
+                        continue;
+                    }
+                    sum[kind] += values[c];
+                    count[kind]++;
+                }
+            }
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("correct", count[0] == 0 ? Double.NaN : sum[0] / count[0]);
+            m.put("near-miss", count[1] == 0 ? Double.NaN : sum[1] / count[1]);
+            m.put("far", count[2] == 0 ? Double.NaN : sum[2] / count[2]);
+            out.put(states[s], m);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,113 @@
+package org.likra.experiment;
+
+import org.junit.jupiter.api.Test;
+import org.likra.config.ModelConfig;
+import org.likra.data.MultipleChoiceQuestion;
+import org.likra.engine.Engine;
+import org.likra.engine.Precision;
+import org.likra.engine.reference.ReferenceEngine;
+import org.likra.lora.LoraAdapter;
+import org.likra.lora.LoraConfig;
+import org.likra.model.Initializer;
+import org.likra.model.Transformer;
+import org.likra.tokenize.ByteTokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.likra.engine.FiniteDifferences.assertGradient;
+import static org.likra.engine.FiniteDifferences.gradient;
+
+class TrainingTest {
+    static ModelConfig tiny() {
+        return new ModelConfig("exp-tiny", 16, 1, 2, 1, 24, 256, 32, ModelConfig.Norm.rmsnorm,
+                ModelConfig.Mlp.swiglu, ModelConfig.Positions.rope, false, false, 10000.0, 1e-5).validate("t");
+    }
+
+    @Test
+    void dpoGradientMatchesFiniteDifferencesOfTheDpoLoss() {
+        Engine e = new ReferenceEngine(Precision.F64);
+        Transformer model = new Transformer(tiny(), e);
+        Initializer.initialize(model, 2);
+        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(2, 4, LoraConfig.MLP), 1e-3, 32, 1);
+        DpoTrainer dpo = new DpoTrainer(model, new ByteTokenizer(), s, 0.5);
+        LoraAdapter adapter = new LoraAdapter(model, s.lora());
+        Random r = new Random(4);
+        double[] values = new double[adapter.parameters().length()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = r.nextGaussian() * 0.3;
+        }
+        e.upload(adapter.parameters(), values, 0);
+        List<DpoTrainer.Pair> pairs = List.of(new DpoTrainer.Pair("Q: 1+1?", " 2", " 3"),
+                new DpoTrainer.Pair("Q: sky?", " blue", " green"));
+        dpo.lossAndGradient(adapter, pairs);
+        double[] analytic = new double[values.length];
+        e.download(adapter.gradients(), analytic, 0);
+        double[] numerical = gradient(values, x -> {
+            e.upload(adapter.parameters(), x, 0);
+            return dpo.lossAndGradient(adapter, pairs);
+        });
+        assertGradient("DPO loss", analytic, numerical);
+    }
+
+    @Test
+    void dpoLossAtTheReferenceIsLog2() {
+        Engine e = new ReferenceEngine(Precision.F64);
+        Transformer model = new Transformer(tiny(), e);
+        Initializer.initialize(model, 2);
+        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(2, 4, LoraConfig.MLP), 1e-3, 32, 1);
+        LoraAdapter fresh = new LoraAdapter(model, s.lora());
+        fresh.initialize(1);
+        double loss = new DpoTrainer(model, new ByteTokenizer(), s, 0.1).lossAndGradient(fresh,
+                List.of(new DpoTrainer.Pair("Q", " a", " b")));
+        assertEquals(Math.log(2), loss, 1e-12);
+    }
+
+    @Test
+    void headTrainingRaisesTheLikelihoodOfItsAnswersAndSnapshotsAtCheckpoints() {
+        Engine e = new ReferenceEngine(Precision.F32);
+        Transformer model = new Transformer(tiny(), e);
+        Initializer.initialize(model, 2);
+        List<List<Example>> examples = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            examples.add(List.of(new Example("Q: colour?", " red")));
+        }
+        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(4, 8, LoraConfig.MLP), 3e-2, 8, 1);
+        List<Integer> seen = new ArrayList<>();
+        AnswerLikelihood likelihood = new AnswerLikelihood(model, new ByteTokenizer(), PromptFormat.PAPER);
+        double before = likelihood.sequences(List.of(new Example("Q: colour?", " red")), null)[0];
+        LoraAdapter head = new HeadTrainer(model, new ByteTokenizer(), s).train(examples, new int[] {4, 32, 40},
+                (n, values) -> seen.add(n));
+        assertEquals(List.of(4, 32, 40), seen);
+        double after = likelihood.sequences(List.of(new Example("Q: colour?", " red")), head)[0];
+        assertTrue(after > before + 1, "log p before " + before + ", after " + after);
+        assertTrue(model.adapter() == null, "training leaves the model as it found it");
+    }
+
+    @Test
+    void curveEvaluatesEveryScorerAtEveryCheckpoint() {
+        Engine e = new ReferenceEngine(Precision.F32);
+        Transformer model = new Transformer(tiny(), e);
+        Initializer.initialize(model, 2);
+        List<MultipleChoiceQuestion> train = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            train.add(new MultipleChoiceQuestion("t" + i, "Is " + i + " even?", List.of("yes", "no"), i % 2,
+                    List.of(), null));
+        }
+        List<MultipleChoiceQuestion> test = train.subList(0, 6);
+        CurveSettings settings = new CurveSettings(0, NegativeStrategy.NEAR_MISS, 1, 0,
+                new LoraConfig(2, 2, LoraConfig.MLP), 1e-3, 16, true, 0.1, 1e-3, 1, 1, 1);
+        List<CurvePoint> points = new LearningCurve(model, new ByteTokenizer(), PromptFormat.PAPER, settings,
+                org.likra.util.Progress.silent()).run(train, test);
+        assertEquals(List.of(32, 40), points.stream().map(CurvePoint::n).toList());
+        for (CurvePoint p : points) {
+            assertEquals(List.of("base", "sft", "likra", "base-neg", "pos-base", "dpo"),
+                    List.copyOf(p.evaluations().keySet()));
+            assertEquals(6, p.evaluations().get("likra").acc().total());
+        }
+        assertEquals(points.get(0).evaluations().get("base").acc(), points.get(1).evaluations().get("base").acc());
+    }
+}
