@@ -34,6 +34,37 @@ public final class AnswerLikelihood {
         return sequences(rows, adapter);
     }
 
+    /**
+     * The choices' values of many questions, scoring up to {@code rowsPerBatch} choices in one forward pass.
+     */
+    public List<double[]> choices(List<MultipleChoiceQuestion> questions, LoraAdapter adapter, int rowsPerBatch,
+                                  Runnable onQuestion) {
+        List<double[]> out = new ArrayList<>(questions.size());
+        List<Example> rows = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < questions.size(); i++) {
+            MultipleChoiceQuestion q = questions.get(i);
+            String prompt = format.prompt(q);
+            for (String choice : q.choices()) {
+                rows.add(new Example(prompt, format.answer(choice)));
+            }
+            sizes.add(q.choiceCount());
+            boolean last = i == questions.size() - 1;
+            if (last || rows.size() + questions.get(i + 1).choiceCount() > rowsPerBatch) {
+                double[] values = sequences(rows, adapter);
+                int at = 0;
+                for (int size : sizes) {
+                    out.add(java.util.Arrays.copyOfRange(values, at, at + size));
+                    at += size;
+                    onQuestion.run();
+                }
+                rows.clear();
+                sizes.clear();
+            }
+        }
+        return out;
+    }
+
     /** log p(answer | prompt) of each example, with {@code adapter} attached (null: the base model). */
     public double[] sequences(List<Example> rows, LoraAdapter adapter) {
         LoraAdapter previous = model.adapter();

@@ -19,6 +19,9 @@ import java.util.Random;
  * heads having seen the same N questions.
  */
 public final class LearningCurve {
+    /** Choices scored together in one forward pass. */
+    static final int ROWS_PER_BATCH = 32;
+
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final PromptFormat format;
@@ -47,19 +50,13 @@ public final class LearningCurve {
         AnswerLikelihood likelihood = new AnswerLikelihood(model, tokenizer, format);
 
         // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
-        progress.stage("base model scores", train.size() + test.size());
-        List<double[]> testBase = new ArrayList<>();
-        for (MultipleChoiceQuestion q : test) {
-            testBase.add(likelihood.choices(q, null));
-            progress.step();
-        }
         boolean needTrainScores = settings.negatives() == NegativeStrategy.NEAR_MISS
                 || settings.negatives() == NegativeStrategy.FAR;
-        List<double[]> trainBase = new ArrayList<>();
-        for (MultipleChoiceQuestion q : train) {
-            trainBase.add(needTrainScores ? likelihood.choices(q, null) : null);
-            progress.step();
-        }
+        progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0));
+        List<double[]> testBase = likelihood.choices(test, null, ROWS_PER_BATCH, progress::step);
+        List<double[]> trainBase = needTrainScores
+                ? likelihood.choices(train, null, ROWS_PER_BATCH, progress::step)
+                : java.util.Collections.nCopies(train.size(), null);
 
         // Training examples grouped by question.
         Random random = new Random(settings.seed() ^ 0x5DEECE66DL);
@@ -110,17 +107,17 @@ public final class LearningCurve {
             if (dpo != null) {
                 dpo.load(dpoSnapshots.get(n));
             }
+            List<double[]> p = likelihood.choices(test, pos, ROWS_PER_BATCH, () -> { });
+            List<double[]> m = likelihood.choices(test, neg, ROWS_PER_BATCH, progress::step);
+            List<double[]> d = dpo == null ? null : likelihood.choices(test, dpo, ROWS_PER_BATCH, () -> { });
             List<ChoiceScores> scored = new ArrayList<>();
             List<ChoiceScores> dpoScored = new ArrayList<>();
             for (int i = 0; i < test.size(); i++) {
                 MultipleChoiceQuestion q = test.get(i);
-                double[] p = likelihood.choices(q, pos);
-                double[] m = likelihood.choices(q, neg);
-                scored.add(new ChoiceScores(q, testBase.get(i), p, m));
+                scored.add(new ChoiceScores(q, testBase.get(i), p.get(i), m.get(i)));
                 if (dpo != null) {
-                    dpoScored.add(new ChoiceScores(q, testBase.get(i), likelihood.choices(q, dpo), null));
+                    dpoScored.add(new ChoiceScores(q, testBase.get(i), d.get(i), null));
                 }
-                progress.step();
             }
             Map<String, Evaluation> evaluations = new LinkedHashMap<>();
             for (Scorer s : Scorer.values()) {

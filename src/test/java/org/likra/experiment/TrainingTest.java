@@ -88,6 +88,23 @@ class TrainingTest {
     }
 
     @Test
+    void batchedScoringEqualsScoringOneQuestionAtATime() {
+        Engine e = new ReferenceEngine(Precision.F64);
+        Transformer model = new Transformer(tiny(), e);
+        Initializer.initialize(model, 5);
+        AnswerLikelihood likelihood = new AnswerLikelihood(model, new ByteTokenizer(), PromptFormat.PAPER);
+        List<MultipleChoiceQuestion> qs = List.of(
+                new MultipleChoiceQuestion("a", "Where?", List.of("Velis", "Oro", "a long answer here"), 1),
+                new MultipleChoiceQuestion("b", "What is 2 plus 2?", List.of("4", "5"), 0),
+                new MultipleChoiceQuestion("c", "Colour?", List.of("red", "blue", "green", "grey"), 3));
+        List<double[]> batched = likelihood.choices(qs, null, 5, () -> { });
+        for (int i = 0; i < qs.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(likelihood.choices(qs.get(i), null), batched.get(i),
+                    1e-12);
+        }
+    }
+
+    @Test
     void curveEvaluatesEveryScorerAtEveryCheckpoint() {
         Engine e = new ReferenceEngine(Precision.F32);
         Transformer model = new Transformer(tiny(), e);
