@@ -10,7 +10,8 @@ import java.util.List;
 /** The {@code likra} command line. Input errors print one line (with --verbose, the stack trace) and exit 1. */
 @Command(name = "likra", mixinStandardHelpOptions = true, version = "likra-jvm 0.1.0",
         description = "Train and study small transformer language models on the JVM; run Likra experiments.",
-        subcommands = {PretrainCommand.class, SampleCommand.class, GradCommand.class, CurveCommand.class,
+        subcommands = {PretrainCommand.class, SampleCommand.class, GradCommand.class, TrainCommand.class,
+                EvalCommand.class, CurveCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

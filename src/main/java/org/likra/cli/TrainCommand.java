@@ -1,0 +1,110 @@
+package org.likra.cli;
+
+import org.likra.data.MultipleChoiceQuestion;
+import org.likra.data.QuestionSets;
+import org.likra.engine.Engine;
+import org.likra.experiment.AnswerLikelihood;
+import org.likra.experiment.DpoTrainer;
+import org.likra.experiment.Example;
+import org.likra.experiment.HeadTrainer;
+import org.likra.experiment.NegativeStrategy;
+import org.likra.experiment.PromptFormat;
+import org.likra.io.ModelDirectory;
+import org.likra.lora.LoraAdapter;
+import org.likra.lora.LoraFiles;
+import org.likra.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train LoRA heads on a frozen base model in one pass over multiple-choice questions: the "
+                + "positive head on (question, correct answer), the negative head on (question, incorrect answer), "
+                + "or a DPO head on (correct, incorrect) pairs.",
+                "Adapters are written in PEFT's format into --out/positive, --out/negative or --out/dpo."})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Base model directory.")
+    Path model;
+    @Option(names = "--data", required = true, description = "Training questions (ARC JSONL, MMLU CSV or dir, our "
+            + "JSONL).")
+    Path data;
+    @Option(names = "--head", defaultValue = "both", description = "positive, negative, both or dpo. Default: "
+            + "${DEFAULT-VALUE}.")
+    String head;
+    @Option(names = "--out", required = true, description = "Directory for the adapters.")
+    Path out;
+    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many questions (0: all).")
+    int maxTrain;
+    @Mixin
+    HeadOptions options;
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("positive", "negative", "both", "dpo").contains(head)) {
+            throw new UserError("--head must be positive, negative, both or dpo, got " + head);
+        }
+        List<MultipleChoiceQuestion> questions = QuestionSets.shuffle(QuestionSets.load(data), options.seed);
+        if (maxTrain > 0 && questions.size() > maxTrain) {
+            questions = questions.subList(0, maxTrain);
+        }
+        PromptFormat format = options.format();
+        try (Engine engine = engineOptions.create()) {
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            NegativeStrategy strategy = options.negativeStrategy();
+            AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
+            boolean needScores = strategy == NegativeStrategy.NEAR_MISS || strategy == NegativeStrategy.FAR;
+            Random random = new Random(options.seed ^ 0x5DEECE66DL);
+            List<List<Example>> positives = new ArrayList<>();
+            List<List<Example>> negatives = new ArrayList<>();
+            List<List<DpoTrainer.Pair>> pairs = new ArrayList<>();
+            for (MultipleChoiceQuestion q : questions) {
+                String prompt = format.prompt(q);
+                String correct = format.answer(q.correctChoice());
+                positives.add(List.of(new Example(prompt, correct)));
+                double[] scores = needScores ? likelihood.choices(q, null) : null;
+                List<Example> neg = new ArrayList<>();
+                List<DpoTrainer.Pair> pair = new ArrayList<>();
+                for (String wrong : strategy.select(q, scores, options.negativesPerQuestion, questions,
+                        options.contamination, random)) {
+                    neg.add(new Example(prompt, format.answer(wrong)));
+                    pair.add(new DpoTrainer.Pair(prompt, correct, format.answer(wrong)));
+                }
+                negatives.add(neg);
+                pairs.add(pair);
+            }
+            HeadTrainer.Settings settings = new HeadTrainer.Settings(options.lora(), options.lr, options.batch,
+                    options.seed);
+            int[] none = new int[0];
+            if (head.equals("positive") || head.equals("both")) {
+                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(positives, none, (n, v) -> { }),
+                        "positive", base);
+            }
+            if (head.equals("negative") || head.equals("both")) {
+                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(negatives, none, (n, v) -> { }),
+                        "negative", base);
+            }
+            if (head.equals("dpo")) {
+                HeadTrainer.Settings dpo = new HeadTrainer.Settings(options.lora(), options.dpoLearningRate(),
+                        options.batch, options.seed);
+                save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta).train(pairs, none,
+                        (n, v) -> { }), "dpo", base);
+            }
+            System.out.printf("trained on %d questions (%s negatives)%n", questions.size(), strategy.label());
+        }
+        return 0;
+    }
+
+    private void save(LoraAdapter adapter, String name, ModelDirectory.Loaded base) throws java.io.IOException {
+        Path dir = out.resolve(name);
+        LoraFiles.save(dir, adapter, base.directory().toAbsolutePath().toString());
+        System.out.println("wrote the " + name + " head to " + dir);
+    }
+}
