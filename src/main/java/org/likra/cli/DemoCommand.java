@@ -49,6 +49,12 @@ public final class DemoCommand implements Callable<Integer> {
     String negatives;
     @Option(names = "--no-dpo", description = "Skip the DPO baseline.")
     boolean noDpo;
+    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many training questions "
+            + "(0: all; for quick runs).")
+    int maxTrain;
+    @Option(names = "--max-test", defaultValue = "0", description = "Use at most this many test questions (0: all; "
+            + "for quick runs).")
+    int maxTest;
     @Mixin
     EngineOptions engineOptions;
 
@@ -84,10 +90,11 @@ public final class DemoCommand implements Callable<Integer> {
 
             System.out.println("[3/3] learning curves: positive, negative" + (noDpo ? "" : " and DPO")
                     + " heads (LoRA r=8, alpha=8, MLP), one pass, batch 32");
-            CurveSettings settings = new CurveSettings(0, NegativeStrategy.parse(negatives), 1, 0,
+            CurveSettings settings = new CurveSettings(maxTrain, NegativeStrategy.parse(negatives), 1, 0,
                     LoraConfig.defaults(), lr, 32, !noDpo, 0.1, lr, 1, 1, seed);
             List<MultipleChoiceQuestion> train = bench.train();
-            List<MultipleChoiceQuestion> test = bench.test();
+            List<MultipleChoiceQuestion> test = maxTest > 0 && bench.test().size() > maxTest
+                    ? bench.test().subList(0, maxTest) : bench.test();
             List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), PromptFormat.PAPER, settings,
                     Progress.console(System.out)).run(train, test);
             Path curveDir = out.resolve("curve");

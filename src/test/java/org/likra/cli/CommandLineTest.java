@@ -198,4 +198,47 @@ class CommandLineTest {
         assertTrue(s.out().contains("bcabc"), "greedy continuation learned the pattern: " + s.out());
         assertFalse(s.out().isBlank());
     }
+
+    @Test
+    void demoRunsEndToEndAndReusesItsBaseModel() throws Exception {
+        Path out = dir.resolve("demo");
+        String[] args = {"demo", "--out", out.toString(), "--model", "llama-tiny", "--pretrain-steps", "4",
+                "--max-train", "40", "--max-test", "6", "--engine", "cpu"};
+        Run first = run(args);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("pretraining the base model"), first.out());
+        for (String f : new String[] {"curve/curve.csv", "curve/curve.json", "curve/curve.png",
+                "benchmark/corpus.txt", "benchmark/train.jsonl"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        java.util.List<String> csv = Files.readAllLines(out.resolve("curve/curve.csv"));
+        assertEquals(1 + 2 * 6, csv.size(), "header + 2 checkpoints (32, 40) x 6 scorers incl. dpo");
+        Run second = run(args);
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.out().contains("reusing the base model"), second.out());
+    }
+
+    @Test
+    void trainThenEval() throws Exception {
+        Path model = savedModel("llama-tiny", 2);
+        Path data = dir.resolve("q.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            sb.append("{\"id\":\"q").append(i).append("\",\"question\":\"Is ").append(i)
+                    .append(" even?\",\"choices\":[\"yes\",\"no\"],\"answer\":").append(i % 2).append("}\n");
+        }
+        Files.writeString(data, sb.toString());
+        Path heads = dir.resolve("heads");
+        Run t = run("train", "--model", model.toString(), "--data", data.toString(), "--out", heads.toString(),
+                "--batch", "4", "--engine", "reference");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(Files.isRegularFile(heads.resolve("negative/adapter_model.safetensors")));
+        Run e = run("eval", "--model", model.toString(), "--heads", heads.toString(), "--data", data.toString(),
+                "--engine", "reference");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("likra") && e.out().contains("/12)"), e.out());
+        Run missing = run("eval", "--model", model.toString(), "--data", data.toString(), "--scorer", "likra",
+                "--engine", "reference");
+        assertOneLineError(missing, "needs a positive head");
+    }
 }
