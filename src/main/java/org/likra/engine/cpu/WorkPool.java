@@ -7,7 +7,11 @@ import java.util.concurrent.locks.LockSupport;
  * A persistent pool of {@code threads - 1} worker threads plus the calling thread, created once per engine.
  * {@link #run} splits [0, n) into chunks that the participants claim one at a time (dynamic balance for uneven
  * work such as causal attention) and returns when every chunk is done. Workers spin briefly for the next job, then
- * park; nothing is allocated per job.
+ * park; nothing is allocated per job (callers pass pre-built {@link Body} objects).
+ *
+ * <p>The chunk boundaries depend only on n and the grain, never on the thread count, and a single-threaded pool
+ * runs the same chunks in order: a body whose result for an item depends only on its chunk's boundaries gives the
+ * same bits with any number of threads.
  */
 final class WorkPool implements AutoCloseable {
 
@@ -52,23 +56,30 @@ final class WorkPool implements AutoCloseable {
         return threads;
     }
 
+    /** Chunks per job aimed at (enough for dynamic balance on a few cores); independent of the thread count. */
+    private static final int TARGET_CHUNKS = 16;
+
     /**
-     * Runs body over [0, n) in chunks of at least {@code grain} items (about 4 chunks per thread when n is large).
-     * Small jobs and single-threaded pools run inline on the caller.
+     * Runs body over [0, n) in chunks whose size is a multiple of {@code grain} (at least 1): the fewest multiples
+     * that give about {@link #TARGET_CHUNKS} chunks. A job of one chunk, or a single-threaded pool, runs on the caller.
      */
     void run(int n, int grain, Body body) {
         if (n <= 0) {
             return;
         }
-        if (threads == 1 || n <= grain) {
-            body.run(0, n, 0);
+        int g = Math.max(grain, 1);
+        int size = g * Math.max(1, n / (g * TARGET_CHUNKS));
+        int count = (n + size - 1) / size;
+        if (threads == 1 || count == 1) {
+            for (int c = 0; c < count; c++) {
+                body.run(c * size, Math.min(n, (c + 1) * size), 0);
+            }
             return;
         }
-        int size = Math.max(Math.max(grain, 1), (n + 4 * threads - 1) / (4 * threads));
         this.body = body;
         this.total = n;
         this.chunk = size;
-        this.chunks = (n + size - 1) / size;
+        this.chunks = count;
         this.failure = null;
         nextChunk.set(0);
         pending.set(workers.length);
