@@ -44,6 +44,10 @@ public final class CurveCommand implements Callable<Integer> {
     boolean dpo;
     @Option(names = "--metric", defaultValue = "acc", description = "What the plot shows: acc or acc_norm.")
     String metric;
+    @Option(names = "--w-pos", defaultValue = "1", description = "w+ of the likra scorer. Default: ${DEFAULT-VALUE}.")
+    double positiveWeight;
+    @Option(names = "--w-neg", defaultValue = "1", description = "w- of the likra scorer. Default: ${DEFAULT-VALUE}.")
+    double negativeWeight;
     @Mixin
     HeadOptions head;
     @Mixin
@@ -51,6 +55,9 @@ public final class CurveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!metric.equals("acc") && !metric.equals("acc_norm")) {
+            throw new org.likra.util.UserError("--metric must be acc or acc_norm, got " + metric);
+        }
         List<MultipleChoiceQuestion> trainSet = QuestionSets.load(train);
         List<MultipleChoiceQuestion> testSet = QuestionSets.load(test);
         if (maxTest > 0 && testSet.size() > maxTest) {
@@ -58,7 +65,7 @@ public final class CurveCommand implements Callable<Integer> {
         }
         CurveSettings settings = new CurveSettings(maxTrain, head.negativeStrategy(), head.negativesPerQuestion,
                 head.contamination, head.lora(), head.lr, head.batch, dpo, head.dpoBeta, head.dpoLearningRate(),
-                1, 1, head.seed);
+                positiveWeight, negativeWeight, head.seed);
         try (Engine engine = engineOptions.create()) {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
             System.out.printf("likra curve: base %s, %d training and %d test questions, negatives %s, LoRA r=%d "

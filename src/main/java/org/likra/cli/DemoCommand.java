@@ -94,7 +94,8 @@ public final class DemoCommand implements Callable<Integer> {
                     LoraConfig.defaults(), lr, 32, !noDpo, 0.1, lr, 1, 1, seed);
             List<MultipleChoiceQuestion> train = bench.train();
             List<MultipleChoiceQuestion> test = maxTest > 0 && bench.test().size() > maxTest
-                    ? bench.test().subList(0, maxTest) : bench.test();
+                    ? org.likra.data.QuestionSets.take(org.likra.data.QuestionSets.shuffle(bench.test(), seed), maxTest)
+                    : bench.test();
             List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), PromptFormat.PAPER, settings,
                     Progress.console(System.out)).run(train, test);
             Path curveDir = out.resolve("curve");

@@ -22,8 +22,9 @@ public final class PretrainCommand implements Callable<Integer> {
     Path corpus;
     @Option(names = "--out", required = true, description = "Run directory.")
     Path out;
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (its saved "
-            + "settings apply; only --steps may extend it).")
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint with its saved "
+            + "settings, reproducing the uninterrupted run exactly. --steps may extend it, which (with the cosine "
+            + "schedule) changes the learning rate of the remaining steps.")
     boolean resume;
     @Option(names = "--steps", description = "Optimizer steps. Default: 1000.")
     Integer steps;

@@ -9,6 +9,7 @@ import org.likra.experiment.Example;
 import org.likra.experiment.HeadTrainer;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
+import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
@@ -18,9 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -60,26 +59,14 @@ public final class TrainCommand implements Callable<Integer> {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
             NegativeStrategy strategy = options.negativeStrategy();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
-            boolean needScores = strategy == NegativeStrategy.NEAR_MISS || strategy == NegativeStrategy.FAR;
-            Random random = new Random(options.seed ^ 0x5DEECE66DL);
-            List<List<Example>> positives = new ArrayList<>();
-            List<List<Example>> negatives = new ArrayList<>();
-            List<List<DpoTrainer.Pair>> pairs = new ArrayList<>();
-            for (MultipleChoiceQuestion q : questions) {
-                String prompt = format.prompt(q);
-                String correct = format.answer(q.correctChoice());
-                positives.add(List.of(new Example(prompt, correct)));
-                double[] scores = needScores ? likelihood.choices(q, null) : null;
-                List<Example> neg = new ArrayList<>();
-                List<DpoTrainer.Pair> pair = new ArrayList<>();
-                for (String wrong : strategy.select(q, scores, options.negativesPerQuestion, questions,
-                        options.contamination, random)) {
-                    neg.add(new Example(prompt, format.answer(wrong)));
-                    pair.add(new DpoTrainer.Pair(prompt, correct, format.answer(wrong)));
-                }
-                negatives.add(neg);
-                pairs.add(pair);
-            }
+            List<double[]> scores = TrainingSets.needsBaseScores(strategy)
+                    ? likelihood.choices(questions, null, 32, () -> { })
+                    : java.util.Collections.nCopies(questions.size(), null);
+            TrainingSets sets = TrainingSets.build(questions, scores, format, strategy, options.negativesPerQuestion,
+                    options.contamination, options.seed);
+            List<List<Example>> positives = sets.positives();
+            List<List<Example>> negatives = sets.negatives();
+            List<List<DpoTrainer.Pair>> pairs = sets.pairs();
             HeadTrainer.Settings settings = new HeadTrainer.Settings(options.lora(), options.lr, options.batch,
                     options.seed);
             int[] none = new int[0];

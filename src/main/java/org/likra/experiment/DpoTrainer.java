@@ -42,29 +42,9 @@ public final class DpoTrainer {
         adapter.initialize(settings.seed());
         AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
                 0f, 0f);
-        List<Pair> pending = new ArrayList<>();
-        int step = 0;
-        int nextCheckpoint = 0;
-        for (int q = 0; q < perQuestion.size(); q++) {
-            for (Pair p : perQuestion.get(q)) {
-                pending.add(p);
-                if (pending.size() == settings.batch()) {
-                    step(adapter, adam, ++step, pending);
-                    pending.clear();
-                }
-            }
-            if (nextCheckpoint < checkpoints.length && q + 1 == checkpoints[nextCheckpoint]) {
-                if (!pending.isEmpty()) {
-                    step(adapter, adam, ++step, pending);
-                    pending.clear();
-                }
-                snapshot.accept(q + 1, adapter.values());
-                nextCheckpoint++;
-            }
-        }
-        if (!pending.isEmpty()) {
-            step(adapter, adam, ++step, pending);
-        }
+        int[] step = {0};
+        OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adapter, adam, ++step[0], batch),
+                n -> snapshot.accept(n, adapter.values()));
         return adapter;
     }
 

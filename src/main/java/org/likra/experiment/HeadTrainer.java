@@ -7,7 +7,6 @@ import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
 import org.likra.util.UserError;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -50,30 +49,9 @@ public final class HeadTrainer {
         LoraAdapter previous = model.adapter();
         model.attach(adapter);
         try {
-            List<Example> pending = new ArrayList<>();
-            int step = 0;
-            int nextCheckpoint = 0;
-            for (int q = 0; q < perQuestion.size(); q++) {
-                for (Example e : perQuestion.get(q)) {
-                    pending.add(e);
-                    if (pending.size() == settings.batch()) {
-                        step(adam, ++step, pending);
-                        pending.clear();
-                    }
-                }
-                boolean atCheckpoint = nextCheckpoint < checkpoints.length && q + 1 == checkpoints[nextCheckpoint];
-                if (atCheckpoint) {
-                    if (!pending.isEmpty()) {
-                        step(adam, ++step, pending);
-                        pending.clear();
-                    }
-                    snapshot.accept(q + 1, adapter.values());
-                    nextCheckpoint++;
-                }
-            }
-            if (!pending.isEmpty()) {
-                step(adam, ++step, pending);
-            }
+            int[] step = {0};
+            OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adam, ++step[0], batch),
+                    n -> snapshot.accept(n, adapter.values()));
             return adapter;
         } finally {
             model.attach(previous);

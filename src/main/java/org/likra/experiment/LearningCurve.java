@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The learning-curve experiment: on one frozen base model, a positive head trained on (question, correct answer),
@@ -50,34 +49,18 @@ public final class LearningCurve {
         AnswerLikelihood likelihood = new AnswerLikelihood(model, tokenizer, format);
 
         // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
-        boolean needTrainScores = settings.negatives() == NegativeStrategy.NEAR_MISS
-                || settings.negatives() == NegativeStrategy.FAR;
+        boolean needTrainScores = TrainingSets.needsBaseScores(settings.negatives());
         progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0));
         List<double[]> testBase = likelihood.choices(test, null, ROWS_PER_BATCH, progress::step);
         List<double[]> trainBase = needTrainScores
                 ? likelihood.choices(train, null, ROWS_PER_BATCH, progress::step)
                 : java.util.Collections.nCopies(train.size(), null);
 
-        // Training examples grouped by question.
-        Random random = new Random(settings.seed() ^ 0x5DEECE66DL);
-        List<List<Example>> positives = new ArrayList<>();
-        List<List<Example>> negatives = new ArrayList<>();
-        List<List<DpoTrainer.Pair>> pairs = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            MultipleChoiceQuestion q = train.get(i);
-            String prompt = format.prompt(q);
-            String correct = format.answer(q.correctChoice());
-            positives.add(List.of(new Example(prompt, correct)));
-            List<Example> neg = new ArrayList<>();
-            List<DpoTrainer.Pair> dpo = new ArrayList<>();
-            for (String wrong : settings.negatives().select(q, trainBase.get(i), settings.negativesPerQuestion(),
-                    train, settings.contamination(), random)) {
-                neg.add(new Example(prompt, format.answer(wrong)));
-                dpo.add(new DpoTrainer.Pair(prompt, correct, format.answer(wrong)));
-            }
-            negatives.add(neg);
-            pairs.add(dpo);
-        }
+        TrainingSets sets = TrainingSets.build(train, trainBase, format, settings.negatives(),
+                settings.negativesPerQuestion(), settings.contamination(), settings.seed());
+        List<List<Example>> positives = sets.positives();
+        List<List<Example>> negatives = sets.negatives();
+        List<List<DpoTrainer.Pair>> pairs = sets.pairs();
 
         HeadTrainer.Settings head = new HeadTrainer.Settings(settings.lora(), settings.lr(), settings.batch(),
                 settings.seed());

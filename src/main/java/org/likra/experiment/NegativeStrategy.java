@@ -68,8 +68,11 @@ public enum NegativeStrategy {
                 wrong.stream().limit(count).forEach(i -> out.add(q.choices().get(i)));
             }
             case RANDOM_OTHER -> {
-                if (pool.size() < 2) {
-                    throw new UserError("random-other negatives need at least two training questions");
+                boolean anyOther = pool.stream().anyMatch(o -> o != q
+                        && !o.correctChoice().equals(q.correctChoice()));
+                if (!anyOther) {
+                    throw new UserError("random-other negatives need another training question with a different "
+                            + "correct answer than question " + q.id());
                 }
                 while (out.size() < count) {
                     MultipleChoiceQuestion other = pool.get(random.nextInt(pool.size()));

@@ -35,12 +35,22 @@ public final class SequenceBatch {
         int[] answerTokens = new int[rows];
         int maxLength = 0;
         for (int r = 0; r < rows; r++) {
-            int[] prompt = tokenizer.encode(examples.get(r).prompt());
-            int[] answer = tokenizer.encode(examples.get(r).answer());
-            if (answer.length == 0) {
-                throw new org.likra.util.UserError("an empty answer cannot be scored (prompt: "
-                        + examples.get(r).prompt().strip() + ")");
+            // Tokenize prompt + answer as one text (as the model reads it), and take as answer tokens what follows
+            // the longest prefix shared with the prompt's own tokens: this keeps tokenizers that add a prefix (llama2.c's
+            // dummy space) or merge across the boundary from scoring text that is not the answer's.
+            String promptText = examples.get(r).prompt();
+            int[] whole = tokenizer.encode(promptText + examples.get(r).answer());
+            int[] promptOnly = tokenizer.encode(promptText);
+            int shared = 0;
+            while (shared < promptOnly.length && shared < whole.length && promptOnly[shared] == whole[shared]) {
+                shared++;
             }
+            if (shared == whole.length) {
+                throw new org.likra.util.UserError("an empty answer cannot be scored (prompt: "
+                        + promptText.strip() + ")");
+            }
+            int[] prompt = java.util.Arrays.copyOf(whole, shared);
+            int[] answer = java.util.Arrays.copyOfRange(whole, shared, whole.length);
             int bos = tokenizer.bos() >= 0 ? 1 : 0;
             // Keep the whole answer and as much of the prompt's end as fits in context + 1 tokens.
             int answerKept = Math.min(answer.length, context);

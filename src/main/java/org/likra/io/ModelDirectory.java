@@ -37,8 +37,10 @@ public final class ModelDirectory {
         if (Files.isRegularFile(path.resolve(CONFIG))) {
             return path;
         }
-        if (Files.isRegularFile(path.resolve("checkpoint").resolve(CONFIG))) {
-            return path.resolve("checkpoint");
+        for (String inRun : new String[] {"checkpoint", "checkpoint.old"}) {
+            if (Files.isRegularFile(path.resolve(inRun).resolve(CONFIG))) {
+                return path.resolve(inRun);
+            }
         }
         if (!Files.exists(path)) {
             throw new UserError(path + ": no such model directory");

@@ -53,10 +53,12 @@ public final class RunCheckpoint {
         AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
         Path current = runDir.resolve(DIR);
         Path old = runDir.resolve(DIR + ".old");
-        deleteTree(old);
         if (Files.exists(current)) {
+            deleteTree(old);
             Files.move(current, old);
         }
+        // Without checkpoint/ (a crash after the move above), checkpoint.old/ is the only complete checkpoint and
+        // stays until the new one is in place.
         Files.move(tmp, current);
         deleteTree(old);
     }

@@ -113,4 +113,44 @@ class ScoringTest {
         assertEquals('b', b.targets[4]);
         assertEquals(3, b.answerTokens[0]);
     }
+
+    @Test
+    void answerTokensExcludeAPrefixTheTokenizerAddsToEveryText() {
+        // Like llama2.c's dummy-prefix space: every encoded text starts with token 1.
+        org.likra.tokenize.Tokenizer prefixing = new org.likra.tokenize.Tokenizer() {
+            private final ByteTokenizer bytes = new ByteTokenizer();
+
+            public int vocabSize() {
+                return 256;
+            }
+
+            public int[] encode(String text) {
+                int[] b = bytes.encode(text);
+                int[] out = new int[b.length + 1];
+                out[0] = 1;
+                System.arraycopy(b, 0, out, 1, b.length);
+                return out;
+            }
+
+            public String decode(int[] ids) {
+                return bytes.decode(ids);
+            }
+
+            public int bos() {
+                return -1;
+            }
+
+            public int eos() {
+                return -1;
+            }
+
+            public org.likra.tokenize.TokenizerSpec spec() {
+                return org.likra.tokenize.TokenizerSpec.BYTE;
+            }
+        };
+        SequenceBatch b = SequenceBatch.of(List.of(new Example("Q:", " ab")), prefixing, 64);
+        assertEquals(3, b.answerTokens[0], "the answer is ' ab', not a second prefix");
+        assertArrayEquals(new int[] {1, 'Q', ':', ' ', 'a'}, b.inputs);
+        assertArrayEquals(new float[] {0, 0, 1, 1, 1}, b.answerMask);
+    }
 }
