@@ -42,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pretrain-steps", defaultValue = "1500", description = "Base model training steps. Default: "
             + "${DEFAULT-VALUE}.")
     int pretrainSteps;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Heads' learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "1e-2", description = "Heads' learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
     @Option(names = "--negatives", defaultValue = "first", description = "Negative strategy. Default: "
             + "${DEFAULT-VALUE}.")
