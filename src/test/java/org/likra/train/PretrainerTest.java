@@ -105,5 +105,12 @@ class PretrainerTest {
         Path found = RunCheckpoint.find(out);
         assertEquals(out.resolve("checkpoint.old"), found);
         assertEquals(4, RunCheckpoint.readState(found).step());
+        assertEquals(out.resolve("checkpoint.old"), org.likra.io.ModelDirectory.resolve(out));
+        // Resuming from it and saving again never leaves the run without a complete checkpoint.
+        Pretrainer.Result r = run(options(corpus(), 6, 1e-3).withSteps(6), out, true);
+        assertEquals(6, r.steps());
+        assertEquals(6, RunCheckpoint.readState(RunCheckpoint.find(out)).step());
+        assertTrue(Files.notExists(out.resolve("checkpoint.old")));
+        assertTrue(Files.notExists(out.resolve("checkpoint.tmp")));
     }
 }
