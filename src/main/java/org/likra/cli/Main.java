@@ -29,7 +29,8 @@ public final class Main implements Runnable {
     /** Extra subcommands contributed by other packages, registered when their classes are present. */
     private static final List<String> OPTIONAL_COMMANDS = List.of(
             "org.likra.cli.ImportCommand", "org.likra.cli.ExportCommand", "org.likra.cli.InfoCommand",
-            "org.likra.cli.SynthCommand", "org.likra.cli.DemoCommand", "org.likra.cli.BenchCommand");
+            "org.likra.cli.SynthCommand", "org.likra.cli.DemoCommand", "org.likra.cli.BenchCommand",
+            "org.likra.cli.DevicesCommand");
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
