@@ -45,7 +45,10 @@ import java.util.Set;
  * {@code endRegion} they become one {@link TaskGraph} (one named task per operation, e.g. {@code layer3_forward.t7})
  * wrapped in a {@link TornadoExecutionPlan} that is compiled on first use and cached under the region's name and the
  * exact sequence of operations (kernels, arrays, offsets, shapes). A training step therefore compiles each region once
- * and then replays it. Operations outside regions run as one-task graphs, cached the same way. Values that change
+ * and then replays it. A region longer than {@code -Dlikra.tornado.maxTasks} operations (default 16) is cut into
+ * consecutive graphs of at most that many tasks: with TornadoVM 5.2 on PoCL, graphs of 24 and more tasks of these
+ * kernels ran without error but left their outputs unchanged, while 16 were exact (see docs/tornadovm.md).
+ * Operations outside regions run as one-task graphs, cached the same way. Values that change
  * every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter array rather than as
  * compiled-in constants, so the optimizer's graphs are reused too.
  *
@@ -56,10 +59,16 @@ import java.util.Set;
  * device buffers between graphs with {@code persistOnDevice}/{@code consumeFromDevice} would remove the copies, but
  * TornadoVM links those only between the graphs of one execution plan, and this engine learns its regions at run
  * time; see docs/tornadovm.md.)
+ *
+ * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
+ * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
+ * every operation as its own graph; {@code likra.tornado.maxTasks=N} as above.
  */
 public final class TornadoEngine implements Engine {
     private final TornadoDevice device;
     private final boolean tiled;
+    private final boolean regions;
+    private final int maxTasks;
     private final FloatArray dummy = new FloatArray(1);
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<Object, Integer> ids = new IdentityHashMap<>();
@@ -82,6 +91,8 @@ public final class TornadoEngine implements Engine {
     public TornadoEngine(String deviceSpec) {
         this.device = selectDevice(deviceSpec);
         this.tiled = !"false".equals(System.getProperty("likra.tornado.tiled", "true"));
+        this.regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
+        this.maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
     }
 
     private static TornadoDevice selectDevice(String spec) {
@@ -288,6 +299,10 @@ public final class TornadoEngine implements Engine {
         Op op = new Op(sig.toString(), reads, writes, tasks);
         if (recorded != null) {
             recorded.add(op);
+            if (recorded.size() >= maxTasks) {
+                run(region + "~part", recorded);
+                recorded = new ArrayList<>();
+            }
         } else {
             run(kind, List.of(op));
         }
@@ -344,6 +359,9 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void beginRegion(String name) {
+        if (!regions) {
+            return;
+        }
         if (region != null) {
             throw new IllegalStateException("region " + name + " opened inside region " + region);
         }
@@ -353,6 +371,9 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void endRegion() {
+        if (!regions) {
+            return;
+        }
         if (region == null) {
             throw new IllegalStateException("endRegion without beginRegion");
         }
@@ -596,9 +617,15 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v,
-                                  Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
+    public void attentionBackward(Tensor dqOrNull, Tensor dkOrNull, Tensor dvOrNull, Tensor dOut, Tensor q, Tensor k,
+                                  Tensor v, Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
         FloatArray dScores = scratch("dScores", batch * heads * time * time);
+        // A gradient the caller does not want goes to a scratch sink (the kernels compute dq and dk/dv together).
+        int qLen = batch * time * heads * headDim;
+        int kvLen = batch * time * kvHeads * headDim;
+        Tensor dq = dqOrNull != null ? dqOrNull : new Tensor(this, scratch("sinkQ", qLen), 0, qLen);
+        Tensor dk = dkOrNull != null ? dkOrNull : new Tensor(this, scratch("sinkK", kvLen), 0, kvLen);
+        Tensor dv = dvOrNull != null ? dvOrNull : new Tensor(this, scratch("sinkV", kvLen), 0, kvLen);
         record("attentionBackwardQuery", new Object[]{f(dOut), f(k), f(v), f(probs)},
                 new Object[]{f(dq), dScores},
                 (g, name, grid, graph) -> g.task(name, Attention::backwardQuery, f(dq), dq.offset(), dScores,
