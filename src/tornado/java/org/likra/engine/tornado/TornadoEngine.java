@@ -119,10 +119,10 @@ public final class TornadoEngine implements Engine {
             TornadoBackend backend = backends.get(b);
             for (int d = 0; d < backend.getNumDevices(); d++) {
                 TornadoDevice dev = backend.getDevice(d);
-                lines.add(b + ":" + d + "  " + backend.getName() + "  " + dev.getPhysicalDevice().getDeviceName()
-                        + (dev == TornadoExecutionPlan.DEFAULT_DEVICE ? "  (default)" : ""));
+                lines.add(b + ":" + d + "  " + backend.getName() + "  " + dev.getPhysicalDevice().getDeviceName());
             }
         }
+        lines.add("default: " + TornadoExecutionPlan.DEFAULT_DEVICE.getPhysicalDevice().getDeviceName());
         return lines;
     }
 
