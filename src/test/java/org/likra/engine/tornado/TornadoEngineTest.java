@@ -509,6 +509,43 @@ class TornadoEngineTest {
             return new float[][] {{(float) model.loss()}, get(e, model.gradients())};
         });
     }
+    /** A region of 40 dependent operations (longer than one task graph may be, see TornadoEngine) stays exact. */
+    @Test
+    void longRegion() {
+        float[] x = randn(1000), y = randn(1000);
+        check("region of 40 operations", ELEMENTWISE, e -> {
+            Tensor a = view(e, x), b = view(e, y), c = e.allocate(1000);
+            e.beginRegion("long");
+            for (int i = 0; i < 20; i++) {
+                e.add(c, a, b, 1000);
+                e.accumulate(a, c, 0.25f, 1000);
+            }
+            e.endRegion();
+            return new float[][] {get(e, a), get(e, c)};
+        });
+    }
+
+    /** A region of 30 operations over 31 distinct arrays stays exact. */
+    @Test
+    void wideRegion() {
+        float[][] xs = new float[31][];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = randn(500);
+        }
+        check("region over 31 arrays", ELEMENTWISE, e -> {
+            Tensor[] ts = new Tensor[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                ts[i] = view(e, xs[i]);
+            }
+            e.beginRegion("wide");
+            for (int i = 1; i < xs.length; i++) {
+                e.accumulate(ts[i], ts[i - 1], 0.5f, 500);
+            }
+            e.endRegion();
+            return new float[][] {get(e, ts[xs.length - 1]), get(e, ts[15])};
+        });
+    }
+
     /** Ten AdamW steps of llama-tiny on fixed data: the loss of every step and the final parameters. */
     @Test
     void tenAdamWSteps() {
