@@ -17,6 +17,14 @@ public final class Engines {
      * @param precision F64 only for the reference engine
      */
     public static Engine create(String name, int threads, Precision precision) {
+        return create(name, threads, precision, "");
+    }
+
+    /**
+     * @param device for the tornado engine, "backend:device" as {@code likra devices} lists them (e.g. "0:0");
+     *               empty for TornadoVM's default device; ignored by the other engines
+     */
+    public static Engine create(String name, int threads, Precision precision, String device) {
         int workers = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         if (precision == Precision.F64 && !name.equals("reference")) {
             throw new UserError("--precision f64 needs --engine reference (the " + name + " engine is float32)");
@@ -24,7 +32,7 @@ public final class Engines {
         return switch (name) {
             case "reference" -> new ReferenceEngine(precision);
             case "cpu" -> createByName("org.likra.engine.cpu.CpuEngine", workers);
-            case "tornado" -> createTornado();
+            case "tornado" -> createTornado(device == null ? "" : device);
             default -> throw new UserError("unknown engine '" + name + "' (known: reference, cpu, tornado)");
         };
     }
@@ -40,13 +48,18 @@ public final class Engines {
         }
     }
 
-    private static Engine createTornado() {
+    private static Engine createTornado(String device) {
         try {
             Class<?> type = Class.forName("org.likra.engine.tornado.TornadoEngine");
-            return (Engine) type.getConstructor().newInstance();
+            return (Engine) type.getConstructor(String.class).newInstance(device);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             throw new UserError("the tornado engine needs TornadoVM: install it (see docs/tornadovm.md), set "
                     + "TORNADOVM_HOME, and rebuild with `mvn -Ptornado package`");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot create the tornado engine", e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create the tornado engine", e);
         }

@@ -1,0 +1,98 @@
+package org.likra.kernels;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * Elementwise kernels: fill, copy, residual add and accumulate, SwiGLU and GELU (tanh form) forward and backward.
+ * All are {@code @Parallel} loops over n elements and also run as plain Java.
+ */
+public final class Elementwise {
+    private Elementwise() {
+    }
+
+    /** sqrt(2 / pi). */
+    public static final float GELU_SCALE = 0.7978845608028654f;
+
+    /** x[xOff + i] = 0. */
+    public static void zero(FloatArray x, int xOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            x.set(xOff + i, 0f);
+        }
+    }
+
+    /** dst[dOff + i] = src[sOff + i]. */
+    public static void copy(FloatArray dst, int dOff, FloatArray src, int sOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            dst.set(dOff + i, src.get(sOff + i));
+        }
+    }
+
+    /** out = a + b. */
+    public static void add(FloatArray out, int oOff, FloatArray a, int aOff, FloatArray b, int bOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            out.set(oOff + i, a.get(aOff + i) + b.get(bOff + i));
+        }
+    }
+
+    /** dst += scale * src. */
+    public static void accumulate(FloatArray dst, int dOff, FloatArray src, int sOff, float scale, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            dst.set(dOff + i, dst.get(dOff + i) + scale * src.get(sOff + i));
+        }
+    }
+
+    /** out = silu(gate) * up. */
+    public static void swigluForward(FloatArray out, int oOff, FloatArray gate, int gOff, FloatArray up, int uOff,
+                                     int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float g = gate.get(gOff + i);
+            float sig = 1f / (1f + TornadoMath.exp(-g));
+            out.set(oOff + i, g * sig * up.get(uOff + i));
+        }
+    }
+
+    /** dGate += dOut * up * sig (1 + g (1 - sig)). */
+    public static void swigluBackwardGate(FloatArray dGate, int dgOff, FloatArray dOut, int doOff, FloatArray gate,
+                                          int gOff, FloatArray up, int uOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float g = gate.get(gOff + i);
+            float sig = 1f / (1f + TornadoMath.exp(-g));
+            float d = dOut.get(doOff + i) * up.get(uOff + i) * sig * (1f + g * (1f - sig));
+            dGate.set(dgOff + i, dGate.get(dgOff + i) + d);
+        }
+    }
+
+    /** dUp += dOut * silu(gate). */
+    public static void swigluBackwardUp(FloatArray dUp, int duOff, FloatArray dOut, int doOff, FloatArray gate,
+                                        int gOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float g = gate.get(gOff + i);
+            float sig = 1f / (1f + TornadoMath.exp(-g));
+            dUp.set(duOff + i, dUp.get(duOff + i) + dOut.get(doOff + i) * g * sig);
+        }
+    }
+
+    /** out = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    public static void geluForward(FloatArray out, int oOff, FloatArray x, int xOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float v = x.get(xOff + i);
+            float u = GELU_SCALE * (v + 0.044715f * v * v * v);
+            out.set(oOff + i, 0.5f * v * (1f + TornadoMath.tanh(u)));
+        }
+    }
+
+    /** dx += gelu'(x) dOut. */
+    public static void geluBackward(FloatArray dx, int dxOff, FloatArray dOut, int doOff, FloatArray x, int xOff,
+                                    int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float v = x.get(xOff + i);
+            float u = GELU_SCALE * (v + 0.044715f * v * v * v);
+            float th = TornadoMath.tanh(u);
+            float du = GELU_SCALE * (1f + 3f * 0.044715f * v * v);
+            float grad = 0.5f * (1f + th) + 0.5f * v * (1f - th * th) * du;
+            dx.set(dxOff + i, dx.get(dxOff + i) + grad * dOut.get(doOff + i));
+        }
+    }
+}

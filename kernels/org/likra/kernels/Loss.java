@@ -1,0 +1,83 @@
+package org.likra.kernels;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/** Row softmax and softmax cross-entropy, forward and backward. {@code @Parallel} loops; also plain Java. */
+public final class Loss {
+    private Loss() {
+    }
+
+    /** out[r, :] = exp(x - max) / sum; one thread per row. */
+    public static void softmaxForward(FloatArray out, int oOff, FloatArray x, int xOff, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int row = xOff + r * cols;
+            float max = -3.4e38f;
+            for (int j = 0; j < cols; j++) {
+                max = TornadoMath.max(max, x.get(row + j));
+            }
+            float sum = 0f;
+            for (int j = 0; j < cols; j++) {
+                sum += TornadoMath.exp(x.get(row + j) - max);
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < cols; j++) {
+                out.set(oOff + r * cols + j, TornadoMath.exp(x.get(row + j) - max) * inv);
+            }
+        }
+    }
+
+    /** dx[r, j] += out[r, j] (dOut[r, j] - sum_k dOut[r, k] out[r, k]). */
+    public static void softmaxBackward(FloatArray dx, int dxOff, FloatArray dOut, int doOff, FloatArray out, int oOff,
+                                       int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            float dot = 0f;
+            for (int j = 0; j < cols; j++) {
+                dot += dOut.get(doOff + r * cols + j) * out.get(oOff + r * cols + j);
+            }
+            for (int j = 0; j < cols; j++) {
+                int at = dxOff + r * cols + j;
+                dx.set(at, dx.get(at) + out.get(oOff + r * cols + j) * (dOut.get(doOff + r * cols + j) - dot));
+            }
+        }
+    }
+
+    /** probs = softmax(logits); losses[i] = log(sum) + max - logits[i, target]; one thread per row. */
+    public static void crossEntropyForward(FloatArray losses, int lOff, FloatArray probs, int pOff, FloatArray logits,
+                                           int zOff, IntArray targets, int tOff, int n, int vocab) {
+        for (@Parallel int i = 0; i < n; i++) {
+            int row = zOff + i * vocab;
+            float max = -3.4e38f;
+            for (int j = 0; j < vocab; j++) {
+                max = TornadoMath.max(max, logits.get(row + j));
+            }
+            float sum = 0f;
+            for (int j = 0; j < vocab; j++) {
+                sum += TornadoMath.exp(logits.get(row + j) - max);
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < vocab; j++) {
+                probs.set(pOff + i * vocab + j, TornadoMath.exp(logits.get(row + j) - max) * inv);
+            }
+            int target = targets.get(tOff + i);
+            losses.set(lOff + i, TornadoMath.log(sum) + max - logits.get(row + target));
+        }
+    }
+
+    /** dLogits[i, j] = weights[i] (probs[i, j] - [j == target]) (overwrites); one thread per element. */
+    public static void crossEntropyBackward(FloatArray dLogits, int dOff, FloatArray probs, int pOff,
+                                            IntArray targets, int tOff, FloatArray weights, int wOff, int n,
+                                            int vocab) {
+        for (@Parallel int i = 0; i < n; i++) {
+            for (@Parallel int j = 0; j < vocab; j++) {
+                float indicator = 0f;
+                if (j == targets.get(tOff + i)) {
+                    indicator = 1f;
+                }
+                dLogits.set(dOff + i * vocab + j, weights.get(wOff + i) * (probs.get(pOff + i * vocab + j) - indicator));
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+# Sourced by scripts/likra when `tornado` is among its arguments and TORNADOVM_HOME is set: defines the bash array
+# tornado_jvm_opts with TornadoVM's JVM options. TornadoVM ships them as an argfile in its SDK ($TORNADOVM_HOME/
+# tornado-argfile, written by its build; or tornado-argfile.template with ${TORNADOVM_HOME} placeholders), the
+# same file its own `tornado` launcher passes to java: JVMCI, --enable-preview, the module path of its jars, the
+# Graal compiler jars (--upgrade-module-path) and the module exports its backends need.
+tornado_jvm_opts=()
+if [ -n "${TORNADOVM_HOME:-}" ]; then
+  if [ -f "$TORNADOVM_HOME/tornado-argfile" ]; then
+    tornado_jvm_opts=("@$TORNADOVM_HOME/tornado-argfile")
+  elif [ -f "$TORNADOVM_HOME/tornado-argfile.template" ]; then
+    _likra_argfile="${TMPDIR:-/tmp}/likra-tornado-argfile.$$"
+    sed "s|\${TORNADOVM_HOME}|$TORNADOVM_HOME|g" "$TORNADOVM_HOME/tornado-argfile.template" > "$_likra_argfile"
+    tornado_jvm_opts=("@$_likra_argfile")
+  else
+    echo "likra: $TORNADOVM_HOME has no tornado-argfile; is TORNADOVM_HOME a TornadoVM SDK?" >&2
+  fi
+fi
