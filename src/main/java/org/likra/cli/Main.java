@@ -11,7 +11,7 @@ import java.util.List;
 @Command(name = "likra", mixinStandardHelpOptions = true, version = "likra-jvm 0.1.0",
         description = "Train and study small transformer language models on the JVM; run Likra experiments.",
         subcommands = {PretrainCommand.class, SampleCommand.class, GradCommand.class, TrainCommand.class,
-                EvalCommand.class, CurveCommand.class, McTextCommand.class,
+                EvalCommand.class, CurveCommand.class, CompareCommand.class, McTextCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -241,4 +241,18 @@ class CommandLineTest {
                 "--engine", "reference");
         assertOneLineError(missing, "needs a positive head");
     }
+
+    @Test
+    void compareCurvesPlotsAndRejectsOtherFiles() throws Exception {
+        Path csv = dir.resolve("curve.csv");
+        Files.writeString(csv, "n,scorer,acc,acc_low,acc_high,acc_norm,acc_norm_low,acc_norm_high,correct,correct_norm,"
+                + "total\n32,likra,0.5,0.4,0.6,0.5,0.4,0.6,5,5,10\n64,likra,0.7,0.6,0.8,0.6,0.5,0.7,7,6,10\n");
+        Path png = dir.resolve("c.png");
+        Run ok = run("compare", "--run", "a=" + csv, "--run", "b=" + csv, "--out", png.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.size(png) > 1000);
+        Path other = dir.resolve("other.csv");
+        Files.writeString(other, "x,y\n1,2\n");
+        assertOneLineError(run("compare", "--run", "a=" + other, "--out", png.toString()), "not a curve.csv");
+    }
 }
