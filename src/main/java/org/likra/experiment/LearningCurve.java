@@ -117,7 +117,10 @@ public final class LearningCurve {
         return points;
     }
 
-    /** Mean summed log-likelihood of correct answers and of tagged distractors, per model state. */
+    /**
+     * Mean summed log-likelihood of correct answers and of near-miss and far distractors, per model state: by tag
+     * where questions are tagged, else by the base model's likelihood.
+     */
     static Map<String, Map<String, Double>> meanLogLikelihoods(List<ChoiceScores> scored) {
         Map<String, Map<String, Double>> out = new LinkedHashMap<>();
         String[] states = {"base", "positive", "negative"};
@@ -127,13 +130,31 @@ public final class LearningCurve {
             for (ChoiceScores cs : scored) {
                 double[] values = s == 0 ? cs.base() : s == 1 ? cs.positive() : cs.negative();
                 MultipleChoiceQuestion q = cs.question();
+                int nearest = -1;
+                int farthest = -1;
+                if (!q.hasTags()) {
+                    // Untagged questions (ARC, MMLU): the wrong choice the base model finds most likely is the
+                    // near-miss, the least likely the far one, as the negative strategies define them.
+                    for (int c = 0; c < q.choiceCount(); c++) {
+                        if (c == q.answer()) {
+                            continue;
+                        }
+                        if (nearest < 0 || cs.base()[c] > cs.base()[nearest]) {
+                            nearest = c;
+                        }
+                        if (farthest < 0 || cs.base()[c] < cs.base()[farthest]) {
+                            farthest = c;
+                        }
+                    }
+                }
                 for (int c = 0; c < q.choiceCount(); c++) {
                     int kind;
                     if (c == q.answer()) {
                         kind = 0;
-                    } else if (q.hasTags() && MultipleChoiceQuestion.TAG_NEAR_MISS.equals(q.tags().get(c))) {
+                    } else if (q.hasTags() ? MultipleChoiceQuestion.TAG_NEAR_MISS.equals(q.tags().get(c))
+                            : c == nearest) {
                         kind = 1;
-                    } else if (q.hasTags() && MultipleChoiceQuestion.TAG_FAR.equals(q.tags().get(c))) {
+                    } else if (q.hasTags() ? MultipleChoiceQuestion.TAG_FAR.equals(q.tags().get(c)) : c == farthest) {
                         kind = 2;
                     } else {
                         continue;

@@ -153,4 +153,22 @@ class ScoringTest {
         assertArrayEquals(new int[] {1, 'Q', ':', ' ', 'a'}, b.inputs);
         assertArrayEquals(new float[] {0, 0, 1, 1, 1}, b.answerMask);
     }
+
+    @Test
+    void meanLogLikelihoodsUseTagsOrElseTheBaseModel() {
+        MultipleChoiceQuestion tagged = new MultipleChoiceQuestion("t", "?", List.of("a", "b", "c"), 0,
+                List.of("correct", "far", "near-miss"), null);
+        MultipleChoiceQuestion untagged = new MultipleChoiceQuestion("u", "?", List.of("a", "b", "c"), 1);
+        ChoiceScores t = new ChoiceScores(tagged, new double[] {-1, -2, -3}, new double[] {-4, -5, -6},
+                new double[] {-7, -8, -9});
+        // untagged: wrong choices 0 (base -10) and 2 (base -20): near-miss is 0, far is 2
+        ChoiceScores u = new ChoiceScores(untagged, new double[] {-10, -11, -20}, new double[] {-1, -2, -3},
+                new double[] {-4, -5, -6});
+        var m = LearningCurve.meanLogLikelihoods(List.of(t, u));
+        assertEquals((-1 + -11) / 2.0, m.get("base").get("correct"), 1e-12);
+        assertEquals((-3 + -10) / 2.0, m.get("base").get("near-miss"), 1e-12);
+        assertEquals((-2 + -20) / 2.0, m.get("base").get("far"), 1e-12);
+        assertEquals((-6 + -1) / 2.0, m.get("positive").get("near-miss"), 1e-12);
+        assertEquals((-8 + -6) / 2.0, m.get("negative").get("far"), 1e-12);
+    }
 }
