@@ -18,8 +18,9 @@ import java.util.Arrays;
  *
  * <p>The causal mask is applied by blocks: each query row t touches only keys s &lt;= t (whole vectors of keys
  * past the diagonal are never computed). Keys (forward) and values (backward) of one (b, g) are first gathered
- * into a [d][T] scratch panel so that a row of scores is a sum of d vector AXPYs along s. The forward pass is
- * parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and dv.
+ * into a [d][T] scratch panel so that a row of scores is a sum of d vector AXPYs along s; every AXPY chain is done
+ * four terms per pass over its output ({@link Simd#axpy4}), in a fixed order. The forward pass is parallel over
+ * (b, h); the backward pass over (b, g), since heads of one group write the same dk and dv.
  */
 final class Attention {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -91,9 +92,7 @@ final class Attention {
                 int len = t + 1; // keys s <= t only
                 // scores[s] = sum_i (q[t, i] scale) kt[i, s]
                 Arrays.fill(probs, pRow, pRow + len, 0f);
-                for (int i = 0; i < d; i++) {
-                    Simd.axpy(q[qAt + i] * scale, kt, i * T, probs, pRow, len);
-                }
+                panelProduct(q, qAt, scale, kt, probs, pRow, len);
                 float max = Simd.max(probs, pRow, len);
                 double sum = Simd.expShifted(probs, pRow, max, probs, pRow, len);
                 Simd.scale(probs, pRow, (float) (1.0 / sum), len);
@@ -101,9 +100,7 @@ final class Attention {
                 // out[t] = sum_{s <= t} P[t, s] v[s]
                 int oAt = outOff + ((b * T + t) * heads + h) * d;
                 Arrays.fill(out, oAt, oAt + d, 0f);
-                for (int s = 0; s < len; s++) {
-                    Simd.axpy(probs[pRow + s], v, vOff + ((b * T + s) * kvHeads + g) * d, out, oAt, d);
-                }
+                rowsProduct(probs, pRow, len, v, vOff + (b * T * kvHeads + g) * d, out, oAt);
             }
         }
     }
@@ -151,34 +148,78 @@ final class Attention {
                     int doAt = dOutOff + ((b * T + t) * heads + h) * d;
                     // dP[s] = dOut[t] . v[s] for s <= t
                     Arrays.fill(ds, row, row + len, 0f);
-                    for (int i = 0; i < d; i++) {
-                        Simd.axpy(dOut[doAt + i], vt, i * T, ds, row, len);
-                    }
+                    panelProduct(dOut, doAt, 1f, vt, ds, row, len);
                     // dS[s] = P[s] (dP[s] - sum_s' P[s'] dP[s']) scale
                     float weighted = Simd.dot(probs, pRow, ds, row, len);
                     scoreGradient(ds, row, probs, pRow, weighted, len);
                     // dq[t] += sum_s dS[t, s] k[s]
                     if (dq != null) {
                         int dqAt = dqOff + ((b * T + t) * heads + h) * d;
-                        for (int s = 0; s < len; s++) {
-                            Simd.axpy(ds[row + s], k, kOff + ((b * T + s) * kvHeads + g) * d, dq, dqAt, d);
-                        }
+                        rowsProduct(ds, row, len, k, kOff + (b * T * kvHeads + g) * d, dq, dqAt);
                     }
                 }
                 // dk[s] += sum_{t >= s} dS[t, s] q[t];  dv[s] += sum_{t >= s} P[t, s] dOut[t]
+                int qStride = heads * d;
                 for (int s = 0; s < T; s++) {
                     int kvAt = ((b * T + s) * kvHeads + g) * d;
-                    for (int t = s; t < T; t++) {
-                        int qAt = ((b * T + t) * heads + h) * d;
-                        if (dk != null) {
-                            Simd.axpy(ds[t * T + s], q, qOff + qAt, dk, dkOff + kvAt, d);
-                        }
-                        if (dv != null) {
-                            Simd.axpy(probs[pBase + t * T + s], dOut, dOutOff + qAt, dv, dvOff + kvAt, d);
-                        }
+                    int q0 = ((b * T) * heads + h) * d;
+                    if (dk != null) {
+                        columnProduct(ds, s * T + s, T, T - s, q, qOff + q0 + s * qStride, qStride, dk, dkOff + kvAt);
+                    }
+                    if (dv != null) {
+                        columnProduct(probs, pBase + s * T + s, T, T - s, dOut, dOutOff + q0 + s * qStride, qStride,
+                                dv, dvOff + kvAt);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * y[yo + s] += sum_i (x[xAt + i] alpha) panel[i T + s] for s &lt; len, i &lt; d: a row of scores (q . k[s]) from
+     * the [d][T] panel, four rows of the panel per pass over y, i in order.
+     */
+    private void panelProduct(float[] x, int xAt, float alpha, float[] panel, float[] y, int yo, int len) {
+        int d = headDim, T = time, i = 0;
+        for (; i + 4 <= d; i += 4) {
+            Simd.axpy4(x[xAt + i] * alpha, x[xAt + i + 1] * alpha, x[xAt + i + 2] * alpha, x[xAt + i + 3] * alpha,
+                    panel, i * T, (i + 1) * T, (i + 2) * T, (i + 3) * T, y, yo, len);
+        }
+        for (; i < d; i++) {
+            Simd.axpy(x[xAt + i] * alpha, panel, i * T, y, yo, len);
+        }
+    }
+
+    /**
+     * y[yo + j] += sum_{s &lt; len} w[wAt + s] m[mAt + s kvHeads d + j] for j &lt; d: a weighted sum of rows s of a
+     * (B, T, KV, d) tensor (values or keys of one group), four rows per pass over y, s in order.
+     */
+    private void rowsProduct(float[] w, int wAt, int len, float[] m, int mAt, float[] y, int yo) {
+        int d = headDim, stride = kvHeads * d, s = 0;
+        for (; s + 4 <= len; s += 4) {
+            int r = mAt + s * stride;
+            Simd.axpy4(w[wAt + s], w[wAt + s + 1], w[wAt + s + 2], w[wAt + s + 3], m, r, r + stride, r + 2 * stride,
+                    r + 3 * stride, y, yo, d);
+        }
+        for (; s < len; s++) {
+            Simd.axpy(w[wAt + s], m, mAt + s * stride, y, yo, d);
+        }
+    }
+
+    /**
+     * y[yo + j] += sum_{u &lt; count} c[cAt + u cStride] m[mAt + u mStride + j] for j &lt; d: a column of weights
+     * (dS or P down the rows t &gt;= s) times rows of q or dOut, four rows per pass over y, u in order.
+     */
+    private void columnProduct(float[] c, int cAt, int cStride, int count, float[] m, int mAt, int mStride, float[] y,
+                               int yo) {
+        int d = headDim, u = 0;
+        for (; u + 4 <= count; u += 4) {
+            int cu = cAt + u * cStride, r = mAt + u * mStride;
+            Simd.axpy4(c[cu], c[cu + cStride], c[cu + 2 * cStride], c[cu + 3 * cStride], m, r, r + mStride,
+                    r + 2 * mStride, r + 3 * mStride, y, yo, d);
+        }
+        for (; u < count; u++) {
+            Simd.axpy(c[cAt + u * cStride], m, mAt + u * mStride, y, yo, d);
         }
     }
 

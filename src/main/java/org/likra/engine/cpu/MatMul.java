@@ -16,12 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Blocking.</b> C is cut into tiles of {@link #MC} rows by {@link #NC} columns that the pool's threads claim;
  * each output element belongs to one tile, so one thread computes it. Inside a tile the contraction runs in blocks
- * of {@link #KC}: the tile's B panel is packed into NR-column strips ({@code [p][c]}, contiguous, zero-padded at
- * the edge; a transposing copy for the forward product's W^T). A is read in place where its rows run along the
- * depth (x, dOut) and packed into MR-row strips ({@code [p][r]}) where they do not (dOut^T in dW). The micro-kernel then computes an
- * MR x NR block of C (4 rows x 2 vectors: 8 vector accumulators) as a sum of outer products, one per depth step:
- * two vector loads of B, four broadcasts of A, eight FMAs, streaming both packed buffers from L1/L2; no lane
- * reductions. The B strip (KC x NR, 16 KB) stays in L1 while the kernel walks down the tile's row strips.
+ * of {@link #KC} (128: a little faster than 256 on the LM-head shapes here). The tile's B panel is packed into
+ * NR-column strips ({@code [p][c]}, contiguous, zero-padded at the edge; a transposing copy for the forward
+ * product's W^T). A is read in place where its rows run along the depth (x, dOut) and packed into MR-row strips
+ * ({@code [p][r]}) where they do not (dOut^T in dW). The micro-kernel computes an MR x NR block of C (4 rows x 2
+ * vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of B, four
+ * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 8 KB) stays in L1 while the kernel walks
+ * down the tile's row strips.
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
@@ -42,7 +43,7 @@ final class MatMul {
     /** Tile of C: MC rows (24 strips) by NC columns (8 strips); contraction blocks of KC. */
     static final int MC = 24 * MR;
     static final int NC = 8 * NR;
-    static final int KC = 256;
+    static final int KC = 128;
 
     private final WorkPool pool;
     private final WorkPool.Body tileBody = this::tiles;

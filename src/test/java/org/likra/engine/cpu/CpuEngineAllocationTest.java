@@ -1,0 +1,142 @@
+package org.likra.engine.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.likra.engine.AdamWSettings;
+import org.likra.engine.IntTensor;
+import org.likra.engine.Tensor;
+
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * After warm-up (once C2 has compiled the kernels and scalar-replaced their vectors) no operation of
+ * {@link CpuEngine} allocates on the heap: the calling thread's allocated-bytes counter does not move over a pass
+ * of every operation. (Pool threads run pre-built loop bodies and allocate nothing either.)
+ */
+class CpuEngineAllocationTest {
+
+    @Test
+    void operationsAllocateNothingAfterWarmUp() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuEngine e = new CpuEngine(2)) {
+            Ops ops = new Ops(e);
+            for (int i = 0; i < 3000; i++) {
+                ops.pass();
+            }
+            int passes = 200;
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < passes; i++) {
+                ops.pass();
+            }
+            long perPass = (mx.getCurrentThreadAllocatedBytes() - before) / passes;
+            // a per-call lambda or array in any of the ~25 operations would cost hundreds of bytes per pass
+            assertTrue(perPass < 16, perPass + " bytes allocated per pass over every operation");
+        }
+    }
+
+    /** Every operation on fixed tensors (allocated once) at small shapes. */
+    private static final class Ops {
+        final CpuEngine e;
+        final int n = 24, c = 40, vocab = 50, f = 80, batch = 2, time = 12, heads = 4, kv = 2, d = 10;
+        final Tensor x, dOut, table, dTable, pos, dPos, w, b, out, mean, rstd, dx, dw, db, lw, lb, ly, lg, lgx, lgw;
+        final Tensor q, k, v, qr, att, probs, dq, dk, dv, gate, up, act, dGate, dUp, logits, lp, losses, dLogits;
+        final Tensor weights, loss, norm, m1, m2;
+        final IntTensor tokens;
+        final AdamWSettings settings = new AdamWSettings(1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1f, 1);
+
+        Ops(CpuEngine e) {
+            this.e = e;
+            x = filled(n * c);
+            dOut = filled(n * c);
+            table = filled(vocab * c);
+            dTable = filled(vocab * c);
+            pos = filled(n * c);
+            dPos = filled(n * c);
+            w = filled(c);
+            b = filled(c);
+            out = filled(n * c);
+            mean = filled(n);
+            rstd = filled(n);
+            dx = filled(n * c);
+            dw = filled(c);
+            db = filled(c);
+            lw = filled(f * c);
+            lb = filled(f);
+            ly = filled(n * f);
+            lg = filled(n * f);
+            lgx = filled(n * c);
+            lgw = filled(f * c);
+            int qLen = batch * time * heads * d, kvLen = batch * time * kv * d;
+            q = filled(qLen);
+            k = filled(kvLen);
+            v = filled(kvLen);
+            qr = filled(qLen);
+            att = filled(qLen);
+            probs = filled(batch * heads * time * time);
+            dq = filled(qLen);
+            dk = filled(kvLen);
+            dv = filled(kvLen);
+            gate = filled(n * f);
+            up = filled(n * f);
+            act = filled(n * f);
+            dGate = filled(n * f);
+            dUp = filled(n * f);
+            logits = filled(n * vocab);
+            lp = filled(n * vocab);
+            losses = filled(n);
+            dLogits = filled(n * vocab);
+            weights = filled(n);
+            loss = filled(1);
+            norm = filled(1);
+            m1 = filled(f * c);
+            m2 = e.allocate(f * c);
+            tokens = e.allocateInts(n);
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = (i * 7) % vocab;
+            }
+            e.upload(tokens, ids, 0);
+        }
+
+        private Tensor filled(int length) {
+            float[] values = new float[length];
+            for (int i = 0; i < length; i++) {
+                values[i] = (float) Math.sin(i * 0.37 + length) * 0.5f;
+            }
+            Tensor t = e.allocate(length);
+            e.upload(t, values, 0);
+            return t;
+        }
+
+        void pass() {
+            e.embeddingForward(out, tokens, table, n, c);
+            e.embeddingBackward(dTable, dOut, tokens, n, c);
+            e.positionEmbeddingForward(out, pos, 1, n, c);
+            e.positionEmbeddingBackward(dPos, dOut, 1, n, c);
+            e.rmsNormForward(out, rstd, x, w, n, c, 1e-5f);
+            e.rmsNormBackward(dx, dw, dOut, x, w, rstd, n, c);
+            e.layerNormForward(out, mean, rstd, x, w, b, n, c, 1e-5f);
+            e.layerNormBackward(dx, dw, db, dOut, x, w, mean, rstd, n, c);
+            e.linearForward(ly, x, lw, lb, n, c, f);
+            e.linearBackward(lgx, lgw, lb, lg, x, lw, n, c, f);
+            e.ropeForward(qr, q, batch, time, heads, d, 10000f, 0);
+            e.ropeBackward(dq, q, batch, time, heads, d, 10000f, 0);
+            e.attentionForward(att, probs, qr, k, v, batch, time, heads, kv, d);
+            e.attentionBackward(dq, dk, dv, att, qr, k, v, probs, batch, time, heads, kv, d);
+            e.softmaxForward(out, x, n, c);
+            e.softmaxBackward(dx, dOut, out, n, c);
+            e.swigluForward(act, gate, up, n * f);
+            e.swigluBackward(dGate, dUp, act, gate, up, n * f);
+            e.geluForward(act, gate, n * f);
+            e.geluBackward(dGate, act, gate, n * f);
+            e.add(act, gate, up, n * f);
+            e.accumulate(dUp, gate, 0.5f, n * f);
+            e.crossEntropyForward(losses, lp, logits, tokens, n, vocab);
+            e.crossEntropyBackward(dLogits, lp, tokens, weights, n, vocab);
+            e.weightedSum(loss, losses, weights, n);
+            e.sumOfSquares(norm, lgw, f * c);
+            e.adamw(lw, lgw, m1, m2, norm, settings, f * c);
+        }
+    }
+}
