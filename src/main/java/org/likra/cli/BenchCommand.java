@@ -27,7 +27,8 @@ public final class BenchCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--seq", defaultValue = "64", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
     int seq;
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first, so that the JIT has compiled "
+            + "the kernels (raise it on a loaded machine). Default: ${DEFAULT-VALUE}.")
     int warmup;
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps;

@@ -32,6 +32,9 @@ public final class Transformer {
     private int time;
     private boolean hasTargets;
     private LoraAdapter adapter;
+    /** Region names built once, so that a step allocates no strings. */
+    private final String[] forwardRegions;
+    private final String[] backwardRegions;
 
     /** A model whose parameters are all zero; load or initialise them next. */
     public Transformer(ModelConfig config, Engine engine) {
@@ -42,6 +45,12 @@ public final class Transformer {
         this.gradients = engine.allocate(layout.total());
         this.weights = new ModelWeights(parameters, layout, config);
         this.weightGradients = new ModelWeights(gradients, layout, config);
+        this.forwardRegions = new String[config.layers()];
+        this.backwardRegions = new String[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            forwardRegions[l] = "layer" + l + ".forward";
+            backwardRegions[l] = "layer" + l + ".backward";
+        }
     }
 
     public ModelConfig config() {
@@ -167,7 +176,7 @@ public final class Transformer {
         e.endRegion();
         Tensor x = acts.embedded;
         for (int l = 0; l < config.layers(); l++) {
-            e.beginRegion("layer" + l + ".forward");
+            e.beginRegion(forwardRegions[l]);
             blockForward(weights.blocks[l], acts.blocks[l], x, n);
             e.endRegion();
             x = acts.blocks[l].output;
@@ -263,7 +272,7 @@ public final class Transformer {
         e.endRegion();
         for (int l = config.layers() - 1; l >= 0; l--) {
             Tensor x = l == 0 ? acts.embedded : acts.blocks[l - 1].output;
-            e.beginRegion("layer" + l + ".backward");
+            e.beginRegion(backwardRegions[l]);
             blockBackward(weights.blocks[l], weightGradients.blocks[l], acts.blocks[l], x, dResidual, n);
             e.endRegion();
         }

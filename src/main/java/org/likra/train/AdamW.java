@@ -22,6 +22,9 @@ public final class AdamW {
     private final float eps;
     private final float weightDecay;
     private final float maxGradNorm;
+    // Views of the decayed range [0, decayedCount) and of the rest, built once.
+    private final Tensor[] decayed;
+    private final Tensor[] rest;
 
     public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, float beta1, float beta2,
                  float eps, float weightDecay, float maxGradNorm) {
@@ -37,6 +40,12 @@ public final class AdamW {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.maxGradNorm = maxGradNorm;
+        int total = parameters.length();
+        int others = total - decayedCount;
+        this.decayed = new Tensor[] {parameters.view(0, decayedCount), gradients.view(0, decayedCount),
+                m.view(0, decayedCount), v.view(0, decayedCount)};
+        this.rest = new Tensor[] {parameters.view(decayedCount, others), gradients.view(decayedCount, others),
+                m.view(decayedCount, others), v.view(decayedCount, others)};
     }
 
     /** Applies update number {@code step} (1-based) with learning rate {@code lr}. */
@@ -45,13 +54,11 @@ public final class AdamW {
         engine.sumOfSquares(gradNormSquared, gradients, total);
         AdamWSettings s = new AdamWSettings(lr, beta1, beta2, eps, weightDecay, maxGradNorm, step);
         if (decayedCount > 0) {
-            engine.adamw(parameters.view(0, decayedCount), gradients.view(0, decayedCount), m.view(0, decayedCount),
-                    v.view(0, decayedCount), gradNormSquared, s, decayedCount);
+            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, s, decayedCount);
         }
-        int rest = total - decayedCount;
-        if (rest > 0) {
-            engine.adamw(parameters.view(decayedCount, rest), gradients.view(decayedCount, rest),
-                    m.view(decayedCount, rest), v.view(decayedCount, rest), gradNormSquared, s.withDecay(0f), rest);
+        int others = total - decayedCount;
+        if (others > 0) {
+            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, s.withDecay(0f), others);
         }
     }
 
