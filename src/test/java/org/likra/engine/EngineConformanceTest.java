@@ -1,0 +1,483 @@
+package org.likra.engine;
+
+import org.junit.jupiter.api.Test;
+import org.likra.config.ModelConfig;
+import org.likra.config.Presets;
+import org.likra.engine.reference.ReferenceEngine;
+import org.likra.model.Initializer;
+import org.likra.model.Transformer;
+
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every operation of an engine against the float32 reference engine on the same random inputs, in the style of
+ * llm.c's kernel tests; each engine's test class extends this one and names the engines to check. Each output
+ * tensor is compared by its relative error ||engine - ref|| / ||ref|| (L2 over the whole tensor) against a
+ * tolerance stated per operation: 1e-5 for elementwise operations, 1e-4 for reductions, matrix products and
+ * attention (float accumulation against the reference's double accumulation). Backward operations start from
+ * random gradients, so that accumulation (+=) is checked, and are run with null gradients too. Shapes include
+ * sizes that are not multiples of any vector length or tile size. Then the whole model: loss and every gradient of
+ * one step, for a Llama-style and a GPT-2-style configuration.
+ */
+public abstract class EngineConformanceTest {
+    protected static final double ELEMENTWISE = 1e-5;
+    protected static final double REDUCTION = 1e-4;
+
+    protected static final Engine REF = new ReferenceEngine(Precision.F32);
+
+    /** The engines under test (each is checked against {@link #REF}). */
+    protected abstract Engine[] engines();
+
+    /** How failure messages name an engine. */
+    protected String describe(Engine engine) {
+        return engine.name();
+    }
+
+    protected final Random random = new Random(1234);
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    protected float[] randn(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
+    protected float[] positive(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = 0.1f + random.nextFloat();
+        }
+        return x;
+    }
+
+    protected int[] ids(int n, int bound) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = random.nextInt(bound);
+        }
+        return x;
+    }
+
+    protected static Tensor t(Engine e, float[] values) {
+        Tensor t = e.allocate(values.length);
+        e.upload(t, values, 0);
+        return t;
+    }
+
+    /** A tensor placed at an odd offset inside a larger buffer, to exercise views. */
+    protected static Tensor view(Engine e, float[] values) {
+        Tensor whole = e.allocate(values.length + 7);
+        Tensor t = whole.view(3, values.length);
+        e.upload(t, values, 0);
+        return t;
+    }
+
+    protected static IntTensor ints(Engine e, int[] values) {
+        IntTensor t = e.allocateInts(values.length);
+        e.upload(t, values, 0);
+        return t;
+    }
+
+    protected static float[] get(Engine e, Tensor t) {
+        if (t == null) {
+            return null;
+        }
+        float[] out = new float[t.length()];
+        e.download(t, out, 0);
+        return out;
+    }
+
+    static double relativeError(float[] got, float[] expected) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) got[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+    }
+
+    /**
+     * Runs op on the reference engine and on every engine under test and compares every output. A null output of a
+     * run (a gradient the call did not ask for) is skipped; the reference always computes every output.
+     */
+    protected void check(String name, double tolerance, Function<Engine, float[][]> op) {
+        float[][] expected = op.apply(REF);
+        for (Engine cpu : engines()) {
+            float[][] got = op.apply(cpu);
+            assertEquals(expected.length, got.length, name);
+            int compared = 0;
+            for (int k = 0; k < expected.length; k++) {
+                if (got[k] == null) {
+                    continue;
+                }
+                assertEquals(expected[k].length, got[k].length, name + " output " + k);
+                double norm = 0;
+                for (float v : expected[k]) {
+                    norm += (double) v * v;
+                }
+                assertTrue(norm > 0, name + " output " + k + ": the reference output is all zero");
+                double err = relativeError(got[k], expected[k]);
+                assertTrue(err <= tolerance, name + " output " + k + " on " + describe(cpu) + ": "
+                        + "relative error " + err + " > " + tolerance);
+                compared++;
+            }
+            assertTrue(compared > 0, name + ": nothing compared");
+        }
+    }
+
+    /** A gradient tensor starting at random values, or null where the tested run skips it. */
+    protected static Tensor grad(Engine e, float[] init, boolean skip) {
+        return skip && e != REF ? null : view(e, init);
+    }
+
+    // ------------------------------------------------------------------------------------------------ memory
+
+    @Test
+    void memory() {
+        float[] x = randn(37);
+        check("upload/copy/download", 0, e -> {
+            Tensor a = t(e, x);
+            Tensor b = view(e, new float[37]);
+            e.copy(b, a);
+            double[] d = new double[37];
+            e.download(b, d, 0);
+            Tensor c = e.allocate(37);
+            e.upload(c, d, 0);
+            Tensor z = t(e, x);
+            e.zero(z.view(5, 10));
+            return new float[][] {get(e, c), get(e, z)};
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ embeddings
+
+    @Test
+    void embeddings() {
+        for (int[] s : new int[][] {{1, 5, 3}, {7, 17, 4}, {33, 63, 9}, {300, 129, 40}}) {
+            int n = s[0], c = s[1], vocab = s[2];
+            int[] tokens = ids(n, vocab);
+            float[] table = randn(vocab * c), dTable = randn(vocab * c), dOut = randn(n * c);
+            check("embedding n=" + n + " c=" + c, ELEMENTWISE, e -> {
+                Tensor out = e.allocate(n * c);
+                IntTensor tok = ints(e, tokens);
+                e.embeddingForward(out, tok, view(e, table), n, c);
+                Tensor dt = view(e, dTable);
+                e.embeddingBackward(dt, view(e, dOut), tok, n, c);
+                return new float[][] {get(e, out), get(e, dt)};
+            });
+        }
+    }
+
+    @Test
+    void positionEmbeddings() {
+        for (int[] s : new int[][] {{1, 1, 5}, {2, 7, 17}, {3, 33, 63}, {4, 64, 129}}) {
+            int b = s[0], time = s[1], c = s[2];
+            float[] x = randn(b * time * c), pos = randn((time + 3) * c), dPos = randn((time + 3) * c);
+            float[] dOut = randn(b * time * c);
+            check("positions b=" + b + " t=" + time + " c=" + c, ELEMENTWISE, e -> {
+                Tensor out = view(e, x);
+                e.positionEmbeddingForward(out, view(e, pos), b, time, c);
+                Tensor dp = view(e, dPos);
+                e.positionEmbeddingBackward(dp, view(e, dOut), b, time, c);
+                return new float[][] {get(e, out), get(e, dp)};
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ norms
+
+    @Test
+    void rmsNorm() {
+        for (int[] s : new int[][] {{1, 5}, {7, 17}, {33, 63}, {300, 129}}) {
+            int n = s[0], c = s[1];
+            float[] x = randn(n * c), w = randn(c), dx = randn(n * c), dw = randn(c), dOut = randn(n * c);
+            for (int variant = 0; variant < 3; variant++) {
+                boolean skipDx = variant == 1, skipDw = variant == 2;
+                check("rmsnorm n=" + n + " c=" + c + " variant " + variant, REDUCTION, e -> {
+                    Tensor out = e.allocate(n * c), rstd = e.allocate(n), xt = view(e, x), wt = view(e, w);
+                    e.rmsNormForward(out, rstd, xt, wt, n, c, 1e-5f);
+                    Tensor gx = grad(e, dx, skipDx), gw = grad(e, dw, skipDw);
+                    e.rmsNormBackward(gx, gw, view(e, dOut), xt, wt, rstd, n, c);
+                    return new float[][] {get(e, out), get(e, rstd), get(e, gx), get(e, gw)};
+                });
+            }
+        }
+    }
+
+    @Test
+    void layerNorm() {
+        for (int[] s : new int[][] {{1, 5}, {7, 17}, {33, 63}, {300, 129}}) {
+            int n = s[0], c = s[1];
+            float[] x = randn(n * c), w = randn(c), bias = randn(c), dOut = randn(n * c);
+            float[] dx = randn(n * c), dw = randn(c), db = randn(c);
+            for (int variant = 0; variant < 4; variant++) {
+                boolean skipDx = variant == 1, skipDw = variant == 2, skipDb = variant == 2 || variant == 3;
+                check("layernorm n=" + n + " c=" + c + " variant " + variant, REDUCTION, e -> {
+                    Tensor out = e.allocate(n * c), mean = e.allocate(n), rstd = e.allocate(n);
+                    Tensor xt = view(e, x), wt = view(e, w);
+                    e.layerNormForward(out, mean, rstd, xt, wt, view(e, bias), n, c, 1e-5f);
+                    Tensor gx = grad(e, dx, skipDx), gw = grad(e, dw, skipDw), gb = grad(e, db, skipDb);
+                    e.layerNormBackward(gx, gw, gb, view(e, dOut), xt, wt, mean, rstd, n, c);
+                    return new float[][] {get(e, out), get(e, mean), get(e, rstd), get(e, gx), get(e, gw),
+                        get(e, gb)};
+                });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ linear
+
+    /** (n, inDim, outDim): odd sizes, sizes that fill the micro-kernels, and sizes past one tile / depth block. */
+    private static final int[][] LINEAR_SHAPES = {
+        {1, 5, 3}, {7, 17, 63}, {33, 129, 65}, {13, 63, 129}, {64, 128, 96}, {300, 70, 300}, {8, 512, 10},
+        {197, 530, 270}}; // the last spans several tiles of MatMul in every dimension (rows, columns, depth)
+
+    @Test
+    void linearForward() {
+        for (int[] s : LINEAR_SHAPES) {
+            int n = s[0], in = s[1], out = s[2];
+            float[] x = randn(n * in), w = randn(out * in), b = randn(out);
+            check("linear forward " + n + "x" + in + "x" + out, REDUCTION, e -> {
+                Tensor withBias = e.allocate(n * out), noBias = view(e, new float[n * out]);
+                Tensor xt = view(e, x), wt = view(e, w);
+                e.linearForward(withBias, xt, wt, view(e, b), n, in, out);
+                e.linearForward(noBias, xt, wt, null, n, in, out);
+                return new float[][] {get(e, withBias), get(e, noBias)};
+            });
+        }
+    }
+
+    @Test
+    void linearBackward() {
+        for (int[] s : LINEAR_SHAPES) {
+            int n = s[0], in = s[1], out = s[2];
+            float[] x = randn(n * in), w = randn(out * in), dOut = randn(n * out);
+            float[] dx = randn(n * in), dw = randn(out * in), db = randn(out);
+            for (int variant = 0; variant < 4; variant++) {
+                boolean skipDx = variant == 1, skipDw = variant == 2, skipDb = variant == 3;
+                check("linear backward " + n + "x" + in + "x" + out + " variant " + variant, REDUCTION, e -> {
+                    Tensor gx = grad(e, dx, skipDx), gw = grad(e, dw, skipDw), gb = grad(e, db, skipDb);
+                    e.linearBackward(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in, out);
+                    return new float[][] {get(e, gx), get(e, gw), get(e, gb)};
+                });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ RoPE
+
+    @Test
+    void rope() {
+        for (int[] s : new int[][] {{1, 1, 1, 2, 0}, {2, 7, 3, 6, 0}, {2, 33, 2, 34, 5}, {1, 17, 4, 64, 300}}) {
+            int b = s[0], time = s[1], heads = s[2], d = s[3], offset = s[4];
+            int len = b * time * heads * d;
+            float[] x = randn(len), dOut = randn(len), dx = randn(len);
+            check("rope " + java.util.Arrays.toString(s), ELEMENTWISE, e -> {
+                Tensor out = e.allocate(len);
+                e.ropeForward(out, view(e, x), b, time, heads, d, 10000f, offset);
+                Tensor g = view(e, dx);
+                e.ropeBackward(g, view(e, dOut), b, time, heads, d, 10000f, offset);
+                // a second theta must not reuse the first table
+                Tensor out2 = e.allocate(len);
+                e.ropeForward(out2, view(e, x), b, time, heads, d, 500f, offset);
+                return new float[][] {get(e, out), get(e, g), get(e, out2)};
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ attention
+
+    @Test
+    void attention() {
+        // batch, time, heads, kvHeads, headDim
+        for (int[] s : new int[][] {{1, 1, 1, 1, 5}, {2, 7, 4, 2, 6}, {2, 33, 4, 1, 17}, {1, 70, 2, 2, 16},
+            {1, 40, 6, 3, 64}}) {
+            int b = s[0], time = s[1], heads = s[2], kv = s[3], d = s[4];
+            int qLen = b * time * heads * d, kvLen = b * time * kv * d;
+            float[] q = randn(qLen), k = randn(kvLen), v = randn(kvLen), dOut = randn(qLen);
+            float[] dq = randn(qLen), dk = randn(kvLen), dv = randn(kvLen);
+            for (int variant = 0; variant < 4; variant++) {
+                boolean skipQ = variant == 1, skipK = variant == 2, skipV = variant == 3;
+                check("attention " + java.util.Arrays.toString(s) + " variant " + variant, REDUCTION, e -> {
+                    Tensor out = e.allocate(qLen), probs = view(e, randn(b * heads * time * time));
+                    Tensor qt = view(e, q), kt = view(e, k), vt = view(e, v);
+                    e.attentionForward(out, probs, qt, kt, vt, b, time, heads, kv, d);
+                    Tensor gq = grad(e, dq, skipQ), gk = grad(e, dk, skipK), gv = grad(e, dv, skipV);
+                    e.attentionBackward(gq, gk, gv, view(e, dOut), qt, kt, vt, probs, b, time, heads, kv, d);
+                    return new float[][] {get(e, out), get(e, probs), get(e, gq), get(e, gk), get(e, gv)};
+                });
+            }
+        }
+    }
+
+    @Test
+    void softmax() {
+        for (int[] s : new int[][] {{1, 1}, {7, 5}, {33, 17}, {5, 1000}}) {
+            int rows = s[0], cols = s[1];
+            float[] x = randn(rows * cols), dOut = randn(rows * cols), dx = randn(rows * cols);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= 4;
+            }
+            check("softmax " + rows + "x" + cols, ELEMENTWISE, e -> {
+                Tensor out = e.allocate(rows * cols);
+                e.softmaxForward(out, view(e, x), rows, cols);
+                Tensor g = view(e, dx);
+                e.softmaxBackward(g, view(e, dOut), out, rows, cols);
+                return new float[][] {get(e, out), get(e, g)};
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ activations
+
+    private static final int[] LENGTHS = {1, 7, 33, 129, 40_000};
+
+    @Test
+    void swiglu() {
+        for (int n : LENGTHS) {
+            float[] gate = randn(n), up = randn(n), dOut = randn(n), dGate = randn(n), dUp = randn(n);
+            for (int i = 0; i < n; i += 3) {
+                gate[i] *= 8; // reach the saturated ends of the sigmoid
+            }
+            for (int variant = 0; variant < 3; variant++) {
+                boolean skipGate = variant == 1, skipUp = variant == 2;
+                check("swiglu n=" + n + " variant " + variant, ELEMENTWISE, e -> {
+                    Tensor out = e.allocate(n), g = view(e, gate), u = view(e, up);
+                    e.swigluForward(out, g, u, n);
+                    Tensor dg = grad(e, dGate, skipGate), du = grad(e, dUp, skipUp);
+                    e.swigluBackward(dg, du, view(e, dOut), g, u, n);
+                    return new float[][] {get(e, out), get(e, dg), get(e, du)};
+                });
+            }
+        }
+    }
+
+    @Test
+    void gelu() {
+        for (int n : LENGTHS) {
+            float[] x = randn(n), dOut = randn(n), dx = randn(n);
+            for (int i = 0; i < n; i += 3) {
+                x[i] *= 5;
+            }
+            check("gelu n=" + n, ELEMENTWISE, e -> {
+                Tensor out = e.allocate(n), xt = view(e, x);
+                e.geluForward(out, xt, n);
+                Tensor g = view(e, dx);
+                e.geluBackward(g, view(e, dOut), xt, n);
+                return new float[][] {get(e, out), get(e, g)};
+            });
+        }
+    }
+
+    @Test
+    void addAndAccumulate() {
+        for (int n : LENGTHS) {
+            float[] a = randn(n), b = randn(n), dst = randn(n);
+            check("add/accumulate n=" + n, ELEMENTWISE, e -> {
+                Tensor out = e.allocate(n);
+                e.add(out, view(e, a), view(e, b), n);
+                Tensor d = view(e, dst);
+                e.accumulate(d, view(e, a), -0.37f, n);
+                return new float[][] {get(e, out), get(e, d)};
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ loss
+
+    @Test
+    void crossEntropy() {
+        for (int[] s : new int[][] {{1, 5}, {7, 17}, {33, 63}, {4, 50_304}}) {
+            int n = s[0], vocab = s[1];
+            float[] logits = randn(n * vocab);
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] *= 3;
+            }
+            int[] targets = ids(n, vocab);
+            float[] weights = positive(n);
+            check("cross-entropy " + n + "x" + vocab, REDUCTION, e -> {
+                Tensor losses = e.allocate(n), probs = e.allocate(n * vocab);
+                IntTensor tg = ints(e, targets);
+                e.crossEntropyForward(losses, probs, view(e, logits), tg, n, vocab);
+                Tensor d = view(e, randn(n * vocab)); // overwritten
+                e.crossEntropyBackward(d, probs, tg, view(e, weights), n, vocab);
+                Tensor loss = e.allocate(1);
+                e.weightedSum(loss, losses, view(e, weights), n);
+                return new float[][] {get(e, losses), get(e, probs), get(e, d), get(e, loss)};
+            });
+        }
+    }
+
+    @Test
+    void sums() {
+        for (int n : new int[] {1, 7, 33, 129, 300_001}) {
+            float[] x = randn(n), w = positive(n);
+            check("weightedSum/sumOfSquares n=" + n, REDUCTION, e -> {
+                Tensor ws = e.allocate(1), ss = view(e, new float[1]);
+                e.weightedSum(ws, view(e, x), view(e, w), n);
+                e.sumOfSquares(ss, view(e, x), n);
+                return new float[][] {get(e, ws), get(e, ss)};
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizer
+
+    @Test
+    void adamw() {
+        for (int n : new int[] {1, 7, 33, 129, 40_000}) {
+            float[] p = randn(n), g = randn(n), m = randn(n), v = positive(n);
+            for (float maxNorm : new float[] {0f, 1f, 1e6f}) { // off, clipping, not clipping
+                AdamWSettings s = new AdamWSettings(1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, maxNorm, 3);
+                check("adamw n=" + n + " maxNorm=" + maxNorm, ELEMENTWISE, e -> {
+                    Tensor pt = view(e, p), gt = view(e, g), mt = view(e, m), vt = view(e, v);
+                    Tensor norm = e.allocate(1);
+                    e.sumOfSquares(norm, gt, n);
+                    e.adamw(pt, gt, mt, vt, norm, s, n);
+                    // the step itself (p_new - p_old), so that a wrong update is not hidden by |p|
+                    float[] delta = get(e, pt);
+                    for (int i = 0; i < n; i++) {
+                        delta[i] -= p[i];
+                    }
+                    return new float[][] {delta, get(e, mt), get(e, vt)};
+                });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ whole model
+
+    @Test
+    void llamaTinyModel() {
+        checkModel(Presets.load("llama-tiny"), 2, 32);
+    }
+
+    @Test
+    void gpt2StyleModel() {
+        ModelConfig gpt2 = new ModelConfig("gpt2-test", 48, 2, 4, 4, 192, 101, 64, ModelConfig.Norm.layernorm,
+                ModelConfig.Mlp.gelu, ModelConfig.Positions.learned, true, true, 10000.0, 1e-5);
+        checkModel(gpt2.validate("test"), 3, 21);
+    }
+
+    /** Loss and the whole gradient buffer of one forward/backward step, engine under test against reference. */
+    protected void checkModel(ModelConfig config, int batch, int time) {
+        int[] tokens = ids(batch * time, config.vocab());
+        int[] targets = ids(batch * time, config.vocab());
+        check("model " + config.name(), REDUCTION, e -> {
+            Transformer model = new Transformer(config, e);
+            Initializer.initialize(model, 7);
+            model.setInputs(tokens, targets, null, batch, time);
+            model.forward();
+            model.backward();
+            return new float[][] {{(float) model.loss()}, get(e, model.gradients())};
+        });
+    }
+}
