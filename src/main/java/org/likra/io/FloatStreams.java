@@ -83,6 +83,19 @@ final class FloatStreams {
         }
     }
 
+    /** Appends the whole parameter {@code name} of {@code layout} as one piece. */
+    static void whole(List<Piece> pieces, org.likra.model.ParameterLayout layout, String name) {
+        var spec = layout.get(name);
+        pieces.add(Piece.of(spec.size(), spec.offset()));
+    }
+
+    /** Appends {@code model.layers.<l>.<suffix>} of every layer, in layer order (how C checkpoints stack them). */
+    static void perLayer(List<Piece> pieces, org.likra.model.ParameterLayout layout, int layers, String suffix) {
+        for (int l = 0; l < layers; l++) {
+            whole(pieces, layout, "model.layers." + l + "." + suffix);
+        }
+    }
+
     /** Total values the pieces span. */
     static long count(List<Piece> pieces) {
         long n = 0;

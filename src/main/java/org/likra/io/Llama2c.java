@@ -167,8 +167,8 @@ public final class Llama2c {
     static List<FloatStreams.Piece> plan(ModelConfig c, ParameterLayout layout) {
         List<FloatStreams.Piece> pieces = new ArrayList<>();
         int layers = c.layers();
-        whole(pieces, layout, "model.embed_tokens.weight");
-        perLayer(pieces, layout, layers, "input_layernorm.weight");
+        FloatStreams.whole(pieces, layout, "model.embed_tokens.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "input_layernorm.weight");
         for (int l = 0; l < layers; l++) {
             permuted(pieces, layout, "model.layers." + l + ".self_attn.q_proj.weight", c.heads(), c.headDim(),
                     c.dim());
@@ -177,13 +177,13 @@ public final class Llama2c {
             permuted(pieces, layout, "model.layers." + l + ".self_attn.k_proj.weight", c.kvHeads(), c.headDim(),
                     c.dim());
         }
-        perLayer(pieces, layout, layers, "self_attn.v_proj.weight");
-        perLayer(pieces, layout, layers, "self_attn.o_proj.weight");
-        perLayer(pieces, layout, layers, "post_attention_layernorm.weight");
-        perLayer(pieces, layout, layers, "mlp.gate_proj.weight");
-        perLayer(pieces, layout, layers, "mlp.down_proj.weight");
-        perLayer(pieces, layout, layers, "mlp.up_proj.weight");
-        whole(pieces, layout, "model.norm.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "self_attn.v_proj.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "self_attn.o_proj.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "post_attention_layernorm.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "mlp.gate_proj.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "mlp.down_proj.weight");
+        FloatStreams.perLayer(pieces, layout, layers, "mlp.up_proj.weight");
+        FloatStreams.whole(pieces, layout, "model.norm.weight");
         int half = c.headDim() / 2;
         float[] real = new float[c.context() * half];
         float[] imag = new float[c.context() * half];
@@ -198,20 +198,9 @@ public final class Llama2c {
         pieces.add(FloatStreams.Piece.gap(real));
         pieces.add(FloatStreams.Piece.gap(imag));
         if (!c.tiedEmbeddings()) {
-            whole(pieces, layout, "lm_head.weight");
+            FloatStreams.whole(pieces, layout, "lm_head.weight");
         }
         return pieces;
-    }
-
-    private static void whole(List<FloatStreams.Piece> pieces, ParameterLayout layout, String name) {
-        var spec = layout.get(name);
-        pieces.add(FloatStreams.Piece.of(spec.size(), spec.offset()));
-    }
-
-    private static void perLayer(List<FloatStreams.Piece> pieces, ParameterLayout layout, int layers, String suffix) {
-        for (int l = 0; l < layers; l++) {
-            whole(pieces, layout, "model.layers." + l + "." + suffix);
-        }
     }
 
     /** File row {@code h*d + 2i + s} (interleaved pairs) is our row {@code h*d + s*d/2 + i} (rotate-halves). */

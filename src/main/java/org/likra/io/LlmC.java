@@ -233,41 +233,30 @@ public final class LlmC {
     static List<FloatStreams.Piece> plan(ModelConfig c, ParameterLayout layout) {
         List<FloatStreams.Piece> p = new ArrayList<>();
         int layers = c.layers();
-        whole(p, layout, "model.embed_tokens.weight");
-        whole(p, layout, "model.embed_positions.weight");
-        perLayer(p, layout, layers, "input_layernorm.weight");
-        perLayer(p, layout, layers, "input_layernorm.bias");
+        FloatStreams.whole(p, layout, "model.embed_tokens.weight");
+        FloatStreams.whole(p, layout, "model.embed_positions.weight");
+        FloatStreams.perLayer(p, layout, layers, "input_layernorm.weight");
+        FloatStreams.perLayer(p, layout, layers, "input_layernorm.bias");
         for (int l = 0; l < layers; l++) {
             for (String qkv : new String[]{"q_proj", "k_proj", "v_proj"}) {
-                whole(p, layout, "model.layers." + l + ".self_attn." + qkv + ".weight");
+                FloatStreams.whole(p, layout, "model.layers." + l + ".self_attn." + qkv + ".weight");
             }
         }
         for (int l = 0; l < layers; l++) {
             for (String qkv : new String[]{"q_proj", "k_proj", "v_proj"}) {
-                whole(p, layout, "model.layers." + l + ".self_attn." + qkv + ".bias");
+                FloatStreams.whole(p, layout, "model.layers." + l + ".self_attn." + qkv + ".bias");
             }
         }
-        perLayer(p, layout, layers, "self_attn.o_proj.weight");
-        perLayer(p, layout, layers, "self_attn.o_proj.bias");
-        perLayer(p, layout, layers, "post_attention_layernorm.weight");
-        perLayer(p, layout, layers, "post_attention_layernorm.bias");
-        perLayer(p, layout, layers, "mlp.up_proj.weight");
-        perLayer(p, layout, layers, "mlp.up_proj.bias");
-        perLayer(p, layout, layers, "mlp.down_proj.weight");
-        perLayer(p, layout, layers, "mlp.down_proj.bias");
-        whole(p, layout, "model.norm.weight");
-        whole(p, layout, "model.norm.bias");
+        FloatStreams.perLayer(p, layout, layers, "self_attn.o_proj.weight");
+        FloatStreams.perLayer(p, layout, layers, "self_attn.o_proj.bias");
+        FloatStreams.perLayer(p, layout, layers, "post_attention_layernorm.weight");
+        FloatStreams.perLayer(p, layout, layers, "post_attention_layernorm.bias");
+        FloatStreams.perLayer(p, layout, layers, "mlp.up_proj.weight");
+        FloatStreams.perLayer(p, layout, layers, "mlp.up_proj.bias");
+        FloatStreams.perLayer(p, layout, layers, "mlp.down_proj.weight");
+        FloatStreams.perLayer(p, layout, layers, "mlp.down_proj.bias");
+        FloatStreams.whole(p, layout, "model.norm.weight");
+        FloatStreams.whole(p, layout, "model.norm.bias");
         return p;
-    }
-
-    private static void whole(List<FloatStreams.Piece> pieces, ParameterLayout layout, String name) {
-        var spec = layout.get(name);
-        pieces.add(FloatStreams.Piece.of(spec.size(), spec.offset()));
-    }
-
-    private static void perLayer(List<FloatStreams.Piece> pieces, ParameterLayout layout, int layers, String suffix) {
-        for (int l = 0; l < layers; l++) {
-            whole(pieces, layout, "model.layers." + l + "." + suffix);
-        }
     }
 }
