@@ -24,9 +24,8 @@ public final class ExportCommand implements Callable<Integer> {
         return 2;
     }
 
-    @Command(name = "llmc", mixinStandardHelpOptions = true,
-            description = "Export a GPT-2-style model as an llm.c checkpoint (an imported one byte for byte).")
-    public static final class Llmc implements Callable<Integer> {
+    /** What both export subcommands share: a model directory in, one checkpoint file out. */
+    abstract static class ToFile implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -36,33 +35,33 @@ public final class ExportCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "FILE.bin", description = "the checkpoint to write")
         Path out;
 
+        /** Writes {@code dir} as {@code out} in the subcommand's format. */
+        abstract void export(Path dir, Path out) throws Exception;
+
         @Override
         public Integer call() throws Exception {
-            Exporter.llmc(dir, out);
+            export(dir, out);
             spec.commandLine().getOut().println("wrote " + out);
             spec.commandLine().getOut().flush();
             return 0;
         }
     }
 
+    @Command(name = "llmc", mixinStandardHelpOptions = true,
+            description = "Export a GPT-2-style model as an llm.c checkpoint (an imported one byte for byte).")
+    public static final class Llmc extends ToFile {
+        @Override
+        void export(Path dir, Path out) throws Exception {
+            Exporter.llmc(dir, out);
+        }
+    }
+
     @Command(name = "llama2c", mixinStandardHelpOptions = true,
             description = "Export a Llama-style model as a llama2.c (legacy format) checkpoint for run.c.")
-    public static final class Llama2c implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "DIR", description = "the model (or run) directory")
-        Path dir;
-
-        @Option(names = "--out", required = true, paramLabel = "FILE.bin", description = "the checkpoint to write")
-        Path out;
-
+    public static final class Llama2c extends ToFile {
         @Override
-        public Integer call() throws Exception {
+        void export(Path dir, Path out) throws Exception {
             Exporter.llama2c(dir, out);
-            spec.commandLine().getOut().println("wrote " + out);
-            spec.commandLine().getOut().flush();
-            return 0;
         }
     }
 }
