@@ -238,7 +238,8 @@ public abstract class EngineConformanceTest {
     /** (n, inDim, outDim): odd sizes, sizes that fill the micro-kernels, and sizes past one tile / depth block. */
     private static final int[][] LINEAR_SHAPES = {
         {1, 5, 3}, {7, 17, 63}, {33, 129, 65}, {13, 63, 129}, {64, 128, 96}, {300, 70, 300}, {8, 512, 10},
-        {197, 530, 270}}; // the last spans several tiles of MatMul in every dimension (rows, columns, depth)
+        {197, 530, 270}, // spans several tiles of MatMul in every dimension (rows, columns, depth)
+        {40, 33, 601}};  // dW: 601 rows of dOut^T, past MatMul.MAX_ROWS twice, the last tile partial
 
     @Test
     void linearForward() {

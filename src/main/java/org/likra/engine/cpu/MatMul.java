@@ -14,15 +14,23 @@ import jdk.incubator.vector.VectorSpecies;
  *   dBias    db[o]     += sum_i dOut[i, o]
  * </pre>
  *
- * <p><b>Blocking.</b> C is cut into tiles of {@link #MC} rows by {@link #NC} columns that the pool's threads claim;
- * each output element belongs to one tile, so one thread computes it. Inside a tile the contraction runs in blocks
- * of {@link #KC} (128: a little faster than 256 on the LM-head shapes here). The tile's B panel is packed into
- * NR-column strips ({@code [p][c]}, contiguous, zero-padded at the edge; a transposing copy for the forward
- * product's W^T). A is read in place where its rows run along the depth (x, dOut) and packed into MR-row strips
- * ({@code [p][r]}) where they do not (dOut^T in dW). The micro-kernel computes an MR x NR block of C (4 rows x 2
+ * <p><b>Blocking.</b> C is cut into tiles that the pool's threads claim; each output element belongs to one tile,
+ * so one thread computes it. Inside a tile the contraction runs in depth blocks of {@link #KC}. Per depth block, the
+ * tile's A block is packed once into MR-row strips ({@code [p][r]}, contiguous) where A's rows do not run along the
+ * depth (dOut^T in dW) — where they do (x, dOut) the kernel reads A in place — and then, column panel by column
+ * panel ({@link #NC} columns), the B panel is packed into NR-column strips ({@code [p][c]}, zero-padded at the edge;
+ * a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C (4 rows x 2
  * vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of B, four
- * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 8 KB) stays in L1 while the kernel walks
+ * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 16 KB) stays in L1 while the kernel walks
  * down the tile's row strips.
+ *
+ * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
+ * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
+ * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds of
+ * a tile at two vector FMAs per cycle + its packing), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's
+ * forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice instead of once per 96 rows, and
+ * the dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns. Tile
+ * boundaries only decide which thread computes an element, never the order of its sums.
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
@@ -40,30 +48,43 @@ final class MatMul {
      */
     static final int MR = 4;
     static final int NR = 2 * L;
-    /** Tile of C: MC rows (24 strips) by NC columns (8 strips); contraction blocks of KC. */
-    static final int MC = 24 * MR;
+    /** Column panel: NC columns (8 strips) of B packed at a time; contraction blocks of KC. */
     static final int NC = 8 * NR;
-    static final int KC = 128;
+    static final int KC = 256;
+    /** Most rows in a tile: its A block (MAX_ROWS x KC floats, 256 KB) then stays in the 512 KB L2 of this machine. */
+    static final int MAX_ROWS = 64 * MR;
+
+    // Cost model of the tile choice, in cycles per element (measured orders of magnitude on Zen 3, AVX2).
+    /** Packing an element of A with a strided gather (dOut^T). */
+    private static final double PACK_GATHER = 2.0;
+    /** Packing an element of B whose rows are contiguous: vector copies. */
+    private static final double PACK_COPY = 0.25;
+    /** Packing an element of B = W^T: a transposing scalar copy. */
+    private static final double PACK_TRANSPOSE = 3.0;
 
     private final WorkPool pool;
     private final WorkPool.Body tileBody = this::tiles;
     private final WorkPool.Body biasBody = this::biasColumns;
     /** Per-worker packing buffers and the scratch block of edge kernels. */
     private final float[][] packedA, packedB, edge;
+    /** Tile choices of recent shapes: key (see {@link #shapeKey}) and the choice (row strips << 32 | column strips). */
+    private final long[] tileKeys = new long[64], tileChoices = new long[64];
 
     // The product in progress: C[r, c] = c[cOff + r cRow + c] for r < rows, c < cols (+)= sum_p A[r, p] B[p, c],
-    // A[r, p] = a[aOff + r aRow + p aDepth], B[p, c] = b[bOff + p bDepth + c bCol], p < depth.
+    // A[r, p] = a[aOff + r aRow + p aDepth], B[p, c] = b[bOff + p bDepth + c bCol], p < depth; tiles of tileRows x
+    // tileCols, rowTiles of them down the rows.
     private float[] a, b, c, bias;
     private int aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, cRow, biasOff;
-    private int rows, cols, depth, rowTiles;
+    private int rows, cols, depth, tileRows, tileCols, rowTiles;
     private boolean accumulate;
 
     MatMul(WorkPool pool) {
         this.pool = pool;
         int workers = pool.threads();
-        packedA = new float[workers][MC * KC];
+        packedA = new float[workers][MAX_ROWS * KC];
         packedB = new float[workers][KC * NC];
         edge = new float[workers][MR * NR];
+        java.util.Arrays.fill(tileKeys, -1);
     }
 
     // ------------------------------------------------------------------------------------------------ products
@@ -106,23 +127,83 @@ final class MatMul {
         this.cols = cols;
         this.depth = depth;
         this.accumulate = accumulate;
-        this.rowTiles = ceilDiv(rows, MC);
+        long choice = tileChoice();
+        this.tileRows = (int) (choice >>> 32) * MR;
+        this.tileCols = (int) choice * NR;
+        this.rowTiles = ceilDiv(rows, tileRows);
         // Tiles are numbered row tile fastest, so that a thread's run of tiles shares B panels (kept in cache).
-        pool.run(rowTiles * ceilDiv(cols, NC), 1, tileBody);
+        pool.run(rowTiles * ceilDiv(cols, tileCols), 1, tileBody);
         this.a = this.b = this.c = this.bias = null;
+    }
+
+    /** The tile shape of the product in progress, from the cache of recent shapes or {@link #chooseTiles}. */
+    private long tileChoice() {
+        long key = shapeKey();
+        int slot = (int) ((key * 0x9E3779B97F4A7C15L) >>> 58);
+        if (tileKeys[slot] != key) {
+            tileKeys[slot] = key;
+            tileChoices[slot] = chooseTiles();
+        }
+        return tileChoices[slot];
+    }
+
+    /** The shape of the product in progress as one number: rows, cols, depth (20 bits each) and the packing kinds. */
+    private long shapeKey() {
+        return ((long) rows << 42) ^ ((long) cols << 22) ^ ((long) depth << 2) ^ (aDepth == 1 ? 2 : 0)
+                ^ (bCol == 1 ? 1 : 0);
+    }
+
+    /**
+     * Row strips (MR rows) and column strips (NR columns) per tile that minimise the estimated cycles of the busiest
+     * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), returned
+     * as {@code rowStrips << 32 | colStrips}.
+     */
+    private long chooseTiles() {
+        int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
+        int threads = pool.threads();
+        double fma = 1.0 / (2 * L);
+        double packA = aDepth == 1 ? 0 : PACK_GATHER;
+        double packB = bCol == 1 ? PACK_COPY : PACK_TRANSPOSE;
+        double best = Double.MAX_VALUE;
+        long choice = 0;
+        int maxRowStrips = Math.min(rowStrips, MAX_ROWS / MR);
+        int maxColStrips = Math.min(colStrips, 64);
+        for (int rs = 1; rs <= maxRowStrips; rs++) {
+            if (rs < maxRowStrips && ceilDiv(rowStrips, rs) == ceilDiv(rowStrips, rs + 1)) {
+                continue; // the same number of row tiles with fewer rows each: the larger tile is no worse
+            }
+            int rowTileCount = ceilDiv(rowStrips, rs);
+            double tileRowsCount = (double) rs * MR;
+            for (int cs = 1; cs <= maxColStrips; cs++) {
+                if (cs < maxColStrips && ceilDiv(colStrips, cs) == ceilDiv(colStrips, cs + 1)) {
+                    continue;
+                }
+                int tiles = rowTileCount * ceilDiv(colStrips, cs);
+                double tileColsCount = (double) cs * NR;
+                double perTile = depth * (tileRowsCount * tileColsCount * fma + tileRowsCount * packA
+                        + tileColsCount * packB);
+                double cost = (double) ceilDiv(tiles, threads) * perTile;
+                if (cost < best) {
+                    best = cost;
+                    choice = ((long) rs << 32) | cs;
+                }
+            }
+        }
+        return choice;
     }
 
     private void tiles(int start, int end, int worker) {
         for (int tile = start; tile < end; tile++) {
-            int r0 = (tile % rowTiles) * MC;
-            int c0 = (tile / rowTiles) * NC;
-            tile(r0, Math.min(rows, r0 + MC), c0, Math.min(cols, c0 + NC), worker);
+            int r0 = (tile % rowTiles) * tileRows;
+            int c0 = (tile / rowTiles) * tileCols;
+            tile(r0, Math.min(rows, r0 + tileRows), c0, Math.min(cols, c0 + tileCols), worker);
         }
     }
 
     /**
-     * C[r0..r1, c0..c1] (+)= A[r0..r1, :] B[:, c0..c1], depth block by depth block; then the bias, if any.
-     * A is read in place when its rows are contiguous along the depth (forward, dx), else packed (dW).
+     * C[r0..r1, c0..c1] (+)= A[r0..r1, :] B[:, c0..c1], depth block by depth block, column panel by column panel;
+     * then the bias, if any. A is read in place when its rows are contiguous along the depth (forward, dx), else
+     * packed once per depth block (dW).
      */
     private void tile(int r0, int r1, int c0, int c1, int worker) {
         float[] pa = packedA[worker], pb = packedB[worker];
@@ -135,28 +216,31 @@ final class MatMul {
                     packA(pa, at, r, Math.min(MR, r1 - r), p0, kc);
                 }
             }
-            for (int cc = c0, at = 0; cc < c1; cc += NR, at += NR * kc) {
-                packB(pb, at, cc, Math.min(NR, c1 - cc), p0, kc);
-            }
-            for (int cc = c0, bAt = 0; cc < c1; cc += NR, bAt += NR * kc) {
-                int nc = Math.min(NR, c1 - cc);
-                for (int r = r0, aAt = 0; r < r1; r += MR, aAt += MR * kc) {
-                    int mr = Math.min(MR, r1 - r);
-                    int cAt = cOff + r * cRow + cc;
-                    boolean full = mr == MR && nc == NR;
-                    float[] out = full ? c : edge[worker];
-                    int outAt = full ? cAt : 0, outRow = full ? cRow : NR;
-                    boolean outAdd = full && add;
-                    if (inPlace && mr == MR) {
-                        kernelRows(a, aOff + r * aRow + p0, aRow, pb, bAt, kc, out, outAt, outRow, outAdd);
-                    } else if (inPlace) { // the last rows of A: pack them, zero-padded, for the packed kernel
-                        packA(pa, 0, r, mr, p0, kc);
-                        kernel(pa, 0, pb, bAt, kc, out, outAt, outRow, outAdd);
-                    } else {
-                        kernel(pa, aAt, pb, bAt, kc, out, outAt, outRow, outAdd);
-                    }
-                    if (!full) {
-                        mergeEdge(out, cAt, mr, nc, add);
+            for (int panel = c0; panel < c1; panel += NC) {
+                int panelEnd = Math.min(c1, panel + NC);
+                for (int cc = panel, at = 0; cc < panelEnd; cc += NR, at += NR * kc) {
+                    packB(pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
+                }
+                for (int cc = panel, bAt = 0; cc < panelEnd; cc += NR, bAt += NR * kc) {
+                    int nc = Math.min(NR, panelEnd - cc);
+                    for (int r = r0, aAt = 0; r < r1; r += MR, aAt += MR * kc) {
+                        int mr = Math.min(MR, r1 - r);
+                        int cAt = cOff + r * cRow + cc;
+                        boolean full = mr == MR && nc == NR;
+                        float[] out = full ? c : edge[worker];
+                        int outAt = full ? cAt : 0, outRow = full ? cRow : NR;
+                        boolean outAdd = full && add;
+                        if (inPlace && mr == MR) {
+                            kernelRows(a, aOff + r * aRow + p0, aRow, pb, bAt, kc, out, outAt, outRow, outAdd);
+                        } else if (inPlace) { // the last rows of A: pack them, zero-padded, for the packed kernel
+                            packA(pa, 0, r, mr, p0, kc);
+                            kernel(pa, 0, pb, bAt, kc, out, outAt, outRow, outAdd);
+                        } else {
+                            kernel(pa, aAt, pb, bAt, kc, out, outAt, outRow, outAdd);
+                        }
+                        if (!full) {
+                            mergeEdge(out, cAt, mr, nc, add);
+                        }
                     }
                 }
             }
