@@ -15,13 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * <p><b>Blocking.</b> C is cut into tiles that the pool's threads claim; each output element belongs to one tile,
- * so one thread computes it. Inside a tile the contraction runs in depth blocks of {@link #KC}. Per depth block, the
- * tile's A block is packed once into MR-row strips ({@code [p][r]}, contiguous; reading x or dOut in place instead,
+ * so one thread computes it. Inside a tile the contraction runs in equal depth blocks of at most {@link #KC}. Per
+ * depth block, the tile's A block is packed once into MR-row strips ({@code [p][r]}, contiguous; reading x or dOut in place instead,
  * as four far-apart row streams, measured 20-45% slower kernels), and then, column panel by column
  * panel ({@link #NC} columns), the B panel is packed into NR-column strips ({@code [p][c]}, zero-padded at the edge;
  * a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C (4 rows x 2
  * vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of B, four
- * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 16 KB) stays in L1 while the kernel walks
+ * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel walks
  * down the tile's row strips.
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
@@ -48,10 +48,14 @@ final class MatMul {
      */
     static final int MR = 4;
     static final int NR = 2 * L;
-    /** Column panel: NC columns (8 strips) of B packed at a time; contraction blocks of KC. */
+    /** Column panel: NC columns (8 strips) of B packed at a time. */
     static final int NC = 8 * NR;
-    static final int KC = 256;
-    /** Most rows in a tile: its A block (MAX_ROWS x KC floats, 256 KB) then stays in the 512 KB L2 of this machine. */
+    /**
+     * Longest contraction block: the depth is cut into equal blocks of at most KC (384 = the whole depth of a
+     * 384-wide model's products; the B strip, KC x NR floats = 24 KB, still fits L1).
+     */
+    static final int KC = 384;
+    /** Most rows in a tile: its packed A block (MAX_ROWS x KC floats, 384 KB) then stays in this machine's 512 KB L2. */
     static final int MAX_ROWS = 64 * MR;
 
     // Cost model of the tile choice, in cycles per element (measured orders of magnitude on Zen 3, AVX2).
@@ -75,7 +79,7 @@ final class MatMul {
     // tileCols, rowTiles of them down the rows.
     private float[] a, b, c, bias;
     private int aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, cRow, biasOff;
-    private int rows, cols, depth, tileRows, tileCols, rowTiles;
+    private int rows, cols, depth, depthBlock, tileRows, tileCols, rowTiles;
     private boolean accumulate;
 
     MatMul(WorkPool pool) {
@@ -131,6 +135,7 @@ final class MatMul {
         this.tileRows = (int) (choice >>> 32) * MR;
         this.tileCols = (int) choice * NR;
         this.rowTiles = ceilDiv(rows, tileRows);
+        this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
         // Tiles are numbered row tile fastest, so that a thread's run of tiles shares B panels (kept in cache).
         pool.run(rowTiles * ceilDiv(cols, tileCols), 1, tileBody);
         this.a = this.b = this.c = this.bias = null;
@@ -206,8 +211,8 @@ final class MatMul {
      */
     private void tile(int r0, int r1, int c0, int c1, int worker) {
         float[] pa = packedA[worker], pb = packedB[worker];
-        for (int p0 = 0; p0 < depth; p0 += KC) {
-            int kc = Math.min(KC, depth - p0);
+        for (int p0 = 0; p0 < depth; p0 += depthBlock) {
+            int kc = Math.min(depthBlock, depth - p0);
             boolean add = accumulate || p0 > 0;
             for (int r = r0, at = 0; r < r1; r += MR, at += MR * kc) {
                 packA(pa, at, r, Math.min(MR, r1 - r), p0, kc);
