@@ -236,4 +236,14 @@ public interface Engine extends AutoCloseable {
      * holds ||g||^2 of the whole model for clipping, read on the engine's side (no host round trip).
      */
     void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings settings, int n);
+
+    /**
+     * The same update with the settings' fields as arguments, for a training loop that must not build a settings
+     * record per step. The default builds one; an engine that allocates nothing per step (cpu) overrides it.
+     */
+    default void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, float lr, float beta1,
+                       float beta2, float eps, float weightDecay, float maxGradNorm, int step, int n) {
+        adamw(params, grads, m, v, gradNormSquared,
+                new AdamWSettings(lr, beta1, beta2, eps, weightDecay, maxGradNorm, step), n);
+    }
 }

@@ -19,7 +19,10 @@ import java.util.Random;
  * adapter leaves the model unchanged.
  */
 public final class LoraAdapter {
-    /** One adapted projection: views of A and B and of their gradients, plus the saved hidden activations. */
+    /**
+     * One adapted projection: views of A and B and of their gradients, plus the saved hidden activations and views
+     * of them and of the scratch at the current number of rows.
+     */
     public static final class Site {
         public final String module;       // e.g. model.layers.0.mlp.up_proj
         public final int inDim;
@@ -30,7 +33,9 @@ public final class LoraAdapter {
         final Tensor b;
         final Tensor gradA;
         final Tensor gradB;
-        Tensor hidden;                    // (n, rank), saved by the forward pass
+        Tensor hidden;                    // (capacity rows, rank), saved by the forward pass
+        Tensor hiddenRows;                // hidden's first n rows
+        Tensor deltaRows;                 // the adapter's delta scratch, (n, outDim)
 
         Site(String module, int inDim, int outDim, int aOffset, int bOffset, Tensor params, Tensor grads, int rank) {
             this.module = module;
@@ -50,9 +55,11 @@ public final class LoraAdapter {
     private final Tensor parameters;
     private final Tensor gradients;
     private final Map<String, Site> sites;
-    private Tensor delta;       // scratch (n, max out)
-    private Tensor dHidden;     // scratch (n, rank)
+    private Tensor delta;       // scratch (capacity rows, max out)
+    private Tensor dHidden;     // scratch (capacity rows, rank)
+    private Tensor dHiddenRows; // dHidden's first n rows
     private int capacityRows;
+    private int rows;           // n of the views above (0: none built yet)
 
     /** Adapters for every targeted projection of {@code model}, all zero (call {@link #initialize}). */
     public LoraAdapter(Transformer model, LoraConfig config) {
@@ -132,34 +139,47 @@ public final class LoraAdapter {
         engine.upload(parameters, values, 0);
     }
 
-    /** Sizes the saved activations and scratch for up to {@code rows} rows. */
-    void ensureCapacity(int rows) {
-        if (rows <= capacityRows) {
+    /**
+     * Sizes the saved activations and scratch for n rows and builds their views at n rows; does nothing while n
+     * stays the same, so that a step allocates nothing.
+     */
+    void useRows(int n) {
+        if (n == rows) {
             return;
         }
-        int maxOut = 0;
-        for (Site s : sites.values()) {
-            s.hidden = engine.allocate(rows * config.rank());
-            maxOut = Math.max(maxOut, Math.max(s.outDim, s.inDim));
+        int r = config.rank();
+        if (n > capacityRows) {
+            int maxOut = 0;
+            for (Site s : sites.values()) {
+                s.hidden = engine.allocate(n * r);
+                maxOut = Math.max(maxOut, Math.max(s.outDim, s.inDim));
+            }
+            delta = engine.allocate(n * maxOut);
+            dHidden = engine.allocate(n * r);
+            capacityRows = n;
         }
-        delta = engine.allocate(rows * maxOut);
-        dHidden = engine.allocate(rows * config.rank());
-        capacityRows = rows;
+        for (Site s : sites.values()) {
+            s.hiddenRows = s.hidden.view(0, n * r);
+            s.deltaRows = delta.view(0, n * s.outDim);
+        }
+        dHiddenRows = dHidden.view(0, n * r);
+        rows = n;
     }
 
-    /** out += scale * (x A^T) B^T for this site. */
+    /**
+     * out += scale * (x A^T) B^T for this site, over the first n rows of out (the rows after them are not touched).
+     */
     public void forward(Site s, Tensor out, Tensor x, int n) {
-        ensureCapacity(n);
-        int r = config.rank();
-        engine.loraForward(out.view(0, n * s.outDim), s.hidden.view(0, n * r), delta.view(0, n * s.outDim), x, s.a,
-                s.b, n, s.inDim, s.outDim, r, config.scale());
+        useRows(n);
+        engine.loraForward(out, s.hiddenRows, s.deltaRows, x, s.a, s.b, n, s.inDim, s.outDim, config.rank(),
+                config.scale());
     }
 
-    /** Accumulates dA, dB and (when dx is not null) dx for this site. */
+    /** Accumulates dA, dB and (when dx is not null) dx for this site, after a forward pass of the same n rows. */
     public void backward(Site s, Tensor dx, Tensor dOut, Tensor x, int n) {
-        int r = config.rank();
-        engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hidden.view(0, n * r), s.a, s.b,
-                delta.view(0, n * s.outDim), dHidden.view(0, n * r), n, s.inDim, s.outDim, r, config.scale());
+        useRows(n);
+        engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hiddenRows, s.a, s.b, s.deltaRows, dHiddenRows, n,
+                s.inDim, s.outDim, config.rank(), config.scale());
     }
 
     /** Copies the adapter's parameters to the host. */

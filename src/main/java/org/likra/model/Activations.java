@@ -89,7 +89,61 @@ final class Activations {
     final Tensor dK;             // (N, KV*d)
     final Tensor dV;             // (N, KV*d)
 
+    /**
+     * Views of the inputs and of the gradient scratch at exactly N rows, for the operations that use a tensor's whole
+     * length (uploads, zeroing). Built once per batch shape, so that a step builds no views.
+     */
+    static final class Rows {
+        final int n;
+        final IntTensor tokens;
+        final IntTensor targets;
+        final Tensor lossWeights;
+        final Tensor losses;
+        final Tensor dResidual;
+        final Tensor dNormOut;
+        final Tensor dActivated;
+        final Tensor dGate;
+        final Tensor dUp;
+        final Tensor dAttention;
+        final Tensor dQRot;
+        final Tensor dKRot;
+        final Tensor dQ;
+        final Tensor dK;
+        final Tensor dV;
+
+        private Rows(Activations a, ModelConfig cfg, int n) {
+            int c = cfg.dim();
+            int f = cfg.hidden();
+            int qDim = cfg.heads() * cfg.headDim();
+            int kvDim = cfg.kvDim();
+            this.n = n;
+            tokens = a.tokens.view(0, n);
+            targets = a.targets.view(0, n);
+            lossWeights = a.lossWeights.view(0, n);
+            losses = a.losses.view(0, n);
+            dResidual = a.dResidual.view(0, n * c);
+            dNormOut = a.dNormOut.view(0, n * c);
+            dActivated = a.dActivated.view(0, n * f);
+            dGate = first(a.dGate, n * f);
+            dUp = a.dUp.view(0, n * f);
+            dAttention = a.dAttention.view(0, n * qDim);
+            dQRot = first(a.dQRot, n * qDim);
+            dKRot = first(a.dKRot, n * kvDim);
+            dQ = a.dQ.view(0, n * qDim);
+            dK = a.dK.view(0, n * kvDim);
+            dV = a.dV.view(0, n * kvDim);
+        }
+
+        private static Tensor first(Tensor t, int length) {
+            return t == null ? null : t.view(0, length);
+        }
+    }
+
+    private final ModelConfig config;
+    private Rows rows;
+
     Activations(Engine e, ModelConfig cfg, int batch, int time) {
+        this.config = cfg;
         this.batch = batch;
         this.time = time;
         int n = batch * time;
@@ -126,5 +180,13 @@ final class Activations {
         dQ = e.allocate(n * qDim);
         dK = e.allocate(n * kvDim);
         dV = e.allocate(n * kvDim);
+    }
+
+    /** The views at {@code n} rows (at most batch * time), rebuilt only when n changes. */
+    Rows rows(int n) {
+        if (rows == null || rows.n != n) {
+            rows = new Rows(this, config, n);
+        }
+        return rows;
     }
 }

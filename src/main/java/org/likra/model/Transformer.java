@@ -6,6 +6,8 @@ import org.likra.engine.Tensor;
 import org.likra.lora.LoraAdapter;
 import org.likra.util.UserError;
 
+import java.util.Arrays;
+
 /**
  * A decoder-only transformer on an {@link Engine}: all parameters in one buffer, all gradients in another, the
  * forward pass and the hand-written backward pass as sequences of engine operations (llm.c's structure).
@@ -28,6 +30,8 @@ public final class Transformer {
     private final ModelWeights weights;
     private final ModelWeights weightGradients;
     private Activations acts;
+    /** Views of acts at the current batch's N rows. */
+    private Activations.Rows rows;
     private int batch;
     private int time;
     private boolean hasTargets;
@@ -35,6 +39,9 @@ public final class Transformer {
     /** Region names built once, so that a step allocates no strings. */
     private final String[] forwardRegions;
     private final String[] backwardRegions;
+    /** Kept so that a step allocates nothing: the uniform loss weights of the last batch size, the loss read back. */
+    private float[] uniformWeights;
+    private final double[] lossOut = new double[1];
 
     /** A model whose parameters are all zero; load or initialise them next. */
     public Transformer(ModelConfig config, Engine engine) {
@@ -126,18 +133,23 @@ public final class Transformer {
         }
         this.batch = batchSize;
         this.time = timeSteps;
-        engine.upload(acts.tokens.view(0, n), tokens, 0);
+        this.rows = acts.rows(n);
+        engine.upload(rows.tokens, tokens, 0);
         hasTargets = targets != null;
         if (hasTargets) {
             checkIds(targets, n, "target");
-            engine.upload(acts.targets.view(0, n), targets, 0);
-            float[] w = lossWeights;
-            if (w == null) {
-                w = new float[n];
-                java.util.Arrays.fill(w, 1.0f / n);
-            }
-            engine.upload(acts.lossWeights.view(0, n), w, 0);
+            engine.upload(rows.targets, targets, 0);
+            engine.upload(rows.lossWeights, lossWeights != null ? lossWeights : uniformWeights(n), 0);
         }
+    }
+
+    /** n weights of 1 / n, kept for the next batch of the same size. */
+    private float[] uniformWeights(int n) {
+        if (uniformWeights == null || uniformWeights.length != n) {
+            uniformWeights = new float[n];
+            Arrays.fill(uniformWeights, 1.0f / n);
+        }
+        return uniformWeights;
     }
 
     /**
@@ -145,8 +157,7 @@ public final class Transformer {
      * such as DPO whose weights depend on the forward pass's results). Takes effect in {@link #backward()}.
      */
     public void setLossWeights(float[] lossWeights) {
-        int n = batch * time;
-        engine.upload(acts.lossWeights.view(0, n), lossWeights, 0);
+        engine.upload(rows.lossWeights, lossWeights, 0);
     }
 
     private void checkIds(int[] ids, int n, String what) {
@@ -260,12 +271,10 @@ public final class Transformer {
         }
         e.beginRegion("head.backward");
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
-        Tensor dNormOut = acts.dNormOut.view(0, n * c);
-        e.zero(dNormOut);
+        Tensor dNormOut = zeroed(rows.dNormOut);
         ModelWeights.Linear head = weights.lmHead;
         linearBackward(dNormOut, weightGradients.lmHead, acts.dLogits, acts.finalNormOut, head, n);
-        Tensor dResidual = acts.dResidual.view(0, n * c);
-        e.zero(dResidual);
+        Tensor dResidual = zeroed(rows.dResidual);
         Tensor lastOutput = acts.blocks[config.layers() - 1].output;
         normBackward(dResidual, weightGradients.finalNorm, dNormOut, lastOutput, weights.finalNorm,
                 acts.finalNormMean, acts.finalNormRstd, n);
@@ -293,19 +302,16 @@ public final class Transformer {
     private void blockBackward(ModelWeights.Block w, ModelWeights.Block g, Activations.Block a, Tensor x,
                                Tensor dResidual, int n) {
         Engine e = engine;
-        int c = config.dim();
         int hd = config.headDim();
         int f = config.hidden();
-        int qDim = config.heads() * hd;
-        int kvDim = config.kvDim();
 
         // MLP branch: output = residual2 + down(act(...))
-        Tensor dActivated = zeroed(acts.dActivated, n * f);
+        Tensor dActivated = zeroed(rows.dActivated);
         linearBackward(dActivated, g.down(), dResidual, a.activated, w.down(), n);
-        Tensor dUp = zeroed(acts.dUp, n * f);
-        Tensor dNorm = zeroed(acts.dNormOut, n * c);
+        Tensor dUp = zeroed(rows.dUp);
+        Tensor dNorm = zeroed(rows.dNormOut);
         if (w.gate() != null) {
-            Tensor dGate = zeroed(acts.dGate, n * f);
+            Tensor dGate = zeroed(rows.dGate);
             e.swigluBackward(dGate, dUp, dActivated, a.gate, a.up, n * f);
             linearBackward(dNorm, g.gate(), dGate, a.norm2Out, w.gate(), n);
         } else {
@@ -315,14 +321,14 @@ public final class Transformer {
         normBackward(dResidual, g.mlpNorm(), dNorm, a.residual2, w.mlpNorm(), a.norm2Mean, a.norm2Rstd, n);
 
         // Attention branch: residual2 = x + o(attention(...))
-        Tensor dAttention = zeroed(acts.dAttention, n * qDim);
+        Tensor dAttention = zeroed(rows.dAttention);
         linearBackward(dAttention, g.o(), dResidual, a.attention, w.o(), n);
-        Tensor dQ = zeroed(acts.dQ, n * qDim);
-        Tensor dK = zeroed(acts.dK, n * kvDim);
-        Tensor dV = zeroed(acts.dV, n * kvDim);
+        Tensor dQ = zeroed(rows.dQ);
+        Tensor dK = zeroed(rows.dK);
+        Tensor dV = zeroed(rows.dV);
         boolean rope = config.positions() == ModelConfig.Positions.rope;
-        Tensor dQRot = rope ? zeroed(acts.dQRot, n * qDim) : dQ;
-        Tensor dKRot = rope ? zeroed(acts.dKRot, n * kvDim) : dK;
+        Tensor dQRot = rope ? zeroed(rows.dQRot) : dQ;
+        Tensor dKRot = rope ? zeroed(rows.dKRot) : dK;
         e.attentionBackward(dQRot, dKRot, dV, dAttention, a.qRot, a.kRot, a.v, a.probs, batch, time,
                 config.heads(), config.kvHeads(), hd);
         if (rope) {
@@ -330,17 +336,17 @@ public final class Transformer {
             e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, 0);
             e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, 0);
         }
-        dNorm = zeroed(acts.dNormOut, n * c);
+        dNorm = zeroed(rows.dNormOut);
         linearBackward(dNorm, g.q(), dQ, a.norm1Out, w.q(), n);
         linearBackward(dNorm, g.k(), dK, a.norm1Out, w.k(), n);
         linearBackward(dNorm, g.v(), dV, a.norm1Out, w.v(), n);
         normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
     }
 
-    private Tensor zeroed(Tensor scratch, int length) {
-        Tensor t = scratch.view(0, length);
-        engine.zero(t);
-        return t;
+    /** The scratch tensor (a view at N rows), zeroed. */
+    private Tensor zeroed(Tensor scratch) {
+        engine.zero(scratch);
+        return scratch;
     }
 
     /** Base weights get gradients only while no adapter is attached; an attached adapter gets its own. */
@@ -370,15 +376,14 @@ public final class Transformer {
 
     /** The weighted mean loss of the last forward pass (one float copied from the engine). */
     public double loss() {
-        double[] out = new double[1];
-        engine.download(acts.loss, out, 0);
-        return out[0];
+        engine.download(acts.loss, lossOut, 0);
+        return lossOut[0];
     }
 
     /** Per-position -log p(target) of the last forward pass, N = batch * time values, exactly as stored. */
     public double[] positionLosses() {
         double[] out = new double[batch * time];
-        engine.download(acts.losses.view(0, out.length), out, 0);
+        engine.download(rows.losses, out, 0);
         return out;
     }
 

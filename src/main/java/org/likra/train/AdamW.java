@@ -1,6 +1,5 @@
 package org.likra.train;
 
-import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
 
@@ -25,6 +24,7 @@ public final class AdamW {
     // Views of the decayed range [0, decayedCount) and of the rest, built once.
     private final Tensor[] decayed;
     private final Tensor[] rest;
+    private final double[] normOut = new double[1];
 
     public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, float beta1, float beta2,
                  float eps, float weightDecay, float maxGradNorm) {
@@ -48,25 +48,28 @@ public final class AdamW {
                 m.view(decayedCount, others), v.view(decayedCount, others)};
     }
 
-    /** Applies update number {@code step} (1-based) with learning rate {@code lr}. */
+    /**
+     * Applies update number {@code step} (1-based) with learning rate {@code lr}. Allocates nothing on an engine
+     * that does not (the settings go to the engine as primitives, the views were built by the constructor).
+     */
     public void step(int step, float lr) {
         int total = parameters.length();
         engine.sumOfSquares(gradNormSquared, gradients, total);
-        AdamWSettings s = new AdamWSettings(lr, beta1, beta2, eps, weightDecay, maxGradNorm, step);
         if (decayedCount > 0) {
-            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, s, decayedCount);
+            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, lr, beta1, beta2, eps,
+                    weightDecay, maxGradNorm, step, decayedCount);
         }
         int others = total - decayedCount;
         if (others > 0) {
-            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, s.withDecay(0f), others);
+            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, lr, beta1, beta2, eps, 0f, maxGradNorm,
+                    step, others);
         }
     }
 
     /** The global gradient norm of the last step, before clipping (one float copied from the engine). */
     public double lastGradNorm() {
-        double[] out = new double[1];
-        engine.download(gradNormSquared, out, 0);
-        return Math.sqrt(out[0]);
+        engine.download(gradNormSquared, normOut, 0);
+        return Math.sqrt(normOut[0]);
     }
 
     /** The first moment (for checkpoints). */

@@ -450,6 +450,19 @@ public abstract class EngineConformanceTest {
                     }
                     return new float[][] {delta, get(e, mt), get(e, vt)};
                 });
+                // the overload without a settings record (AdamW's per-step call) computes the same update
+                check("adamw(primitives) n=" + n + " maxNorm=" + maxNorm, ELEMENTWISE, e -> {
+                    Tensor pt = view(e, p), gt = view(e, g), mt = view(e, m), vt = view(e, v);
+                    Tensor norm = e.allocate(1);
+                    e.sumOfSquares(norm, gt, n);
+                    e.adamw(pt, gt, mt, vt, norm, s.lr(), s.beta1(), s.beta2(), s.eps(), s.weightDecay(),
+                            s.maxGradNorm(), s.step(), n);
+                    float[] delta = get(e, pt);
+                    for (int i = 0; i < n; i++) {
+                        delta[i] -= p[i];
+                    }
+                    return new float[][] {delta, get(e, mt), get(e, vt)};
+                });
             }
         }
     }

@@ -2,6 +2,8 @@ package org.likra.bench;
 
 import org.likra.config.Presets;
 import org.likra.engine.cpu.CpuEngine;
+import org.likra.lora.LoraAdapter;
+import org.likra.lora.LoraConfig;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
@@ -19,13 +21,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One whole training step of a preset on the cpu engine: Transformer forward (with the loss), backward and the
  * AdamW update, on a fixed batch of random tokens uploaded once. Reports ms per step; run it with {@code -prof gc}
- * to see the heap allocated per step ({@code gc.alloc.rate.norm}).
+ * to see the heap allocated per step ({@code gc.alloc.rate.norm}). With {@code lora} > 0 the base model is frozen
+ * and a LoRA adapter of that rank on every projection is trained instead, with its own AdamW (as a head trainer
+ * does).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,6 +52,10 @@ public class StepBench {
     @Param({"2"})
     public int threads;
 
+    /** LoRA rank (0: train the whole model). */
+    @Param({"0"})
+    public int lora;
+
     private CpuEngine engine;
     private Transformer net;
     private AdamW adam;
@@ -57,8 +66,15 @@ public class StepBench {
         engine = new CpuEngine(threads);
         net = new Transformer(Presets.load(model), engine);
         Initializer.initialize(net, 1);
-        adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f, 1e-8f,
-                0.1f, 1.0f);
+        if (lora > 0) {
+            LoraAdapter adapter = new LoraAdapter(net, new LoraConfig(lora, lora, List.copyOf(LoraConfig.KNOWN)));
+            adapter.initialize(1);
+            net.attach(adapter);
+            adam = new AdamW(engine, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 1.0f);
+        } else {
+            adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
+                    1e-8f, 0.1f, 1.0f);
+        }
         int n = batch * seq;
         int vocab = net.config().vocab();
         Random random = new Random(1);

@@ -348,6 +348,15 @@ public final class CpuEngine implements Engine {
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
                       int n) {
-        optimizer.adamw(params, grads, m, v, gradNormSquared, s, n);
+        optimizer.adamw(params, grads, m, v, gradNormSquared, s.lr(), s.beta1(), s.beta2(), s.eps(),
+                s.weightDecay(), s.maxGradNorm(), s.step(), n);
+    }
+
+    /** One AdamW update without a settings record; see {@link Optimizer#adamw}. */
+    @Override
+    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, float lr, float beta1,
+                      float beta2, float eps, float weightDecay, float maxGradNorm, int step, int n) {
+        optimizer.adamw(params, grads, m, v, gradNormSquared, lr, beta1, beta2, eps, weightDecay, maxGradNorm, step,
+                n);
     }
 }

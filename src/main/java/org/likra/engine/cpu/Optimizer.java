@@ -3,7 +3,6 @@ package org.likra.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.likra.engine.AdamWSettings;
 import org.likra.engine.Tensor;
 
 import static org.likra.engine.cpu.CpuEngine.f;
@@ -67,24 +66,25 @@ final class Optimizer {
      * g = clip grad, clip = min(1, maxGradNorm / sqrt(gradNormSquared[0])); m = b1 m + (1 - b1) g;
      * v = b2 v + (1 - b2) g^2; p -= lr (m / (1 - b1^step) / (sqrt(v / (1 - b2^step)) + eps) + weightDecay p).
      */
-    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s, int n) {
+    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, float lr, float beta1,
+               float beta2, float eps, float weightDecay, float maxGradNorm, int step, int n) {
         double clipD = 1.0;
-        if (s.maxGradNorm() > 0 && gradNormSquared != null) {
+        if (maxGradNorm > 0 && gradNormSquared != null) {
             double norm = Math.sqrt(f(gradNormSquared)[gradNormSquared.offset()]);
-            if (norm > s.maxGradNorm()) {
-                clipD = s.maxGradNorm() / norm;
+            if (norm > maxGradNorm) {
+                clipD = maxGradNorm / norm;
             }
         }
         clip = (float) clipD;
-        b1 = s.beta1();
-        b2 = s.beta2();
+        b1 = beta1;
+        b2 = beta2;
         c1 = (float) (1.0 - b1);
         c2 = (float) (1.0 - b2);
-        invCorr1 = (float) (1.0 / (1.0 - Math.pow(b1, s.step())));
-        invCorr2 = (float) (1.0 / (1.0 - Math.pow(b2, s.step())));
-        lr = s.lr();
-        eps = s.eps();
-        decay = s.weightDecay();
+        invCorr1 = (float) (1.0 / (1.0 - Math.pow(b1, step)));
+        invCorr2 = (float) (1.0 / (1.0 - Math.pow(b2, step)));
+        this.lr = lr;
+        this.eps = eps;
+        this.decay = weightDecay;
         this.p = f(params);
         this.g = f(grads);
         this.ms = f(m);
