@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
- * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds of
- * a tile at two vector FMAs per cycle + its packing), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's
+ * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, (ceil(tiles / threads) + 1) x (multiply-adds
+ * of a tile at two vector FMAs per cycle + its packing), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's
  * forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice instead of once per 96 rows, and
  * the dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns. Tile
  * boundaries only decide which thread computes an element, never the order of its sums.
@@ -160,8 +160,8 @@ final class MatMul {
 
     /**
      * Row strips (MR rows) and column strips (NR columns) per tile that minimise the estimated cycles of the busiest
-     * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), returned
-     * as {@code rowStrips << 32 | colStrips}.
+     * thread: (ceil(tiles / threads) + 1 if threads &gt; 1) x (tile multiply-adds / (2 L) + packing of the tile's A
+     * and B blocks), returned as {@code rowStrips << 32 | colStrips}.
      */
     private long chooseTiles() {
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
@@ -187,7 +187,9 @@ final class MatMul {
                 double tileColsCount = (double) cs * NR;
                 double perTile = depth * (tileRowsCount * tileColsCount * fma + tileRowsCount * packA
                         + tileColsCount * packB);
-                double cost = (double) ceilDiv(tiles, threads) * perTile;
+                // With several threads, one tile more than the even share: a participant that starts late (a
+                // worker waking up, a descheduled vCPU) should cost one small tile, not half of the product.
+                double cost = (ceilDiv(tiles, threads) + (threads > 1 ? 1 : 0)) * perTile;
                 if (cost < best) {
                     best = cost;
                     choice = ((long) rs << 32) | cs;
