@@ -26,11 +26,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
- * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, (ceil(tiles / threads) + 1) x (multiply-adds
- * of a tile at two vector FMAs per cycle + its packing), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's
- * forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice instead of once per 96 rows, and
- * the dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns. Tile
- * boundaries only decide which thread computes an element, never the order of its sums.
+ * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds
+ * of a tile at two vector FMAs per cycle + its packing) + the delay of a thread that starts late, over tiles of up
+ * to {@link #MAX_ROWS} rows. So the LM head's forward product (512 rows, 50304 columns, a transposing pack of W)
+ * packs W twice instead of once per 96 rows, and the dW product of the LM head (50304 rows, 384 columns) packs its
+ * A block once for all 384 columns. Tile boundaries only decide which thread computes an element, never the order
+ * of its sums.
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
@@ -65,6 +66,8 @@ final class MatMul {
     private static final double PACK_COPY = 0.25;
     /** Packing an element of B = W^T: a transposing scalar copy. */
     private static final double PACK_TRANSPOSE = 3.0;
+    /** How late a pool participant may start, in cycles (about 80 us: a parked worker waking, a busy vCPU). */
+    private static final double LATE_START = 200_000;
 
     private final WorkPool pool;
     private final WorkPool.Body tileBody = this::tiles;
@@ -160,8 +163,8 @@ final class MatMul {
 
     /**
      * Row strips (MR rows) and column strips (NR columns) per tile that minimise the estimated cycles of the busiest
-     * thread: (ceil(tiles / threads) + 1 if threads &gt; 1) x (tile multiply-adds / (2 L) + packing of the tile's A
-     * and B blocks), returned as {@code rowStrips << 32 | colStrips}.
+     * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), plus, with
+     * several threads, the delay of a late starter (at most one tile), returned as {@code rowStrips << 32 | colStrips}.
      */
     private long chooseTiles() {
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
@@ -187,9 +190,9 @@ final class MatMul {
                 double tileColsCount = (double) cs * NR;
                 double perTile = depth * (tileRowsCount * tileColsCount * fma + tileRowsCount * packA
                         + tileColsCount * packB);
-                // With several threads, one tile more than the even share: a participant that starts late (a
-                // worker waking up, a descheduled vCPU) should cost one small tile, not half of the product.
-                double cost = (ceilDiv(tiles, threads) + (threads > 1 ? 1 : 0)) * perTile;
+                // With several threads, a participant that starts late (a worker waking up, a descheduled vCPU)
+                // delays the product by up to one tile: small tiles for small products, no effect on large ones.
+                double cost = ceilDiv(tiles, threads) * perTile + (threads > 1 ? Math.min(perTile, LATE_START) : 0);
                 if (cost < best) {
                     best = cost;
                     choice = ((long) rs << 32) | cs;
