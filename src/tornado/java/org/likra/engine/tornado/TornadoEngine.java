@@ -56,17 +56,32 @@ import java.util.Set;
  * every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter array rather than as
  * compiled-in constants, so the optimizer's graphs are reused too.
  *
- * <p><b>Transfers.</b> TornadoVM keeps a device buffer per array <em>per task graph</em>. This engine keeps the host
- * copy authoritative between graphs: each graph copies the arrays it touches to the device on every execution and the
- * arrays it writes back after it ({@link DataTransferMode#EVERY_EXECUTION}), so graphs compose in any order.
- * Uploads, downloads and fills outside regions are plain host memory operations on the same off-heap arrays. (Chaining
- * device buffers between graphs with {@code persistOnDevice}/{@code consumeFromDevice} would remove the copies, but
- * TornadoVM links those only between the graphs of one execution plan, and this engine learns its regions at run
- * time; see docs/tornadovm.md.)
+ * <p><b>Transfers.</b> TornadoVM keeps a device buffer per array <em>per task graph</em>, and shares one between the
+ * graphs of a single {@link TornadoExecutionPlan} only by handing it from the graph executed last to the next
+ * ({@code consumeFromDevice}/{@code persistOnDevice}). The engine therefore runs in two modes:
+ * <ul>
+ * <li><em>Copying graphs</em> (how every graph runs first): each graph is its own plan, copies every array it
+ * touches to the device on every execution and the arrays it writes back after it
+ * ({@link DataTransferMode#EVERY_EXECUTION}), so the host copy is current between graphs and graphs compose in any
+ * order.</li>
+ * <li><em>The resident plan.</em> A training step runs the same sequence of graphs every time. When the sequence of
+ * copying runs repeats (the last p runs equal the p before them), those graphs are built into one plan
+ * ({@link ResidentPlan}) in which every graph consumes and persists the whole set of arrays the step touches, so
+ * each array's buffer passes from graph to graph in whatever order they run. An array is copied in once, by a
+ * one-task load graph, before the first graph that touches it, and again only after the host wrote it
+ * ({@code upload}, AdamW's per-step hyper-parameters); arrays the device wrote are copied back only when the host
+ * reads them ({@code download}, or a copying graph that touches them). After warm-up a training step moves the
+ * inputs to the device and the loss back, nothing else ({@link #counters()} counts the bytes). A graph the plan
+ * does not hold (a new shape, another command) runs as a copying graph, fetching what it needs first; if a new
+ * sequence repeats, the plan is rebuilt with it.</li>
+ * </ul>
+ * {@code zero} and {@code copy} run as tasks inside regions and out, so that zeroing the gradients every step stays
+ * on the device.
  *
  * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
  * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
- * every operation as its own graph; {@code likra.tornado.maxTasks=N} as above.
+ * every operation as its own graph; {@code likra.tornado.maxTasks=N} as above; {@code likra.tornado.resident=false}
+ * never builds the resident plan (copying graphs only).
  */
 public final class TornadoEngine implements Engine {
     private final TornadoDevice device;
