@@ -84,6 +84,21 @@ import java.util.Set;
  * never builds the resident plan (copying graphs only).
  */
 public final class TornadoEngine implements Engine {
+    static {
+        // TornadoVM reads these options once, when its runtime starts, which is after this class is initialised.
+        // It encodes each task graph's schedule (allocations, copies, launches, dependencies) in a bytecode buffer of
+        // tornado.tvm.maxbytecodesize bytes, 4096 by default: a layer's backward region of 24 or more tasks overflows
+        // it. The overflow is caught and becomes a "bailout" that, with tornado.recover.bailout (on by default), runs
+        // the graph's tasks as sequential Java on the host without a word, which is wrong for the KernelContext
+        // matrix product: those regions left their outputs wrong. A larger buffer, and bailouts as exceptions.
+        if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
+            System.setProperty("tornado.tvm.maxbytecodesize", "65536");
+        }
+        if (System.getProperty("tornado.recover.bailout") == null) {
+            System.setProperty("tornado.recover.bailout", "false");
+        }
+    }
+
     private final TornadoDevice device;
     private final boolean tiled;
     private final boolean regions;
