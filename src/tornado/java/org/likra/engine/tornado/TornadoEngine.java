@@ -49,9 +49,9 @@ import java.util.Set;
  * wrapped in a {@link TornadoExecutionPlan} that is compiled on first use and cached under the region's name and the
  * exact sequence of operations (kernels, arrays, offsets, shapes). A training step therefore compiles each region once
  * and then replays it. A region longer than {@code -Dlikra.tornado.maxTasks} operations (default 16) is cut into
- * consecutive graphs of at most that many tasks: with TornadoVM 5.2 on PoCL, a layer's backward pass as one graph of
- * 37 (or 24) tasks ran without error but left its outputs unchanged, while graphs of 16 were exact; the trigger is
- * not the task count alone (docs/tornadovm.md).
+ * consecutive graphs of at most that many tasks. The cut began as a workaround: a layer's backward pass as one graph
+ * of 24 or more tasks outgrew TornadoVM's graph bytecode buffer and silently ran as sequential Java (see the static
+ * initialiser); with the larger buffer set there, whole regions are exact too (docs/tornadovm.md).
  * Operations outside regions run as one-task graphs, cached the same way. Values that change
  * every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter array rather than as
  * compiled-in constants, so the optimizer's graphs are reused too.
