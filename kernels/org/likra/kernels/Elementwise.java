@@ -15,15 +15,26 @@ public final class Elementwise {
     /** sqrt(2 / pi). */
     public static final float GELU_SCALE = 0.7978845608028654f;
 
-    /** x[xOff + i] = 0. */
+    /**
+     * x[xOff + i] = 0. The read under {@code n < 0} never runs; it is there because TornadoVM decides from the code
+     * whether a task reads an array: one that is only written is allocated on the device without the host's
+     * contents, and a graph that copies it back would overwrite the elements outside [xOff, xOff + n) with whatever
+     * the device buffer held. Read-write, the whole array is copied in first.
+     */
     public static void zero(FloatArray x, int xOff, int n) {
+        if (n < 0) {
+            x.set(xOff, x.get(xOff));
+        }
         for (@Parallel int i = 0; i < n; i++) {
             x.set(xOff + i, 0f);
         }
     }
 
-    /** dst[dOff + i] = src[sOff + i]. */
+    /** dst[dOff + i] = src[sOff + i]. The read of dst under {@code n < 0} never runs: see {@link #zero}. */
     public static void copy(FloatArray dst, int dOff, FloatArray src, int sOff, int n) {
+        if (n < 0) {
+            dst.set(dOff, dst.get(dOff));
+        }
         for (@Parallel int i = 0; i < n; i++) {
             dst.set(dOff + i, src.get(sOff + i));
         }

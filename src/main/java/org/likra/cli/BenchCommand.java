@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -62,7 +63,11 @@ public final class BenchCommand implements Callable<Integer> {
                     batch, seq, warmup, steps, flops / 1e9);
             double[] ms = new double[steps];
             double loss = 0;
+            Map<String, Long> countersBefore = engine.counters();
             for (int s = 0; s < warmup + steps; s++) {
+                if (s == warmup) {
+                    countersBefore = engine.counters();
+                }
                 long t0 = System.nanoTime();
                 net.setInputs(tokens, targets, null, batch, seq);
                 net.forward();
@@ -81,6 +86,12 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("tokens/s %.0f%n", n / (median / 1e3));
             System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
             System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
+            Map<String, Long> countersAfter = engine.counters();
+            for (Map.Entry<String, Long> counter : countersAfter.entrySet()) {
+                long before = countersBefore.getOrDefault(counter.getKey(), 0L);
+                System.out.printf("engine   %s %,.0f per timed step (total %,d)%n", counter.getKey(),
+                        (counter.getValue() - before) / (double) steps, counter.getValue());
+            }
         }
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.likra.engine;
 
+import java.util.Map;
+
 /**
  * The operations of a transformer training step, over tensors that the engine owns.
  *
@@ -66,6 +68,14 @@ public interface Engine extends AutoCloseable {
 
     @Override
     default void close() {
+    }
+
+    /**
+     * Running totals the engine keeps about its own work, by name (a device engine: bytes copied each way, task
+     * graphs launched and compiled), for {@code likra bench} to report per step; empty where there are none.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
     }
 
     // ----------------------------------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ import org.likra.model.Transformer;
 import org.likra.train.AdamW;
 import org.likra.util.UserError;
 
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -128,5 +130,70 @@ class TornadoEngineTest extends EngineConformanceTest {
             }
             return new float[][] {losses, get(e, model.parameters())};
         });
+    }
+
+    /**
+     * Residency: six AdamW steps of llama-tiny give bit-identical losses and final parameters with the resident plan
+     * (built after the second step) and with copying graphs only ({@code -Dlikra.tornado.resident=false}); once the
+     * plan runs, a step copies to the device only the inputs (tokens, targets, loss weights) and AdamW's two
+     * hyper-parameter arrays, and back only the loss.
+     */
+    @Test
+    void residentTrainingMatchesCopyingGraphs() {
+        ModelConfig config = Presets.load("llama-tiny");
+        int batch = 2, time = 16, steps = 6;
+        int[] tokens = ids(batch * time, config.vocab());
+        int[] targets = ids(batch * time, config.vocab());
+        Engine copying;
+        System.setProperty("likra.tornado.resident", "false");
+        try {
+            copying = Engines.create("tornado", 0, Precision.F32);
+        } finally {
+            System.clearProperty("likra.tornado.resident");
+        }
+        long[][] copyingBytes = new long[steps][];
+        long[][] residentBytes = new long[steps][];
+        float[][] expected;
+        try {
+            expected = train(copying, config, tokens, targets, batch, time, steps, copyingBytes);
+        } finally {
+            copying.close();
+        }
+        float[][] got = train(TORNADO, config, tokens, targets, batch, time, steps, residentBytes);
+        assertArrayEquals(expected[0], got[0], "losses");
+        assertArrayEquals(expected[1], got[1], "final parameters");
+
+        int n = batch * time;
+        long inputs = 3L * 4 * n + 2L * 4 * 8; // tokens, targets, loss weights; two AdamW hyper-parameter arrays
+        long parameterBytes = 4L * got[1].length;
+        for (int s = steps - 2; s < steps; s++) {
+            assertEquals(inputs, residentBytes[s][0], "bytes to the device in resident step " + (s + 1));
+            assertEquals(4, residentBytes[s][1], "bytes back in resident step " + (s + 1) + " (the loss)");
+            assertTrue(copyingBytes[s][0] > 2 * parameterBytes,
+                    "copying step " + (s + 1) + " moves the parameters more than twice: " + copyingBytes[s][0]);
+        }
+    }
+
+    /** AdamW training that records each step's loss and bytes moved ({hostToDevice, deviceToHost}). */
+    private static float[][] train(Engine e, ModelConfig config, int[] tokens, int[] targets, int batch, int time,
+                                   int steps, long[][] bytesPerStep) {
+        Transformer model = new Transformer(config, e);
+        Initializer.initialize(model, 5);
+        AdamW adam = new AdamW(e, model.parameters(), model.gradients(), model.layout().decayedCount(), 0.9f,
+                0.95f, 1e-8f, 0.1f, 1f);
+        float[] losses = new float[steps];
+        for (int step = 1; step <= steps; step++) {
+            Map<String, Long> before = e.counters();
+            model.setInputs(tokens, targets, null, batch, time);
+            model.forward();
+            model.backward();
+            adam.step(step, 1e-3f);
+            losses[step - 1] = (float) model.loss();
+            Map<String, Long> after = e.counters();
+            bytesPerStep[step - 1] = new long[] {
+                    after.get("hostToDeviceBytes") - before.get("hostToDeviceBytes"),
+                    after.get("deviceToHostBytes") - before.get("deviceToHostBytes")};
+        }
+        return new float[][] {losses, get(e, model.parameters())};
     }
 }

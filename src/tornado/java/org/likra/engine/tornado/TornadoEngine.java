@@ -14,6 +14,7 @@ import org.likra.kernels.Norms;
 import org.likra.kernels.Optimizer;
 import org.likra.kernels.Reductions;
 import org.likra.kernels.Rope;
+import org.likra.kernels.Transfers;
 import org.likra.util.UserError;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
@@ -21,6 +22,7 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
@@ -32,6 +34,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,30 +49,61 @@ import java.util.Set;
  * wrapped in a {@link TornadoExecutionPlan} that is compiled on first use and cached under the region's name and the
  * exact sequence of operations (kernels, arrays, offsets, shapes). A training step therefore compiles each region once
  * and then replays it. A region longer than {@code -Dlikra.tornado.maxTasks} operations (default 16) is cut into
- * consecutive graphs of at most that many tasks: with TornadoVM 5.2 on PoCL, a layer's backward pass as one graph of
- * 37 (or 24) tasks ran without error but left its outputs unchanged, while graphs of 16 were exact; the trigger is
- * not the task count alone (docs/tornadovm.md).
+ * consecutive graphs of at most that many tasks. The cut began as a workaround: a layer's backward pass as one graph
+ * of 24 or more tasks outgrew TornadoVM's graph bytecode buffer and silently ran as sequential Java (see the static
+ * initialiser); with the larger buffer set there, whole regions are exact too (docs/tornadovm.md).
  * Operations outside regions run as one-task graphs, cached the same way. Values that change
  * every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter array rather than as
  * compiled-in constants, so the optimizer's graphs are reused too.
  *
- * <p><b>Transfers.</b> TornadoVM keeps a device buffer per array <em>per task graph</em>. This engine keeps the host
- * copy authoritative between graphs: each graph copies the arrays it touches to the device on every execution and the
- * arrays it writes back after it ({@link DataTransferMode#EVERY_EXECUTION}), so graphs compose in any order.
- * Uploads, downloads and fills outside regions are plain host memory operations on the same off-heap arrays. (Chaining
- * device buffers between graphs with {@code persistOnDevice}/{@code consumeFromDevice} would remove the copies, but
- * TornadoVM links those only between the graphs of one execution plan, and this engine learns its regions at run
- * time; see docs/tornadovm.md.)
+ * <p><b>Transfers.</b> TornadoVM keeps a device buffer per array <em>per task graph</em>, and shares one between the
+ * graphs of a single {@link TornadoExecutionPlan} only by handing it from the graph executed last to the next
+ * ({@code consumeFromDevice}/{@code persistOnDevice}). The engine therefore runs in two modes:
+ * <ul>
+ * <li><em>Copying graphs</em> (how every graph runs first): each graph is its own plan, copies every array it
+ * touches to the device on every execution and the arrays it writes back after it
+ * ({@link DataTransferMode#EVERY_EXECUTION}), so the host copy is current between graphs and graphs compose in any
+ * order.</li>
+ * <li><em>The resident plan.</em> A training step runs the same sequence of graphs every time. When the sequence of
+ * copying runs repeats (the last p runs equal the p before them), those graphs are built into one plan
+ * ({@link ResidentPlan}) in which every graph consumes and persists the whole set of arrays the step touches, so
+ * each array's buffer passes from graph to graph in whatever order they run. An array is copied in once, by a
+ * one-task load graph, before the first graph that touches it, and again only after the host wrote it
+ * ({@code upload}, AdamW's per-step hyper-parameters); arrays the device wrote are copied back only when the host
+ * reads them ({@code download}, or a copying graph that touches them). After warm-up a training step moves the
+ * inputs to the device and the loss back, nothing else ({@link #counters()} counts the bytes). A graph the plan
+ * does not hold (a new shape, another command) runs as a copying graph, fetching what it needs first; if a new
+ * sequence repeats, the plan is rebuilt with it.</li>
+ * </ul>
+ * {@code zero} and {@code copy} run as tasks inside regions and out, so that zeroing the gradients every step stays
+ * on the device.
  *
  * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
  * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
- * every operation as its own graph; {@code likra.tornado.maxTasks=N} as above.
+ * every operation as its own graph; {@code likra.tornado.maxTasks=N} as above; {@code likra.tornado.resident=false}
+ * never builds the resident plan (copying graphs only).
  */
 public final class TornadoEngine implements Engine {
+    static {
+        // TornadoVM reads these options once, when its runtime starts, which is after this class is initialised.
+        // It encodes each task graph's schedule (allocations, copies, launches, dependencies) in a bytecode buffer of
+        // tornado.tvm.maxbytecodesize bytes, 4096 by default: a layer's backward region of 24 or more tasks overflows
+        // it. The overflow is caught and becomes a "bailout" that, with tornado.recover.bailout (on by default), runs
+        // the graph's tasks as sequential Java on the host without a word, which is wrong for the KernelContext
+        // matrix product: those regions left their outputs wrong. A larger buffer, and bailouts as exceptions.
+        if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
+            System.setProperty("tornado.tvm.maxbytecodesize", "65536");
+        }
+        if (System.getProperty("tornado.recover.bailout") == null) {
+            System.setProperty("tornado.recover.bailout", "false");
+        }
+    }
+
     private final TornadoDevice device;
     private final boolean tiled;
     private final boolean regions;
     private final int maxTasks;
+    private final boolean resident;
     private final FloatArray dummy = new FloatArray(1);
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<Object, Integer> ids = new IdentityHashMap<>();
@@ -82,6 +116,13 @@ public final class TornadoEngine implements Engine {
     private int graphCount;
     private long compiles;
     private long launches;
+    private long residentPlans;
+    private long hostToDeviceBytes;
+    private long deviceToHostBytes;
+    // Keys of the copying runs since the resident plan was last built, and each key's last position among them.
+    private final List<String> history = new ArrayList<>();
+    private final Map<String, Integer> lastRun = new HashMap<>();
+    private ResidentPlan residentPlan;
 
     /** The default device of the first backend. */
     public TornadoEngine() {
@@ -94,6 +135,7 @@ public final class TornadoEngine implements Engine {
         this.tiled = !"false".equals(System.getProperty("likra.tornado.tiled", "true"));
         this.regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         this.maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
+        this.resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
     }
 
     private static TornadoDevice selectDevice(String spec) {
@@ -137,9 +179,30 @@ public final class TornadoEngine implements Engine {
         return compiles;
     }
 
-    /** Task-graph executions so far. */
+    /** Task-graph executions so far (the resident plan's load graphs not included). */
     public long launches() {
         return launches;
+    }
+
+    /** Bytes copied from the host to the device so far (whole arrays, as the graphs transfer them). */
+    public long hostToDeviceBytes() {
+        return hostToDeviceBytes;
+    }
+
+    /** Bytes copied from the device to the host so far. */
+    public long deviceToHostBytes() {
+        return deviceToHostBytes;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("hostToDeviceBytes", hostToDeviceBytes);
+        counters.put("deviceToHostBytes", deviceToHostBytes);
+        counters.put("graphLaunches", launches);
+        counters.put("graphsCompiled", compiles);
+        counters.put("residentPlans", residentPlans);
+        return counters;
     }
 
     @Override
@@ -192,33 +255,40 @@ public final class TornadoEngine implements Engine {
     public void upload(Tensor dst, float[] src, int srcOffset) {
         hostAccess();
         FloatArray a = f(dst);
+        hostRead(a);
         for (int k = 0; k < dst.length(); k++) {
             a.set(dst.offset() + k, src[srcOffset + k]);
         }
+        hostWrote(a);
     }
 
     @Override
     public void upload(Tensor dst, double[] src, int srcOffset) {
         hostAccess();
         FloatArray a = f(dst);
+        hostRead(a);
         for (int k = 0; k < dst.length(); k++) {
             a.set(dst.offset() + k, (float) src[srcOffset + k]);
         }
+        hostWrote(a);
     }
 
     @Override
     public void upload(IntTensor dst, int[] src, int srcOffset) {
         hostAccess();
         IntArray a = i(dst);
+        hostRead(a);
         for (int k = 0; k < dst.length(); k++) {
             a.set(dst.offset() + k, src[srcOffset + k]);
         }
+        hostWrote(a);
     }
 
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
         hostAccess();
         FloatArray a = f(src);
+        hostRead(a);
         for (int k = 0; k < src.length(); k++) {
             dst[dstOffset + k] = a.get(src.offset() + k);
         }
@@ -228,6 +298,7 @@ public final class TornadoEngine implements Engine {
     public void download(Tensor src, double[] dst, int dstOffset) {
         hostAccess();
         FloatArray a = f(src);
+        hostRead(a);
         for (int k = 0; k < src.length(); k++) {
             dst[dstOffset + k] = a.get(src.offset() + k);
         }
@@ -235,16 +306,10 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void zero(Tensor t) {
-        if (region != null) {
-            record("zero", new Object[]{}, new Object[]{f(t)},
-                    (g, name, grid, graph) -> g.task(name, Elementwise::zero, f(t), t.offset(), t.length()),
-                    t.offset(), t.length());
-        } else {
-            FloatArray a = f(t);
-            for (int k = 0; k < t.length(); k++) {
-                a.set(t.offset() + k, 0f);
-            }
-        }
+        // A task even outside regions, so that zeroing a resident array (the gradients, every step) stays on the device.
+        record("zero", new Object[]{}, new Object[]{f(t)},
+                (g, name, grid, graph) -> g.task(name, Elementwise::zero, f(t), t.offset(), t.length()),
+                t.offset(), t.length());
     }
 
     @Override
@@ -252,14 +317,21 @@ public final class TornadoEngine implements Engine {
         if (dst.length() != src.length()) {
             throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
         }
-        if (region != null) {
+        FloatArray from = f(src);
+        FloatArray to = f(dst);
+        boolean overlapping = from == to && dst.offset() < src.offset() + src.length()
+                && src.offset() < dst.offset() + dst.length();
+        if (!overlapping) {
+            // A task (the copy kernel's threads may not overlap), inside regions and out, as zero() is.
             record("copy", new Object[]{f(src)}, new Object[]{f(dst)},
                     (g, name, grid, graph) -> g.task(name, Elementwise::copy, f(dst), dst.offset(), f(src),
                             src.offset(), src.length()), dst.offset(), src.offset(), src.length());
         } else {
-            FloatArray from = f(src);
-            FloatArray to = f(dst);
-            if (from == to && dst.offset() > src.offset()) {
+            // Overlapping ranges of one array: on the host, in the direction that reads each element before it is
+            // overwritten.
+            hostAccess();
+            hostRead(from);
+            if (dst.offset() > src.offset()) {
                 for (int k = src.length() - 1; k >= 0; k--) {
                     to.set(dst.offset() + k, from.get(src.offset() + k));
                 }
@@ -268,6 +340,7 @@ public final class TornadoEngine implements Engine {
                     to.set(dst.offset() + k, from.get(src.offset() + k));
                 }
             }
+            hostWrote(to);
         }
     }
 
@@ -282,7 +355,12 @@ public final class TornadoEngine implements Engine {
     private record Op(String signature, Object[] reads, Object[] writes, Tasks tasks) {
     }
 
-    private record Graph(TornadoExecutionPlan plan, String name) {
+    /**
+     * A region's operations as one self-contained task graph in its own execution plan (the copying mode): it copies
+     * every array it touches to the device when it runs and the arrays it writes back after.
+     */
+    private record Graph(TornadoExecutionPlan plan, String name, String region, List<Op> ops, List<Object> touched,
+                         List<Object> written, long bytesIn, long bytesOut) {
     }
 
     /** Records an operation: inside a region it joins the region's graph, outside it runs at once as its own graph. */
@@ -309,44 +387,105 @@ public final class TornadoEngine implements Engine {
         }
     }
 
+    /**
+     * Runs one graph's worth of operations: in the resident plan when it holds this exact graph, otherwise as a
+     * copying graph; copying runs are watched for a repeating sequence, which (re)builds the resident plan.
+     */
     private void run(String name, List<Op> ops) {
-        StringBuilder key = new StringBuilder(name);
+        StringBuilder keyBuilder = new StringBuilder(name);
         for (Op op : ops) {
-            key.append(" | ").append(op.signature());
+            keyBuilder.append(" | ").append(op.signature());
         }
-        Graph graph = graphs.computeIfAbsent(key.toString(), k -> build(name, ops));
+        String key = keyBuilder.toString();
+        if (residentPlan != null) {
+            Integer index = residentPlan.graphIndex.get(key);
+            if (index != null) {
+                residentPlan.run(index);
+                launches++;
+                return;
+            }
+        }
+        Graph graph = graphs.computeIfAbsent(key, k -> build(name, ops));
+        for (Object a : graph.touched()) {
+            hostRead(a);
+        }
         graph.plan().execute();
         launches++;
+        hostToDeviceBytes += graph.bytesIn();
+        deviceToHostBytes += graph.bytesOut();
+        for (Object a : graph.written()) {
+            hostWrote(a);
+        }
+        if (resident) {
+            watchForRepetition(key);
+        }
     }
 
-    private Graph build(String name, List<Op> ops) {
-        String graphName = name.replaceAll("[^A-Za-z0-9]", "_") + "_" + graphCount++;
-        Set<Object> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The arrays the operations read or write, each once, in first-use order. */
+    private static List<Object> touchedArrays(List<Op> ops) {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Object> all = new ArrayList<>();
-        List<Object> written = new ArrayList<>();
-        Set<Object> writtenSet = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Op op : ops) {
             for (Object a : op.reads()) {
-                if (touched.add(a)) {
+                if (seen.add(a)) {
                     all.add(a);
                 }
             }
             for (Object a : op.writes()) {
-                if (touched.add(a)) {
+                if (seen.add(a)) {
                     all.add(a);
                 }
-                if (writtenSet.add(a)) {
+            }
+        }
+        return all;
+    }
+
+    /** The arrays the operations write, each once. */
+    private static List<Object> writtenArrays(List<Op> ops) {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Object> written = new ArrayList<>();
+        for (Op op : ops) {
+            for (Object a : op.writes()) {
+                if (seen.add(a)) {
                     written.add(a);
                 }
             }
         }
-        TaskGraph graph = new TaskGraph(graphName);
-        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, all.toArray());
-        GridScheduler grid = new GridScheduler();
+        return written;
+    }
+
+    private static long bytes(Object array) {
+        return array instanceof FloatArray f ? 4L * f.getSize() : 4L * ((IntArray) array).getSize();
+    }
+
+    private static long bytes(List<Object> arrays) {
+        long sum = 0;
+        for (Object a : arrays) {
+            sum += bytes(a);
+        }
+        return sum;
+    }
+
+    /** Adds the operations' tasks to a graph, named t0_linearForward, ... */
+    private static void addTasks(TaskGraph graph, List<Op> ops, GridScheduler grid, String graphName) {
         int task = 0;
         for (Op op : ops) {
             op.tasks().add(graph, "t" + task++ + "_" + op.signature().split(" ", 2)[0], grid, graphName);
         }
+    }
+
+    private static String graphName(String region, int number) {
+        return region.replaceAll("[^A-Za-z0-9]", "_") + "_" + number;
+    }
+
+    private Graph build(String name, List<Op> ops) {
+        String graphName = graphName(name, graphCount++);
+        List<Object> all = touchedArrays(ops);
+        List<Object> written = writtenArrays(ops);
+        TaskGraph graph = new TaskGraph(graphName);
+        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, all.toArray());
+        GridScheduler grid = new GridScheduler();
+        addTasks(graph, ops, grid, graphName);
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, written.toArray());
         ImmutableTaskGraph snapshot = graph.snapshot();
         TornadoExecutionPlan plan = new TornadoExecutionPlan(snapshot);
@@ -355,7 +494,188 @@ public final class TornadoEngine implements Engine {
             plan.withGridScheduler(grid);
         }
         compiles++;
-        return new Graph(plan, graphName);
+        return new Graph(plan, graphName, name, ops, all, written, bytes(all), bytes(written));
+    }
+
+    // ------------------------------------------------------------------------------------------------ residency
+
+    /**
+     * Called after every copying run. A training step runs the same sequence of graphs every time; when the last
+     * {@code p} copying runs repeat the {@code p} runs before them exactly (p &gt;= 2), that sequence is a step, and the
+     * resident plan is (re)built to hold its graphs and those of the previous plan that ran since it was built (a
+     * rebuild compiles every graph of the plan again, so graphs no longer in use are dropped).
+     */
+    private void watchForRepetition(String key) {
+        int now = history.size();
+        history.add(key);
+        Integer before = lastRun.put(key, now);
+        if (before == null) {
+            return;
+        }
+        int period = now - before;
+        if (period < 2 || before - period + 1 < 0) {
+            return;
+        }
+        for (int k = 0; k < period; k++) {
+            if (!history.get(now - k).equals(history.get(before - k))) {
+                return;
+            }
+        }
+        Map<String, Graph> step = new LinkedHashMap<>();
+        if (residentPlan != null) {
+            for (String used : residentPlan.used) {
+                step.put(used, residentPlan.graphs.get(used));
+            }
+        }
+        for (int k = before + 1; k <= now; k++) {
+            step.put(history.get(k), graphs.get(history.get(k)));
+        }
+        buildResidentPlan(step);
+    }
+
+    private void buildResidentPlan(Map<String, Graph> step) {
+        if (residentPlan != null) {
+            residentPlan.release();
+        }
+        residentPlan = new ResidentPlan(step);
+        history.clear();
+        lastRun.clear();
+    }
+
+    /** Before the host reads an array (a download, or a copying graph that takes it): fetch it if the device's copy is newer. */
+    private void hostRead(Object array) {
+        if (residentPlan != null) {
+            residentPlan.fetch(array);
+        }
+    }
+
+    /** After the host (or a copying graph) wrote an array: the resident device copy, if any, is out of date. */
+    private void hostWrote(Object array) {
+        if (residentPlan != null) {
+            residentPlan.onDevice.remove(array);
+        }
+    }
+
+    /**
+     * One {@link TornadoExecutionPlan} holding the graphs of a training step, which share their device buffers.
+     *
+     * <p>TornadoVM 5.2 shares a buffer between the graphs of one plan only as "consume from the graph executed last":
+     * before a graph runs, {@code TornadoTaskGraph.updatePersistedObjectState} points each array the graph
+     * {@code consumeFromDevice}s at the buffer the previously executed graph of the plan holds for it. So every graph
+     * here declares the whole set of arrays the step touches ({@link #arrays}): it consumes all of them, whether its
+     * tasks use them or not, and {@code persistOnDevice}s all of them (no copy back, buffers kept), and each graph hands
+     * every buffer on to whichever graph runs next, in any order. A graph's own transfers are therefore none.
+     *
+     * <p>Data enters through one load graph per array: it consumes the others, copies its array in
+     * ({@link DataTransferMode#EVERY_EXECUTION}) to a buffer of its own, and its single task
+     * ({@link Transfers#receiveFloats}) computes nothing. An array is loaded before the first graph that touches it
+     * runs and again only after the host wrote it ({@link #onDevice} tracks which device copies are current); an
+     * array whose device copy is newer than the host's ({@link #hostStale}) is copied back only when the host reads
+     * it, with {@code transferToHost} on the last execution's result (the executed graph holds every buffer).
+     */
+    private final class ResidentPlan {
+        final Map<String, Graph> graphs;
+        final Map<String, Integer> graphIndex = new HashMap<>();
+        final List<List<Object>> touchedByGraph = new ArrayList<>();
+        final List<List<Object>> writtenByGraph = new ArrayList<>();
+        final List<Object> arrays;
+        final Map<Object, Integer> loadIndex = new IdentityHashMap<>();
+        final Set<Object> onDevice = Collections.newSetFromMap(new IdentityHashMap<>());
+        final Set<Object> hostStale = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Keys of the graphs that ran, in first-run order.
+        final Set<String> used = new LinkedHashSet<>();
+        final List<String> keys = new ArrayList<>();
+        final TornadoExecutionPlan plan;
+        TornadoExecutionResult lastExecution;
+
+        ResidentPlan(Map<String, Graph> graphs) {
+            this.graphs = graphs;
+            Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            List<Object> all = new ArrayList<>();
+            for (Graph g : graphs.values()) {
+                for (Object a : g.touched()) {
+                    if (seen.add(a)) {
+                        all.add(a);
+                    }
+                }
+            }
+            this.arrays = all;
+            Object[] everything = all.toArray();
+            List<ImmutableTaskGraph> snapshots = new ArrayList<>();
+            GridScheduler grid = new GridScheduler();
+            for (Map.Entry<String, Graph> e : graphs.entrySet()) {
+                Graph g = e.getValue();
+                String name = graphName("resident_" + g.region(), graphCount++);
+                TaskGraph graph = new TaskGraph(name);
+                graph.consumeFromDevice(everything);
+                addTasks(graph, g.ops(), grid, name);
+                graph.persistOnDevice(everything);
+                graphIndex.put(e.getKey(), snapshots.size());
+                keys.add(e.getKey());
+                touchedByGraph.add(g.touched());
+                writtenByGraph.add(g.written());
+                snapshots.add(graph.snapshot());
+            }
+            for (Object a : all) {
+                String name = "load_" + graphCount++;
+                TaskGraph graph = new TaskGraph(name);
+                Object[] others = all.stream().filter(o -> o != a).toArray();
+                if (others.length > 0) {
+                    graph.consumeFromDevice(others);
+                }
+                graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, a);
+                if (a instanceof FloatArray floats) {
+                    graph.task("receive", Transfers::receiveFloats, floats);
+                } else {
+                    graph.task("receive", Transfers::receiveInts, (IntArray) a);
+                }
+                graph.persistOnDevice(everything);
+                loadIndex.put(a, snapshots.size());
+                snapshots.add(graph.snapshot());
+            }
+            plan = new TornadoExecutionPlan(snapshots.toArray(new ImmutableTaskGraph[0]));
+            plan.withDevice(device);
+            if (!grid.keySet().isEmpty()) {
+                plan.withGridScheduler(grid);
+            }
+            compiles += snapshots.size();
+            residentPlans++;
+        }
+
+        /** Runs graph {@code index}: loads what it touches that is not current on the device, then executes it. */
+        void run(int index) {
+            for (Object a : touchedByGraph.get(index)) {
+                if (!onDevice.contains(a)) {
+                    lastExecution = plan.withGraph(loadIndex.get(a)).execute();
+                    onDevice.add(a);
+                    hostToDeviceBytes += bytes(a);
+                }
+            }
+            lastExecution = plan.withGraph(index).execute();
+            hostStale.addAll(writtenByGraph.get(index));
+            used.add(keys.get(index));
+        }
+
+        /** Copies an array to the host if the device holds a newer copy. */
+        void fetch(Object array) {
+            if (hostStale.remove(array)) {
+                lastExecution.transferToHost(array);
+                deviceToHostBytes += bytes(array);
+            }
+        }
+
+        /** Copies every array whose device copy is newer to the host, then frees the device buffers. */
+        void release() {
+            for (Object a : new ArrayList<>(hostStale)) {
+                fetch(a);
+            }
+            onDevice.clear();
+            try {
+                plan.close();
+            } catch (Exception e) {
+                // freeing device memory is best effort; the host copies are current
+            }
+        }
     }
 
     @Override
@@ -389,6 +709,10 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void close() {
+        if (residentPlan != null) {
+            residentPlan.release();
+            residentPlan = null;
+        }
         for (Graph g : graphs.values()) {
             try {
                 g.plan().close();
@@ -776,6 +1100,7 @@ public final class TornadoEngine implements Engine {
         int normOff = gradNormSquared == null ? 0 : gradNormSquared.offset();
         String where = id(f(params)) + ":" + params.offset() + "/" + id(f(grads)) + ":" + grads.offset() + "/" + n;
         FloatArray hyper = hypers.computeIfAbsent(where, k -> new FloatArray(Optimizer.HYPER_SIZE));
+        hostRead(hyper);
         hyper.set(Optimizer.LR, s.lr());
         hyper.set(Optimizer.BETA1, s.beta1());
         hyper.set(Optimizer.BETA2, s.beta2());
@@ -784,6 +1109,7 @@ public final class TornadoEngine implements Engine {
         hyper.set(Optimizer.MAX_NORM, gradNormSquared == null ? 0f : s.maxGradNorm());
         hyper.set(Optimizer.CORRECTION1, (float) (1.0 - Math.pow(s.beta1(), s.step())));
         hyper.set(Optimizer.CORRECTION2, (float) (1.0 - Math.pow(s.beta2(), s.step())));
+        hostWrote(hyper);
         record("adamw", new Object[]{f(grads), norm2, hyper}, new Object[]{f(params), f(m), f(v)},
                 (g, name, grid, graph) -> g.task(name, Optimizer::adamw, f(params), params.offset(), f(grads),
                         grads.offset(), f(m), m.offset(), f(v), v.offset(), norm2, normOff, hyper, n),
@@ -792,7 +1118,8 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public String toString() {
-        return "TornadoEngine[" + deviceName() + ", " + compiles + " graphs compiled, " + launches + " launches]";
+        return "TornadoEngine[" + deviceName() + ", " + compiles + " graphs compiled, " + launches + " launches, "
+                + hostToDeviceBytes + " bytes to the device, " + deviceToHostBytes + " bytes back]";
     }
 
     /** Debug summary: the cached graphs by name. */
