@@ -14,7 +14,4 @@ package org.likra.engine;
  */
 public record AdamWSettings(float lr, float beta1, float beta2, float eps, float weightDecay, float maxGradNorm,
                             int step) {
-    public AdamWSettings withDecay(float decay) {
-        return new AdamWSettings(lr, beta1, beta2, eps, decay, maxGradNorm, step);
-    }
 }

@@ -16,12 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Blocking.</b> C is cut into tiles that the pool's threads claim; each output element belongs to one tile,
  * so one thread computes it. Inside a tile the contraction runs in equal depth blocks of at most {@link #KC}. Per
- * depth block, the tile's A block is packed once into MR-row strips ({@code [p][r]}, contiguous; reading x or dOut in place instead,
- * as four far-apart row streams, measured 20-45% slower kernels), and then, column panel by column
- * panel ({@link #NC} columns), the B panel is packed into NR-column strips ({@code [p][c]}, zero-padded at the edge;
- * a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C (4 rows x 2
- * vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of B, four
- * broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel walks
+ * depth block, the tile's A block is packed once into MR-row strips ({@code [p][r]}, contiguous; reading x or
+ * dOut in place instead, as four far-apart row streams, measured 20-45% slower kernels), and then, column panel by
+ * column panel ({@link #NC} columns), the B panel is packed into NR-column strips ({@code [p][c]}, zero-padded at
+ * the edge; a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C
+ * (4 rows x 2 vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of
+ * B, four broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel walks
  * down the tile's row strips.
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
@@ -56,7 +56,7 @@ final class MatMul {
      * 384-wide model's products; the B strip, KC x NR floats = 24 KB, still fits L1).
      */
     static final int KC = 384;
-    /** Most rows in a tile: its packed A block (MAX_ROWS x KC floats, 384 KB) then stays in this machine's 512 KB L2. */
+    /** Most rows in a tile: its packed A block (MAX_ROWS x KC floats, 384 KB) then stays in a 512 KB L2. */
     static final int MAX_ROWS = 64 * MR;
 
     // Cost model of the tile choice, in cycles per element (measured orders of magnitude on Zen 3, AVX2).
@@ -155,10 +155,9 @@ final class MatMul {
         return tileChoices[slot];
     }
 
-    /** The shape of the product in progress as one number: rows, cols, depth (20 bits each) and the packing kinds. */
+    /** What the tile choice depends on, as one number: rows, cols, depth (20 bits each) and B's packing kind. */
     private long shapeKey() {
-        return ((long) rows << 42) ^ ((long) cols << 22) ^ ((long) depth << 2) ^ (aDepth == 1 ? 2 : 0)
-                ^ (bCol == 1 ? 1 : 0);
+        return ((long) rows << 42) ^ ((long) cols << 22) ^ ((long) depth << 2) ^ (bCol == 1 ? 1 : 0);
     }
 
     /**

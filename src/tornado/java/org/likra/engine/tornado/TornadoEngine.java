@@ -306,7 +306,8 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void zero(Tensor t) {
-        // A task even outside regions, so that zeroing a resident array (the gradients, every step) stays on the device.
+        // A task even outside regions, so that zeroing a resident array (the gradients, every step) stays on the
+        // device.
         record("zero", new Object[]{}, new Object[]{f(t)},
                 (g, name, grid, graph) -> g.task(name, Elementwise::zero, f(t), t.offset(), t.length()),
                 t.offset(), t.length());
@@ -542,7 +543,10 @@ public final class TornadoEngine implements Engine {
         lastRun.clear();
     }
 
-    /** Before the host reads an array (a download, or a copying graph that takes it): fetch it if the device's copy is newer. */
+    /**
+     * Before the host reads an array (a download, or a copying graph that takes it): fetch it if the device's copy is
+     * newer.
+     */
     private void hostRead(Object array) {
         if (residentPlan != null) {
             residentPlan.fetch(array);
