@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * column panel ({@link #NC} columns), the B panel is packed into NR-column strips ({@code [p][c]}, zero-padded at
  * the edge; a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C
  * (4 rows x 2 vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of
- * B, four broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel walks
- * down the tile's row strips.
+ * B, four broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel
+ * walks down the tile's row strips.
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
