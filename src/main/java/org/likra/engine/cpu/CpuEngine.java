@@ -216,17 +216,11 @@ public final class CpuEngine implements Engine {
     @Override
     public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
                                int inDim, int outDim) {
-        if (dx != null) {
-            matMul.backwardInput(f(dx), dx.offset(), f(dOut), dOut.offset(), f(weight), weight.offset(), n, inDim,
-                    outDim);
-        }
-        if (dWeight != null) {
-            matMul.backwardWeight(f(dWeight), dWeight.offset(), f(dOut), dOut.offset(), f(x), x.offset(), n, inDim,
-                    outDim);
-        }
-        if (dBias != null) {
-            matMul.backwardBias(f(dBias), dBias.offset(), f(dOut), dOut.offset(), n, outDim);
-        }
+        matMul.backward(dx == null ? null : f(dx), dx == null ? 0 : dx.offset(),
+                dWeight == null ? null : f(dWeight), dWeight == null ? 0 : dWeight.offset(),
+                dBias == null ? null : f(dBias), dBias == null ? 0 : dBias.offset(), f(dOut), dOut.offset(),
+                x == null ? null : f(x), x == null ? 0 : x.offset(), weight == null ? null : f(weight),
+                weight == null ? 0 : weight.offset(), n, inDim, outDim);
     }
 
     // ------------------------------------------------------------------------------------------------ RoPE

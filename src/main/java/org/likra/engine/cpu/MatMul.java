@@ -83,20 +83,74 @@ final class MatMul {
     private static final double LATE_START = 200_000;
 
     private final WorkPool pool;
-    private final WorkPool.Body tileBody = this::tiles;
-    private final WorkPool.Body biasBody = this::biasColumns;
+    private final WorkPool.Body taskBody = this::tasks;
     /** Per-worker packing buffers and the scratch block of edge kernels. */
     private final float[][] packedA, packedB, edge;
     /** Tile choices of recent shapes: key (see {@link #shapeKey}) and the choice (row strips << 32 | column strips). */
     private final long[] tileKeys = new long[64], tileChoices = new long[64];
 
-    // The product in progress: C[r, c] = c[cOff + r cRow + c] for r < rows, c < cols (+)= sum_p A[r, p] B[p, c],
-    // A[r, p] = a[aOff + r aRow + p aDepth], B[p, c] = b[bOff + p bDepth + c bCol], p < depth; tiles of tileRows x
-    // tileCols, rowTiles of them down the rows.
-    private float[] a, b, c, bias;
-    private int aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, cRow, biasOff;
-    private int rows, cols, depth, depthBlock, tileRows, tileCols, rowTiles;
-    private boolean accumulate;
+    /**
+     * The products of the call in progress ({@link #backward} runs two at once: dx and dW share the pool's threads,
+     * so each can be cut into fewer, larger tiles that pack their operands fewer times), in the order of their tasks.
+     */
+    private final Product first = new Product(), second = new Product();
+    private Product[] running = NONE;
+    private final Product[] justFirst = {first}, both = {first, second}, swapped = {second, first};
+    private static final Product[] NONE = new Product[0];
+
+    // The bias gradient of the call in progress, if any: dBias (outDim) += column sums of dOut (n, outDim), in column
+    // chunks of biasChunk, as the last tasks.
+    private float[] db, dOut;
+    private int dbOff, dOutOff, biasRows, biasCols, biasChunk, biasTasks;
+
+    /**
+     * One product C (+)= A B: C[r, c] = c[cOff + r cRow + c] for r &lt; rows, c &lt; cols, A[r, p] = a[aOff + r aRow +
+     * p aDepth], B[p, c] = b[bOff + p bDepth + c bCol], p &lt; depth; tiles of tileRows x tileCols, rowTiles of them
+     * down the rows, tileCount in all; bias (forward only) added to every row.
+     */
+    private static final class Product {
+        float[] a, b, c, bias;
+        int aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, cRow, biasOff;
+        int rows, cols, depth, depthBlock, tileRows, tileCols, rowTiles, tileCount;
+        boolean accumulate;
+
+        void set(float[] c, int cOff, int cRow, float[] a, int aOff, int aRow, int aDepth, float[] b, int bOff,
+                 int bDepth, int bCol, int rows, int cols, int depth, boolean accumulate) {
+            this.c = c;
+            this.cOff = cOff;
+            this.cRow = cRow;
+            this.a = a;
+            this.aOff = aOff;
+            this.aRow = aRow;
+            this.aDepth = aDepth;
+            this.b = b;
+            this.bOff = bOff;
+            this.bDepth = bDepth;
+            this.bCol = bCol;
+            this.rows = rows;
+            this.cols = cols;
+            this.depth = depth;
+            this.accumulate = accumulate;
+            this.bias = null;
+            this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
+        }
+
+        void tiling(long choice) {
+            tileRows = (int) (choice >>> 32) * MR;
+            tileCols = (int) choice * NR;
+            rowTiles = ceilDiv(rows, tileRows);
+            tileCount = rowTiles * ceilDiv(cols, tileCols);
+        }
+
+        /** Multiply-adds of one full tile: what orders the products of a call (larger tiles first). */
+        long tileWork() {
+            return (long) Math.min(tileRows, rows) * Math.min(tileCols, cols) * depth;
+        }
+
+        void clear() {
+            a = b = c = bias = null;
+        }
+    }
 
     MatMul(WorkPool pool) {
         this.pool = pool;
@@ -112,65 +166,127 @@ final class MatMul {
     /** out (n, outDim) = x (n, inDim) W^T + bias; W (outDim, inDim); bias (outDim) or null. */
     void forward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                  int n, int inDim, int outDim) {
-        this.bias = bias;
-        this.biasOff = biasOff;
-        product(out, outOff, outDim, x, xOff, inDim, 1, w, wOff, 1, inDim, n, outDim, inDim, false);
+        first.set(out, outOff, outDim, x, xOff, inDim, 1, w, wOff, 1, inDim, n, outDim, inDim, false);
+        first.bias = bias;
+        first.biasOff = biasOff;
+        first.tiling(tileChoice(first, pool.threads()));
+        run(justFirst);
     }
 
     /** dx (n, inDim) += dOut (n, outDim) W (outDim, inDim). */
     void backwardInput(float[] dx, int dxOff, float[] dOut, int dOutOff, float[] w, int wOff, int n, int inDim,
                        int outDim) {
-        product(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim, true);
+        backward(dx, dxOff, null, 0, null, 0, dOut, dOutOff, null, 0, w, wOff, n, inDim, outDim);
     }
 
     /** dW (outDim, inDim) += dOut^T (outDim, n) x (n, inDim). */
     void backwardWeight(float[] dw, int dwOff, float[] dOut, int dOutOff, float[] x, int xOff, int n, int inDim,
                         int outDim) {
-        product(dw, dwOff, inDim, dOut, dOutOff, 1, outDim, x, xOff, inDim, 1, outDim, inDim, n, true);
+        backward(null, 0, dw, dwOff, null, 0, dOut, dOutOff, x, xOff, null, 0, n, inDim, outDim);
     }
 
-    private void product(float[] c, int cOff, int cRow, float[] a, int aOff, int aRow, int aDepth,
-                         float[] b, int bOff, int bDepth, int bCol, int rows, int cols, int depth,
-                         boolean accumulate) {
-        this.c = c;
-        this.cOff = cOff;
-        this.cRow = cRow;
-        this.a = a;
-        this.aOff = aOff;
-        this.aRow = aRow;
-        this.aDepth = aDepth;
-        this.b = b;
-        this.bOff = bOff;
-        this.bDepth = bDepth;
-        this.bCol = bCol;
-        this.rows = rows;
-        this.cols = cols;
-        this.depth = depth;
-        this.accumulate = accumulate;
-        long choice = tileChoice();
-        this.tileRows = (int) (choice >>> 32) * MR;
-        this.tileCols = (int) choice * NR;
-        this.rowTiles = ceilDiv(rows, tileRows);
-        this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
-        // Tiles are numbered row tile fastest, so that a thread's run of tiles shares B panels (kept in cache).
-        pool.run(rowTiles * ceilDiv(cols, tileCols), 1, tileBody);
-        this.a = this.b = this.c = this.bias = null;
+    /** dBias (outDim) += column sums of dOut (n, outDim), column-parallel, rows added in order. */
+    void backwardBias(float[] db, int dbOff, float[] dOut, int dOutOff, int n, int outDim) {
+        backward(null, 0, null, 0, db, dbOff, dOut, dOutOff, null, 0, null, 0, n, 0, outDim);
     }
 
-    /** The tile shape of the product in progress, from the cache of recent shapes or {@link #chooseTiles}. */
-    private long tileChoice() {
-        long key = shapeKey();
+    /**
+     * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W, dW (outDim, inDim) +=
+     * dOut^T x, dBias += column sums of dOut; a null gradient is skipped. With both dx and dW, each product is tiled
+     * for half the pool (the two run side by side) and the tasks go larger tiles first, so that the last ones to be
+     * claimed are small; the bias columns come last. Which thread computes an element never changes its bits.
+     */
+    void backward(float[] dx, int dxOff, float[] dw, int dwOff, float[] db, int dbOff, float[] dOut, int dOutOff,
+                  float[] x, int xOff, float[] w, int wOff, int n, int inDim, int outDim) {
+        int products = 0;
+        Product input = null, weight = null;
+        if (dx != null) {
+            input = first;
+            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim, true);
+            products++;
+        }
+        if (dw != null) {
+            weight = products == 0 ? first : second;
+            weight.set(dw, dwOff, inDim, dOut, dOutOff, 1, outDim, x, xOff, inDim, 1, outDim, inDim, n, true);
+            products++;
+        }
+        int share = Math.max(1, pool.threads() / Math.max(1, products));
+        if (input != null) {
+            input.tiling(tileChoice(input, share));
+        }
+        if (weight != null) {
+            weight.tiling(tileChoice(weight, share));
+        }
+        Product[] order = products == 0 ? NONE
+                : products == 1 ? justFirst
+                : second.tileWork() > first.tileWork() ? swapped : both;
+        if (db != null) {
+            this.db = db;
+            this.dbOff = dbOff;
+            this.dOut = dOut;
+            this.dOutOff = dOutOff;
+            this.biasRows = n;
+            this.biasCols = outDim;
+            this.biasChunk = CpuEngine.columnGrain(n);
+            this.biasTasks = ceilDiv(outDim, biasChunk);
+        }
+        run(order);
+    }
+
+    /** Runs the tiles of the given products, then the bias tasks (if a bias gradient was set), in one pool run. */
+    private void run(Product[] products) {
+        running = products;
+        int count = biasTasks;
+        for (Product p : products) {
+            count += p.tileCount;
+        }
+        pool.run(count, 1, taskBody);
+        for (Product p : products) {
+            p.clear();
+        }
+        running = NONE;
+        db = dOut = null;
+        biasTasks = 0;
+    }
+
+    private void tasks(int start, int end, int worker) {
+        Product[] products = running;
+        for (int task = start; task < end; task++) {
+            int t = task;
+            Product p = null;
+            for (Product candidate : products) {
+                if (t < candidate.tileCount) {
+                    p = candidate;
+                    break;
+                }
+                t -= candidate.tileCount;
+            }
+            if (p != null) {
+                int r0 = (t % p.rowTiles) * p.tileRows;
+                int c0 = (t / p.rowTiles) * p.tileCols;
+                tile(p, r0, Math.min(p.rows, r0 + p.tileRows), c0, Math.min(p.cols, c0 + p.tileCols), worker);
+            } else {
+                int j0 = t * biasChunk;
+                biasColumns(j0, Math.min(biasCols, j0 + biasChunk));
+            }
+        }
+    }
+
+    /** The tile shape of a product for a pool of {@code threads}, from the cache of recent shapes or {@link #chooseTiles}. */
+    private long tileChoice(Product p, int threads) {
+        long key = shapeKey(p, threads);
         int slot = (int) ((key * 0x9E3779B97F4A7C15L) >>> 58);
         if (tileKeys[slot] != key) {
             tileKeys[slot] = key;
-            tileChoices[slot] = chooseTiles();
+            tileChoices[slot] = chooseTiles(p, threads);
         }
         return tileChoices[slot];
     }
 
-    /** What the tile choice depends on, as one number: rows, cols, depth (20 bits each) and B's packing kind. */
-    private long shapeKey() {
-        return ((long) rows << 42) ^ ((long) cols << 22) ^ ((long) depth << 2) ^ (bCol == 1 ? 1 : 0);
+    /** What the tile choice depends on, as one number: rows, cols, depth (20 bits each), B's packing kind, threads. */
+    private static long shapeKey(Product p, int threads) {
+        return ((long) p.rows << 42) ^ ((long) p.cols << 22) ^ ((long) p.depth << 2) ^ (p.bCol == 1 ? 1 : 0)
+                ^ ((long) threads << 56);
     }
 
     /**
@@ -178,12 +294,12 @@ final class MatMul {
      * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), plus, with
      * several threads, the delay of a late starter (at most one tile), returned as {@code rowStrips << 32 | colStrips}.
      */
-    private long chooseTiles() {
+    private static long chooseTiles(Product p, int threads) {
+        int rows = p.rows, cols = p.cols, depth = p.depth;
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
-        int threads = pool.threads();
         double fma = 1.0 / (2 * L);
         double packA = PACK_A;
-        double packB = bCol == 1 ? PACK_COPY : PACK_TRANSPOSE;
+        double packB = p.bCol == 1 ? PACK_COPY : PACK_TRANSPOSE;
         double best = Double.MAX_VALUE;
         long choice = 0;
         int maxRowStrips = Math.min(rowStrips, MAX_ROWS / MR);
@@ -214,30 +330,24 @@ final class MatMul {
         return choice;
     }
 
-    private void tiles(int start, int end, int worker) {
-        for (int tile = start; tile < end; tile++) {
-            int r0 = (tile % rowTiles) * tileRows;
-            int c0 = (tile / rowTiles) * tileCols;
-            tile(r0, Math.min(rows, r0 + tileRows), c0, Math.min(cols, c0 + tileCols), worker);
-        }
-    }
-
     /**
      * C[r0..r1, c0..c1] (+)= A[r0..r1, :] B[:, c0..c1], depth block by depth block, column panel by column panel;
      * then the bias, if any. The tile's A block is packed once per depth block and serves all its column panels.
      */
-    private void tile(int r0, int r1, int c0, int c1, int worker) {
+    private void tile(Product m, int r0, int r1, int c0, int c1, int worker) {
         float[] pa = packedA[worker], pb = packedB[worker];
+        float[] c = m.c;
+        int cOff = m.cOff, cRow = m.cRow, depth = m.depth, depthBlock = m.depthBlock;
         for (int p0 = 0; p0 < depth; p0 += depthBlock) {
             int kc = Math.min(depthBlock, depth - p0);
-            boolean add = accumulate || p0 > 0;
+            boolean add = m.accumulate || p0 > 0;
             for (int r = r0, at = 0; r < r1; r += MR, at += MR * kc) {
-                packA(pa, at, r, Math.min(MR, r1 - r), p0, kc);
+                packA(m, pa, at, r, Math.min(MR, r1 - r), p0, kc);
             }
             for (int panel = c0; panel < c1; panel += NC) {
                 int panelEnd = Math.min(c1, panel + NC);
                 for (int cc = panel, at = 0; cc < panelEnd; cc += NR, at += NR * kc) {
-                    packB(pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
+                    packB(m, pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
                 }
                 for (int cc = panel, bAt = 0; cc < panelEnd; cc += NR, bAt += NR * kc) {
                     int nc = Math.min(NR, panelEnd - cc);
@@ -250,22 +360,24 @@ final class MatMul {
                         boolean outAdd = full && add;
                         kernel(pa, aAt, pb, bAt, kc, out, outAt, outRow, outAdd);
                         if (!full) {
-                            mergeEdge(out, cAt, mr, nc, add);
+                            mergeEdge(c, out, cAt, cRow, mr, nc, add);
                         }
                     }
                 }
             }
         }
-        if (bias != null) {
+        if (m.bias != null) {
             for (int r = r0; r < r1; r++) {
-                Simd.addInto(bias, biasOff + c0, c, cOff + r * cRow + c0, c1 - c0);
+                Simd.addInto(m.bias, m.biasOff + c0, c, cOff + r * cRow + c0, c1 - c0);
             }
         }
     }
 
     /** pa[at + p MR + i] = A[r + i, p0 + p] for i &lt; mr, p &lt; kc; rows mr..MR-1 are zero. */
-    private void packA(float[] pa, int at, int r, int mr, int p0, int kc) {
-        int src = aOff + r * aRow + p0 * aDepth;
+    private static void packA(Product m, float[] pa, int at, int r, int mr, int p0, int kc) {
+        float[] a = m.a;
+        int aRow = m.aRow, aDepth = m.aDepth;
+        int src = m.aOff + r * aRow + p0 * aDepth;
         if (mr == MR && VECTOR_PACK) {
             if (aDepth == 1) {
                 packRowsTransposed(a, src, aRow, pa, at, kc);
@@ -318,8 +430,10 @@ final class MatMul {
     }
 
     /** pb[at + p NR + j] = B[p0 + p, cc + j] for j &lt; nc, p &lt; kc; columns nc..NR-1 are zero. */
-    private void packB(float[] pb, int at, int cc, int nc, int p0, int kc) {
-        int src = bOff + p0 * bDepth + cc * bCol;
+    private static void packB(Product m, float[] pb, int at, int cc, int nc, int p0, int kc) {
+        float[] b = m.b;
+        int bDepth = m.bDepth, bCol = m.bCol;
+        int src = m.bOff + p0 * bDepth + cc * bCol;
         if (bCol == 1 && nc == NR) { // rows of B are contiguous: two vector copies per depth step
             for (int p = 0; p < kc; p++, src += bDepth) {
                 int dst = at + p * NR;
@@ -381,7 +495,7 @@ final class MatMul {
     }
 
     /** C[i, j] (+)= e[i NR + j] for the mr x nc valid part of an edge block. */
-    private void mergeEdge(float[] e, int cAt, int mr, int nc, boolean add) {
+    private static void mergeEdge(float[] c, float[] e, int cAt, int cRow, int mr, int nc, boolean add) {
         for (int i = 0; i < mr; i++) {
             int row = cAt + i * cRow;
             for (int j = 0; j < nc; j++) {
@@ -392,25 +506,10 @@ final class MatMul {
 
     // ------------------------------------------------------------------------------------------------ dBias
 
-    // Arguments of the bias gradient in progress.
-    private float[] db, dOut;
-    private int dbOff, dOutOff, n, outDim;
-
-    /** dBias (outDim) += column sums of dOut (n, outDim), column-parallel, rows added in order. */
-    void backwardBias(float[] db, int dbOff, float[] dOut, int dOutOff, int n, int outDim) {
-        this.db = db;
-        this.dbOff = dbOff;
-        this.dOut = dOut;
-        this.dOutOff = dOutOff;
-        this.n = n;
-        this.outDim = outDim;
-        pool.run(outDim, CpuEngine.columnGrain(n), biasBody);
-        this.db = this.dOut = null;
-    }
-
-    private void biasColumns(int start, int end, int worker) {
-        for (int i = 0; i < n; i++) {
-            Simd.addInto(dOut, dOutOff + i * outDim + start, db, dbOff + start, end - start);
+    /** dBias[j] += sum_i dOut[i, j] for j0 &lt;= j &lt; j1, rows added in order. */
+    private void biasColumns(int j0, int j1) {
+        for (int i = 0; i < biasRows; i++) {
+            Simd.addInto(dOut, dOutOff + i * biasCols + j0, db, dbOff + j0, j1 - j0);
         }
     }
 
