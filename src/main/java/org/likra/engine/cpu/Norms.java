@@ -4,13 +4,17 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.likra.engine.Tensor;
 
+import java.util.Arrays;
+
 import static org.likra.engine.cpu.CpuEngine.f;
 
 /**
- * RMSNorm and LayerNorm over rows of c elements, forward and backward. Row quantities (the input gradient, the
- * statistics) are computed row-parallel, one row per thread at a time; the weight and bias gradients, which every
- * row adds into, column-parallel (each thread owns a range of columns and adds the rows in order), so no two
- * threads write one element and the order of every sum is fixed.
+ * RMSNorm and LayerNorm over rows of c elements, forward and backward, row-parallel in the pool's chunks of rows.
+ * The weight and bias gradients, which every row adds into, are summed in the same pass: each chunk of rows sums
+ * its rows in order into its own partial row ({@link #partials}), and the caller then adds the chunks' partial rows
+ * in chunk order. Chunk boundaries depend only on n and c ({@link WorkPool#chunkSize}), so no two threads write one
+ * element and the order of every sum is fixed whatever the thread count. (Reading x and dOut once, by rows, instead
+ * of a second column-parallel pass that split every row between the threads: 3x faster on two threads.)
  *
  * <p>Not thread-safe: the arguments of the call in progress live in fields, so that no per-call objects are made.
  */
@@ -21,15 +25,18 @@ final class Norms {
     private final WorkPool pool;
     private final WorkPool.Body rmsForwardBody = this::rmsForwardRows;
     private final WorkPool.Body rmsBackwardBody = this::rmsBackwardRows;
-    private final WorkPool.Body rmsWeightBody = this::rmsWeightColumns;
     private final WorkPool.Body layerForwardBody = this::layerForwardRows;
     private final WorkPool.Body layerBackwardBody = this::layerBackwardRows;
-    private final WorkPool.Body layerWeightBody = this::layerWeightColumns;
 
     // Arguments of the call in progress.
     private Tensor out, dx, dWeight, dBias, dOut, x, weight, bias, mean, rstd;
     private int n, c;
     private float eps;
+    /** Partial weight (and bias) gradient rows, one block of {@code 2 c} per chunk of rows; grown as needed. */
+    private float[] partials = new float[0];
+    /** Rows per chunk of the backward pass in progress, and whether it sums weight (and bias) gradients. */
+    private int chunkRows;
+    private boolean sumWeights;
 
     Norms(WorkPool pool) {
         this.pool = pool;
@@ -87,21 +94,74 @@ final class Norms {
         this.rstd = rstd;
         this.n = n;
         this.c = c;
-        if (dx != null) {
+        if (dx != null || dWeight != null) {
+            int chunks = startBackward(n, c, dWeight != null);
             pool.run(n, CpuEngine.rowGrain(c), rmsBackwardBody);
-        }
-        if (dWeight != null) {
-            pool.run(c, CpuEngine.columnGrain(n), rmsWeightBody);
+            if (sumWeights) {
+                addPartials(chunks, 0, f(dWeight), dWeight.offset());
+            }
         }
         clear();
     }
 
+    /** Sets up a backward pass over n rows of c; returns its number of chunks (partials zeroed per chunk). */
+    private int startBackward(int n, int c, boolean sumWeights) {
+        this.sumWeights = sumWeights;
+        this.chunkRows = WorkPool.chunkSize(n, CpuEngine.rowGrain(c));
+        int chunks = (n + chunkRows - 1) / chunkRows;
+        if (sumWeights && partials.length < chunks * 2 * c) {
+            partials = new float[chunks * 2 * c];
+        }
+        return chunks;
+    }
+
+    /** dst[j] += ((part_0[j] + part_1[j]) + ...) for j &lt; c: the chunks' partial rows at {@code at} in order. */
+    private void addPartials(int chunks, int at, float[] dst, int dstOff) {
+        int stride = 2 * c;
+        int j = 0;
+        for (int bound = F.loopBound(c); j < bound; j += L) {
+            FloatVector sum = FloatVector.fromArray(F, partials, at + j);
+            for (int k = 1; k < chunks; k++) {
+                sum = sum.add(FloatVector.fromArray(F, partials, k * stride + at + j));
+            }
+            FloatVector.fromArray(F, dst, dstOff + j).add(sum).intoArray(dst, dstOff + j);
+        }
+        for (; j < c; j++) {
+            float sum = partials[at + j];
+            for (int k = 1; k < chunks; k++) {
+                sum += partials[k * stride + at + j];
+            }
+            dst[dstOff + j] += sum;
+        }
+    }
+
     private void rmsBackwardRows(int start, int end, int worker) {
-        float[] xs = f(x), w = f(weight), r = f(rstd), dout = f(dOut), d = f(dx);
+        float[] xs = f(x), w = f(weight), r = f(rstd), dout = f(dOut);
+        float[] d = dx == null ? null : f(dx);
+        float[] part = partials;
         int wo = weight.offset();
+        int pw = sumWeights ? start / chunkRows * 2 * c : 0; // this chunk's partial dWeight row
+        if (sumWeights) {
+            Arrays.fill(part, pw, pw + c, 0f);
+        }
         for (int i = start; i < end; i++) {
-            int row = x.offset() + i * c, drow = dOut.offset() + i * c, dxrow = dx.offset() + i * c;
+            int row = x.offset() + i * c, drow = dOut.offset() + i * c;
             float rs = r[rstd.offset() + i];
+            if (sumWeights) { // partial dWeight[j] += dOut[i, j] x[i, j] rs, rows in order
+                FloatVector vrs = FloatVector.broadcast(F, rs);
+                int j = 0;
+                for (int bound = F.loopBound(c); j < bound; j += L) {
+                    FloatVector.fromArray(F, dout, drow + j).mul(FloatVector.fromArray(F, xs, row + j))
+                            .fma(vrs, FloatVector.fromArray(F, part, pw + j)).intoArray(part, pw + j);
+                }
+                for (; j < c; j++) {
+                    part[pw + j] = Math.fma(dout[drow + j] * xs[row + j], rs, part[pw + j]);
+                }
+            }
+            if (d == null) {
+                continue;
+            }
+            int dxrow = dx.offset() + i * c;
             FloatVector acc = FloatVector.zero(F);
             int j = 0;
             for (int bound = F.loopBound(c); j < bound; j += L) {
@@ -123,24 +183,6 @@ final class Norms {
             }
             for (; j < c; j++) {
                 d[dxrow + j] += w[wo + j] * rs * dout[drow + j] + xs[row + j] * -coef;
-            }
-        }
-    }
-
-    private void rmsWeightColumns(int j0, int j1, int worker) {
-        float[] xs = f(x), r = f(rstd), dout = f(dOut), dw = f(dWeight);
-        int dwo = dWeight.offset();
-        for (int i = 0; i < n; i++) {
-            float rs = r[rstd.offset() + i];
-            int row = x.offset() + i * c, drow = dOut.offset() + i * c;
-            FloatVector vrs = FloatVector.broadcast(F, rs);
-            int j = j0;
-            for (int bound = j0 + F.loopBound(j1 - j0); j < bound; j += L) {
-                FloatVector.fromArray(F, dout, drow + j).mul(FloatVector.fromArray(F, xs, row + j))
-                        .fma(vrs, FloatVector.fromArray(F, dw, dwo + j)).intoArray(dw, dwo + j);
-            }
-            for (; j < j1; j++) {
-                dw[dwo + j] = Math.fma(dout[drow + j] * xs[row + j], rs, dw[dwo + j]);
             }
         }
     }
@@ -216,22 +258,49 @@ final class Norms {
         this.rstd = rstd;
         this.n = n;
         this.c = c;
-        if (dx != null) {
+        if (dx != null || dWeight != null || dBias != null) {
+            int chunks = startBackward(n, c, dWeight != null || dBias != null);
             pool.run(n, CpuEngine.rowGrain(c), layerBackwardBody);
-        }
-        if (dWeight != null || dBias != null) {
-            pool.run(c, CpuEngine.columnGrain(n), layerWeightBody);
+            if (dWeight != null) {
+                addPartials(chunks, 0, f(dWeight), dWeight.offset());
+            }
+            if (dBias != null) {
+                addPartials(chunks, c, f(dBias), dBias.offset());
+            }
         }
         clear();
     }
 
     private void layerBackwardRows(int start, int end, int worker) {
-        float[] xs = f(x), w = f(weight), mu = f(mean), r = f(rstd), dout = f(dOut), d = f(dx);
+        float[] xs = f(x), w = f(weight), mu = f(mean), r = f(rstd), dout = f(dOut);
+        float[] d = dx == null ? null : f(dx);
+        float[] part = partials;
         int wo = weight.offset();
+        int pw = sumWeights ? start / chunkRows * 2 * c : 0, pb = pw + c; // this chunk's partial dWeight, dBias rows
+        if (sumWeights) {
+            Arrays.fill(part, pw, pw + 2 * c, 0f);
+        }
         for (int i = start; i < end; i++) {
-            int row = x.offset() + i * c, drow = dOut.offset() + i * c, dxrow = dx.offset() + i * c;
+            int row = x.offset() + i * c, drow = dOut.offset() + i * c;
             float m = mu[mean.offset() + i], rs = r[rstd.offset() + i];
             FloatVector vm = FloatVector.broadcast(F, m), vrs = FloatVector.broadcast(F, rs);
+            if (sumWeights) { // partial dWeight[j] += dOut[i, j] norm[i, j]; partial dBias[j] += dOut[i, j]
+                int j = 0;
+                for (int bound = F.loopBound(c); j < bound; j += L) {
+                    FloatVector norm = FloatVector.fromArray(F, xs, row + j).sub(vm).mul(vrs);
+                    FloatVector g = FloatVector.fromArray(F, dout, drow + j);
+                    g.fma(norm, FloatVector.fromArray(F, part, pw + j)).intoArray(part, pw + j);
+                    FloatVector.fromArray(F, part, pb + j).add(g).intoArray(part, pb + j);
+                }
+                for (; j < c; j++) {
+                    part[pw + j] = Math.fma(dout[drow + j], (xs[row + j] - m) * rs, part[pw + j]);
+                    part[pb + j] += dout[drow + j];
+                }
+            }
+            if (d == null) {
+                continue;
+            }
+            int dxrow = dx.offset() + i * c;
             FloatVector accD = FloatVector.zero(F), accDN = FloatVector.zero(F);
             int j = 0;
             for (int bound = F.loopBound(c); j < bound; j += L) {
@@ -259,31 +328,6 @@ final class Norms {
             for (; j < c; j++) {
                 float norm = (xs[row + j] - m) * rs, dnorm = dout[drow + j] * w[wo + j];
                 d[dxrow + j] += (dnorm - meanD - norm * meanDN) * rs;
-            }
-        }
-    }
-
-    private void layerWeightColumns(int j0, int j1, int worker) {
-        float[] xs = f(x), mu = f(mean), r = f(rstd), dout = f(dOut);
-        float[] dw = dWeight == null ? null : f(dWeight), db = dBias == null ? null : f(dBias);
-        int dwo = dWeight == null ? 0 : dWeight.offset(), dbo = dBias == null ? 0 : dBias.offset();
-        for (int i = 0; i < n; i++) {
-            int row = x.offset() + i * c, drow = dOut.offset() + i * c;
-            float m = mu[mean.offset() + i], rs = r[rstd.offset() + i];
-            if (dw != null) {
-                FloatVector vm = FloatVector.broadcast(F, m), vrs = FloatVector.broadcast(F, rs);
-                int j = j0;
-                for (int bound = j0 + F.loopBound(j1 - j0); j < bound; j += L) {
-                    FloatVector norm = FloatVector.fromArray(F, xs, row + j).sub(vm).mul(vrs);
-                    FloatVector.fromArray(F, dout, drow + j).fma(norm, FloatVector.fromArray(F, dw, dwo + j))
-                            .intoArray(dw, dwo + j);
-                }
-                for (; j < j1; j++) {
-                    dw[dwo + j] = Math.fma(dout[drow + j], (xs[row + j] - m) * rs, dw[dwo + j]);
-                }
-            }
-            if (db != null) {
-                Simd.addInto(dout, drow + j0, db, dbo + j0, j1 - j0);
             }
         }
     }

@@ -59,6 +59,12 @@ final class WorkPool implements AutoCloseable {
     /** Chunks per job aimed at (enough for dynamic balance on a few cores); independent of the thread count. */
     private static final int TARGET_CHUNKS = 16;
 
+    /** The size of the chunks {@link #run} cuts [0, n) into (the last may be shorter); depends only on n and grain. */
+    static int chunkSize(int n, int grain) {
+        int g = Math.max(grain, 1);
+        return g * Math.max(1, n / (g * TARGET_CHUNKS));
+    }
+
     /**
      * Runs body over [0, n) in chunks whose size is a multiple of {@code grain} (at least 1): the fewest multiples
      * that give about {@link #TARGET_CHUNKS} chunks. A job of one chunk, or a single-threaded pool, runs on the caller.
@@ -67,8 +73,7 @@ final class WorkPool implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int g = Math.max(grain, 1);
-        int size = g * Math.max(1, n / (g * TARGET_CHUNKS));
+        int size = chunkSize(n, grain);
         int count = (n + size - 1) / size;
         if (threads == 1 || count == 1) {
             for (int c = 0; c < count; c++) {
