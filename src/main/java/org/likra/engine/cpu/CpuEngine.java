@@ -139,7 +139,7 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void zero(Tensor t) {
-        Arrays.fill(f(t), t.offset(), t.offset() + t.length(), 0f);
+        pointwise.zero(t);
     }
 
     @Override
