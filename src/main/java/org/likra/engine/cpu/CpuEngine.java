@@ -6,7 +6,6 @@ import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 
-
 /**
  * The fast JVM engine: float32 tensors on the heap ({@code float[]} storage, {@code int[]} for integers), every
  * operation vectorised with the Vector API ({@link Simd}) and split over a persistent pool of threads
