@@ -16,13 +16,16 @@ import java.util.Arrays;
  *             dq[t] += sum_s dS[t,s] k[s];  dk[s] += sum_t dS[t,s] q[t];  dv[s] += sum_t P[t,s] dOut[t]
  * </pre>
  *
- * <p>Every product is register-blocked like {@link MatMul}'s: a block of {@link #MR} rows by two vectors of columns
- * (8 vector accumulators) summed over the depth in increasing order, one outer product per depth step. The score
- * products (q k^T and dOut v^T) read keys or values of one (b, g) from a [d][T'] panel (T' = T rounded up to whole
- * column blocks, zero-padded) and the query or dOut rows of the block from a small packed [d][MR] copy; the other
- * products read their operands in place through strides. The causal mask is applied by blocks: a block of query
- * rows t0..t0+3 computes scores only for key blocks that start at or before t0 + 3, and the products over keys stop
- * at t0 + 4 (the probabilities and score gradients past the diagonal are exact zeros, so they add nothing). The
+ * <p>Every product is register-blocked like {@link MatMul}'s: a block of {@link #MR} rows by {@link #NR} columns (two
+ * vectors, 8 accumulators) summed over the depth in increasing order, one outer product per depth step. The B operand
+ * of every product is first copied into strips of NR columns with a constant row stride of NR ({@code [strip][p][NR]},
+ * zero-padded: keys or values of one (b, g) as [d][T] strips for the score products, and K, V, one head's q or dOut
+ * as [T][d] strips for the others), and the A operand is read either along rows with unit stride (probabilities and
+ * score gradients) or from a packed {@code [p][MR]} copy (query or dOut rows of a block; the transposed operands of
+ * dk and dv): with constant strides C2 drops the bounds checks from the inner loop (strides that vary per call left a
+ * check on every load and cost about a third of the kernel's time). The causal mask is applied by blocks: a block of
+ * query rows t0..t0+3 computes scores only for key strips that start at or before t0 + 3, and the products over keys
+ * stop at t0 + 4 (probabilities and score gradients past the diagonal are exact zeros, so they add nothing). The
  * forward pass is parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and
  * dv. Every sum runs in an order fixed by the shapes, so the bits do not depend on the thread count.
  */
@@ -31,24 +34,26 @@ final class Attention {
     private static final int L = Simd.L;
     /** Rows per register block. */
     static final int MR = 4;
-    /** Columns per register block (two vectors). */
+    /** Columns per register block and per strip (two vectors). */
     static final int NR = 2 * L;
 
     private final WorkPool pool;
     private final WorkPool.Body forwardBody = this::forwardHeads;
     private final WorkPool.Body backwardBody = this::backwardGroups;
     /**
-     * Per-worker scratch: a [d][T'] panel of keys or values, a packed [d][MR] block of query or dOut rows, and a
-     * [T rounded up to MR][T'] matrix of scores (forward) or score gradients (backward).
+     * Per-worker scratch: keys or values of one (b, g) as [d][T'] strips (T' = T rounded up to NR); three [T][d']
+     * strip sets (d' = d rounded up to NR: V or K, and one head's q and dOut); a packed [d][MR] block of query or dOut
+     * rows; a packed [T][MR] A operand; a [T rounded up to MR][T'] matrix of scores or score gradients; an MR x NR
+     * block for edge results.
      */
-    private float[][] panels = new float[0][];
-    private float[][] rowBlocks = new float[0][];
-    private float[][] squares = new float[0][];
+    private float[][] panels = new float[0][], strips = new float[0][], queryStrips = new float[0][];
+    private float[][] gradStrips = new float[0][], rowBlocks = new float[0][], packed = new float[0][];
+    private float[][] squares = new float[0][], edges = new float[0][];
 
     // Arguments of the call in progress.
     private float[] out, probs, q, k, v, dq, dk, dv, dOut;
     private int outOff, probsOff, qOff, kOff, vOff, dqOff, dkOff, dvOff, dOutOff;
-    private int time, paddedTime, heads, kvHeads, headDim;
+    private int time, paddedTime, heads, kvHeads, headDim, paddedDim;
     private float scale;
 
     Attention(WorkPool pool) {
@@ -59,22 +64,30 @@ final class Attention {
         int workers = pool.threads();
         if (panels.length < workers) {
             panels = Arrays.copyOf(panels, workers);
+            strips = Arrays.copyOf(strips, workers);
+            queryStrips = Arrays.copyOf(queryStrips, workers);
+            gradStrips = Arrays.copyOf(gradStrips, workers);
             rowBlocks = Arrays.copyOf(rowBlocks, workers);
+            packed = Arrays.copyOf(packed, workers);
             squares = Arrays.copyOf(squares, workers);
+            edges = Arrays.copyOf(edges, workers);
         }
-        int panelSize = headDim * paddedTime, blockSize = headDim * MR;
+        int panelSize = headDim * paddedTime, stripSize = paddedDim * time;
         int squareSize = ceilDiv(time, MR) * MR * paddedTime;
         for (int w = 0; w < workers; w++) {
-            if (panels[w] == null || panels[w].length < panelSize) {
-                panels[w] = new float[panelSize];
-            }
-            if (rowBlocks[w] == null || rowBlocks[w].length < blockSize) {
-                rowBlocks[w] = new float[blockSize];
-            }
-            if (squares[w] == null || squares[w].length < squareSize) {
-                squares[w] = new float[squareSize];
-            }
+            panels[w] = atLeast(panels[w], panelSize);
+            strips[w] = atLeast(strips[w], stripSize);
+            queryStrips[w] = atLeast(queryStrips[w], stripSize);
+            gradStrips[w] = atLeast(gradStrips[w], stripSize);
+            rowBlocks[w] = atLeast(rowBlocks[w], headDim * MR);
+            packed[w] = atLeast(packed[w], time * MR);
+            squares[w] = atLeast(squares[w], squareSize);
+            edges[w] = atLeast(edges[w], MR * NR);
         }
+    }
+
+    private static float[] atLeast(float[] a, int size) {
+        return a != null && a.length >= size ? a : new float[size];
     }
 
     // ------------------------------------------------------------------------------------------------ forward
@@ -98,20 +111,21 @@ final class Attention {
     }
 
     private void forwardHeads(int start, int end, int worker) {
-        float[] kt = panels[worker], qs = rowBlocks[worker], scores = squares[worker];
+        float[] kt = panels[worker], vs = strips[worker], qs = rowBlocks[worker], scores = squares[worker];
         int d = headDim, T = time, Tp = paddedTime, group = heads / kvHeads;
         int qStride = heads * d, kvStride = kvHeads * d;
         for (int bh = start; bh < end; bh++) {
             int b = bh / heads, h = bh % heads, g = h / group;
-            gather(kt, k, kOff, b, g);
-            int vBase = vOff + (b * T * kvHeads + g) * d;
+            int kvBase = (b * T * kvHeads + g) * d;
+            transposeStrips(kt, k, kOff + kvBase, kvStride);
+            rowStrips(vs, v, vOff + kvBase, kvStride);
             for (int t0 = 0; t0 < T; t0 += MR) {
                 int mr = Math.min(MR, T - t0);
                 int keys = t0 + mr; // keys s < t0 + mr can be unmasked for some row of the block
-                // scores[r, s] = sum_i (q[t0 + r, i] scale) kt[i, s]
+                // scores[r, s] = sum_i (q[t0 + r, i] scale) k[s, i]
                 packRows(qs, q, qOff + ((b * T + t0) * heads + h) * d, qStride, mr, scale);
                 for (int s0 = 0; s0 < keys; s0 += NR) {
-                    block(MR, qs, 0, 1, MR, kt, s0, Tp, d, scores, s0, Tp, NR, false);
+                    block(worker, MR, qs, 0, 1, true, kt, s0 * d, d, scores, s0, Tp, NR, false);
                 }
                 int pBlock = probsOff + (bh * T + t0) * T;
                 for (int r = 0; r < mr; r++) {
@@ -122,8 +136,11 @@ final class Attention {
                     Arrays.fill(probs, pRow + len, pRow + T, 0f);
                 }
                 // out[t] = sum_{s < keys} P[t, s] v[s]  (P[t, s] = 0 for s > t)
-                block(mr, probs, pBlock, T, 1, v, vBase, kvStride, keys, out,
-                        outOff + ((b * T + t0) * heads + h) * d, qStride, d, false);
+                int oAt = outOff + ((b * T + t0) * heads + h) * d;
+                for (int j0 = 0; j0 < d; j0 += NR) {
+                    block(worker, mr, probs, pBlock, T, false, vs, j0 * T, keys, out, oAt + j0, qStride,
+                            Math.min(NR, d - j0), false);
+                }
             }
         }
     }
@@ -156,23 +173,27 @@ final class Attention {
     }
 
     private void backwardGroups(int start, int end, int worker) {
-        float[] vt = panels[worker], dos = rowBlocks[worker], ds = squares[worker];
+        float[] vt = panels[worker], ks = strips[worker], qh = queryStrips[worker], doh = gradStrips[worker];
+        float[] dos = rowBlocks[worker], pa = packed[worker], ds = squares[worker];
         int d = headDim, T = time, Tp = paddedTime, group = heads / kvHeads;
         int qStride = heads * d, kvStride = kvHeads * d;
         for (int bg = start; bg < end; bg++) {
             int b = bg / kvHeads, g = bg % kvHeads;
-            gather(vt, v, vOff, b, g);
             int kvBase = (b * T * kvHeads + g) * d;
+            transposeStrips(vt, v, vOff + kvBase, kvStride);
+            if (dq != null) {
+                rowStrips(ks, k, kOff + kvBase, kvStride);
+            }
             for (int h = g * group; h < (g + 1) * group; h++) {
                 int pBase = probsOff + ((b * heads + h) * T) * T;
                 int qBase = ((b * T) * heads + h) * d;
                 for (int t0 = 0; t0 < T; t0 += MR) {
                     int mr = Math.min(MR, T - t0);
                     int keys = t0 + mr;
-                    // dP[t, s] = dOut[t] . v[s] for the block's rows, key blocks up to the diagonal
+                    // dP[t, s] = dOut[t] . v[s] for the block's rows, key strips up to the diagonal
                     packRows(dos, dOut, dOutOff + qBase + t0 * qStride, qStride, mr, 1f);
                     for (int s0 = 0; s0 < keys; s0 += NR) {
-                        block(MR, dos, 0, 1, MR, vt, s0, Tp, d, ds, t0 * Tp + s0, Tp, NR, false);
+                        block(worker, MR, dos, 0, 1, true, vt, s0 * d, d, ds, t0 * Tp + s0, Tp, NR, false);
                     }
                     // dS[t, s] = P[t, s] (dP[t, s] - sum_s' P[t, s'] dP[t, s']) scale; 0 past the diagonal
                     for (int r = 0; r < mr; r++) {
@@ -183,22 +204,37 @@ final class Attention {
                     }
                     // dq[t] += sum_{s < keys} dS[t, s] k[s]
                     if (dq != null) {
-                        block(mr, ds, t0 * Tp, Tp, 1, k, kOff + kvBase, kvStride, keys, dq,
-                                dqOff + qBase + t0 * qStride, qStride, d, true);
+                        int dqAt = dqOff + qBase + t0 * qStride;
+                        for (int j0 = 0; j0 < d; j0 += NR) {
+                            block(worker, mr, ds, t0 * Tp, Tp, false, ks, j0 * T, keys, dq, dqAt + j0, qStride,
+                                    Math.min(NR, d - j0), true);
+                        }
                     }
                 }
                 // dk[s] += sum_{t >= s} dS[t, s] q[t];  dv[s] += sum_{t >= s} P[t, s] dOut[t], for blocks of keys
                 // s0..s0+3 over t >= s0 (the terms with s0 <= t < s are zeros past the diagonal)
+                if (dk != null) {
+                    rowStrips(qh, q, qOff + qBase, qStride);
+                }
+                if (dv != null) {
+                    rowStrips(doh, dOut, dOutOff + qBase, qStride);
+                }
                 for (int s0 = 0; s0 < T; s0 += MR) {
                     int ms = Math.min(MR, T - s0), count = T - s0;
-                    int kvAt = kvBase + s0 * kvStride, qAt = qBase + s0 * qStride;
+                    int kvAt = kvBase + s0 * kvStride;
                     if (dk != null) {
-                        block(ms, ds, s0 * Tp + s0, 1, Tp, q, qOff + qAt, qStride, count, dk, dkOff + kvAt,
-                                kvStride, d, true);
+                        packColumns(pa, ds, s0 * Tp + s0, Tp, ms, count);
+                        for (int j0 = 0; j0 < d; j0 += NR) {
+                            block(worker, ms, pa, 0, 1, true, qh, j0 * T + s0 * NR, count, dk, dkOff + kvAt + j0,
+                                    kvStride, Math.min(NR, d - j0), true);
+                        }
                     }
                     if (dv != null) {
-                        block(ms, probs, pBase + s0 * T + s0, 1, T, dOut, dOutOff + qAt, qStride, count, dv,
-                                dvOff + kvAt, kvStride, d, true);
+                        packColumns(pa, probs, pBase + s0 * T + s0, T, ms, count);
+                        for (int j0 = 0; j0 < d; j0 += NR) {
+                            block(worker, ms, pa, 0, 1, true, doh, j0 * T + s0 * NR, count, dv, dvOff + kvAt + j0,
+                                    kvStride, Math.min(NR, d - j0), true);
+                        }
                     }
                 }
             }
@@ -222,114 +258,114 @@ final class Attention {
     // ------------------------------------------------------------------------------------------------ kernels
 
     /**
-     * C[r, j] (+)= sum_{p &lt; depth} A[r, p] B[p, j] for r &lt; rows (at most MR), j &lt; cols, where A[r, p] =
-     * a[aAt + r aRow + p aDepth], B[p, j] = b[bAt + p bDepth + j], C[r, j] = c[cAt + r cRow + j]. Each element is
-     * summed over p in increasing order from zero, then added to C (add) or stored. Full blocks of MR rows run the
-     * 4-row kernel, others one row at a time; columns go two vectors, then one vector, then one at a time.
+     * C[r, j] (+)= sum_{p &lt; depth} A[r, p] B[p, j] for r &lt; rows (at most MR), j &lt; cols (at most NR), where
+     * B[p, j] = strip[bAt + p NR + j] and A[r, p] = a[aAt + p MR + r] (packedA, rows past {@code rows} zero) or
+     * a[aAt + r aRow + p], C[r, j] = c[cAt + r cRow + j]. Each element is summed over p in increasing order from zero,
+     * then added to C (add) or stored. A partial block goes through the worker's edge block (and unpacked A rows
+     * through a packed copy), with the same sums.
      */
-    private static void block(int rows, float[] a, int aAt, int aRow, int aDepth, float[] b, int bAt, int bDepth,
-                              int depth, float[] c, int cAt, int cRow, int cols, boolean add) {
-        if (rows == MR) {
-            int j = 0;
-            for (; j + NR <= cols; j += NR) {
-                kernel4x2(a, aAt, aRow, aDepth, b, bAt + j, bDepth, depth, c, cAt + j, cRow, add);
-            }
-            for (; j + L <= cols; j += L) {
-                kernel4x1(a, aAt, aRow, aDepth, b, bAt + j, bDepth, depth, c, cAt + j, cRow, add);
-            }
-            for (; j < cols; j++) {
+    private void block(int worker, int rows, float[] a, int aAt, int aRow, boolean packedA, float[] strip, int bAt,
+                       int depth, float[] c, int cAt, int cRow, int cols, boolean add) {
+        if (rows < MR && !packedA) {
+            float[] pa = packed[worker];
+            for (int p = 0; p < depth; p++) {
                 for (int r = 0; r < MR; r++) {
-                    scalar(a, aAt + r * aRow, aDepth, b, bAt + j, bDepth, depth, c, cAt + r * cRow + j, add);
+                    pa[p * MR + r] = r < rows ? a[aAt + r * aRow + p] : 0f;
                 }
             }
-            return;
+            a = pa;
+            aAt = 0;
+            packedA = true;
         }
-        for (int r = 0; r < rows; r++) {
-            int ar = aAt + r * aRow, cr = cAt + r * cRow, j = 0;
-            for (; j + L <= cols; j += L) {
-                kernel1x1(a, ar, aDepth, b, bAt + j, bDepth, depth, c, cr + j, add);
-            }
-            for (; j < cols; j++) {
-                scalar(a, ar, aDepth, b, bAt + j, bDepth, depth, c, cr + j, add);
+        boolean direct = rows == MR && cols == NR;
+        float[] o = direct ? c : edges[worker];
+        int oAt = direct ? cAt : 0, oRow = direct ? cRow : NR;
+        if (packedA) {
+            kernelPacked(a, aAt, strip, bAt, depth, o, oAt, oRow, direct && add);
+        } else {
+            kernelRows(a, aAt, aRow, strip, bAt, depth, o, oAt, oRow, direct && add);
+        }
+        if (!direct) {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < cols; j++) {
+                    int at = cAt + r * cRow + j;
+                    c[at] = add ? c[at] + o[r * NR + j] : o[r * NR + j];
+                }
             }
         }
     }
 
-    /** Four rows by two vectors: 8 accumulators, one outer product (2 loads of B, 4 broadcasts of A) per p. */
-    private static void kernel4x2(float[] a, int aAt, int aRow, int aDepth, float[] b, int bAt, int bDepth,
-                                  int depth, float[] c, int cAt, int cRow, boolean add) {
+    /** The 4 x 2-vector kernel with A packed as [p][MR]: 8 accumulators, 2 loads of B and 4 broadcasts per p. */
+    private static void kernelPacked(float[] a, int aAt, float[] b, int bAt, int depth, float[] c, int cAt, int cRow,
+                                     boolean add) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int p = 0, ap = aAt, bp = bAt; p < depth; p++, ap += aDepth, bp += bDepth) {
+        for (int p = 0; p < depth; p++) {
+            int bp = bAt + p * NR, ap = aAt + p * MR;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
             FloatVector s = FloatVector.broadcast(F, a[ap]);
             c00 = s.fma(b0, c00);
             c01 = s.fma(b1, c01);
-            s = FloatVector.broadcast(F, a[ap + aRow]);
+            s = FloatVector.broadcast(F, a[ap + 1]);
             c10 = s.fma(b0, c10);
             c11 = s.fma(b1, c11);
-            s = FloatVector.broadcast(F, a[ap + 2 * aRow]);
+            s = FloatVector.broadcast(F, a[ap + 2]);
             c20 = s.fma(b0, c20);
             c21 = s.fma(b1, c21);
-            s = FloatVector.broadcast(F, a[ap + 3 * aRow]);
+            s = FloatVector.broadcast(F, a[ap + 3]);
             c30 = s.fma(b0, c30);
             c31 = s.fma(b1, c31);
         }
-        store(c, cAt, c00, add);
-        store(c, cAt + L, c01, add);
-        store(c, cAt + cRow, c10, add);
-        store(c, cAt + cRow + L, c11, add);
-        store(c, cAt + 2 * cRow, c20, add);
-        store(c, cAt + 2 * cRow + L, c21, add);
-        store(c, cAt + 3 * cRow, c30, add);
-        store(c, cAt + 3 * cRow + L, c31, add);
+        store(c, cAt, c00, c01, add);
+        store(c, cAt + cRow, c10, c11, add);
+        store(c, cAt + 2 * cRow, c20, c21, add);
+        store(c, cAt + 3 * cRow, c30, c31, add);
     }
 
-    /** Four rows by one vector. */
-    private static void kernel4x1(float[] a, int aAt, int aRow, int aDepth, float[] b, int bAt, int bDepth,
-                                  int depth, float[] c, int cAt, int cRow, boolean add) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        for (int p = 0, ap = aAt, bp = bAt; p < depth; p++, ap += aDepth, bp += bDepth) {
+    /** The 4 x 2-vector kernel with A read along four rows (unit stride along p). */
+    private static void kernelRows(float[] a, int aAt, int aRow, float[] b, int bAt, int depth, float[] c, int cAt,
+                                   int cRow, boolean add) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a0 = aAt, a1 = aAt + aRow, a2 = aAt + 2 * aRow, a3 = aAt + 3 * aRow;
+        for (int p = 0; p < depth; p++) {
+            int bp = bAt + p * NR;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
-            c0 = FloatVector.broadcast(F, a[ap]).fma(b0, c0);
-            c1 = FloatVector.broadcast(F, a[ap + aRow]).fma(b0, c1);
-            c2 = FloatVector.broadcast(F, a[ap + 2 * aRow]).fma(b0, c2);
-            c3 = FloatVector.broadcast(F, a[ap + 3 * aRow]).fma(b0, c3);
+            FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
+            FloatVector s = FloatVector.broadcast(F, a[a0 + p]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(F, a[a1 + p]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(F, a[a2 + p]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(F, a[a3 + p]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
         }
-        store(c, cAt, c0, add);
-        store(c, cAt + cRow, c1, add);
-        store(c, cAt + 2 * cRow, c2, add);
-        store(c, cAt + 3 * cRow, c3, add);
+        store(c, cAt, c00, c01, add);
+        store(c, cAt + cRow, c10, c11, add);
+        store(c, cAt + 2 * cRow, c20, c21, add);
+        store(c, cAt + 3 * cRow, c30, c31, add);
     }
 
-    /** One row by one vector. */
-    private static void kernel1x1(float[] a, int aAt, int aDepth, float[] b, int bAt, int bDepth, int depth,
-                                  float[] c, int cAt, boolean add) {
-        FloatVector c0 = FloatVector.zero(F);
-        for (int p = 0, ap = aAt, bp = bAt; p < depth; p++, ap += aDepth, bp += bDepth) {
-            c0 = FloatVector.broadcast(F, a[ap]).fma(FloatVector.fromArray(F, b, bp), c0);
+    private static void store(float[] c, int at, FloatVector v0, FloatVector v1, boolean add) {
+        if (add) {
+            v0 = FloatVector.fromArray(F, c, at).add(v0);
+            v1 = FloatVector.fromArray(F, c, at + L).add(v1);
         }
-        store(c, cAt, c0, add);
+        v0.intoArray(c, at);
+        v1.intoArray(c, at + L);
     }
 
-    /** One element: the same fused multiply-adds in the same order as a lane of the vector kernels. */
-    private static void scalar(float[] a, int aAt, int aDepth, float[] b, int bAt, int bDepth, int depth, float[] c,
-                               int cAt, boolean add) {
-        float acc = 0f;
-        for (int p = 0, ap = aAt, bp = bAt; p < depth; p++, ap += aDepth, bp += bDepth) {
-            acc = Math.fma(a[ap], b[bp], acc);
-        }
-        c[cAt] = add ? c[cAt] + acc : acc;
-    }
-
-    private static void store(float[] c, int at, FloatVector v, boolean add) {
-        (add ? FloatVector.fromArray(F, c, at).add(v) : v).intoArray(c, at);
-    }
+    // ------------------------------------------------------------------------------------------------ packing
 
     /**
      * block[i MR + r] = src[at + r rowStride + i] alpha for r &lt; rows, i &lt; d; rows rows..MR-1 are zero: the
-     * block's query (scaled) or dOut rows, as the A operand of a score product.
+     * block's query (scaled) or dOut rows, as the packed A operand of a score product.
      */
     private void packRows(float[] block, float[] src, int at, int rowStride, int rows, float alpha) {
         int d = headDim;
@@ -341,21 +377,62 @@ final class Attention {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ plumbing
-
-    /** panel[i T' + s] = src[b, s, g, i], zero for T &lt;= s &lt; T': keys or values of one (b, g), [d][T']. */
-    private void gather(float[] panel, float[] src, int srcOff, int b, int g) {
-        int d = headDim, T = time, Tp = paddedTime;
-        for (int s = 0; s < T; s++) {
-            int at = srcOff + ((b * T + s) * kvHeads + g) * d;
-            for (int i = 0; i < d; i++) {
-                panel[i * Tp + s] = src[at + i];
+    /**
+     * pa[p MR + r] = m[at + p stride + r] for p &lt; count, r &lt; rows (zero for r &gt;= rows): MR columns of a
+     * [T][stride] matrix (score gradients or probabilities) from row s0 down, as the packed A operand of dk or dv.
+     */
+    private static void packColumns(float[] pa, float[] m, int at, int stride, int rows, int count) {
+        for (int p = 0; p < count; p++) {
+            int from = at + p * stride;
+            for (int r = 0; r < MR; r++) {
+                pa[p * MR + r] = r < rows ? m[from + r] : 0f;
             }
         }
-        for (int i = 0; i < d; i++) {
-            Arrays.fill(panel, i * Tp + T, (i + 1) * Tp, 0f);
+    }
+
+    /**
+     * strips[(s / NR) d NR + i NR + s % NR] = src[at + s rowStride + i] for s &lt; T, i &lt; d, zero for T &lt;= s
+     * &lt; T': keys or values of one (b, g) transposed into [d][T'] strips of NR keys (B of a score product).
+     */
+    private void transposeStrips(float[] strips, float[] src, int at, int rowStride) {
+        int d = headDim, T = time, Tp = paddedTime;
+        for (int s = 0; s < T; s++) {
+            int from = at + s * rowStride, to = (s / NR) * d * NR + s % NR;
+            for (int i = 0; i < d; i++) {
+                strips[to + i * NR] = src[from + i];
+            }
+        }
+        for (int s = T; s < Tp; s++) {
+            int to = (s / NR) * d * NR + s % NR;
+            for (int i = 0; i < d; i++) {
+                strips[to + i * NR] = 0f;
+            }
         }
     }
+
+    /**
+     * strips[(j / NR) T NR + s NR + j % NR] = src[at + s rowStride + j] for s &lt; T, j &lt; d, zero for d &lt;= j
+     * &lt; d': T rows of d values (K, V, or one head's q or dOut) as strips of NR columns (B of the other products).
+     */
+    private void rowStrips(float[] strips, float[] src, int at, int rowStride) {
+        int d = headDim, T = time, dp = paddedDim;
+        for (int j0 = 0; j0 < dp; j0 += NR) {
+            int base = j0 * T, width = Math.min(NR, d - j0);
+            for (int s = 0; s < T; s++) {
+                int from = at + s * rowStride + j0, to = base + s * NR;
+                if (width == NR) {
+                    FloatVector.fromArray(F, src, from).intoArray(strips, to);
+                    FloatVector.fromArray(F, src, from + L).intoArray(strips, to + L);
+                } else {
+                    for (int j = 0; j < NR; j++) {
+                        strips[to + j] = j < width ? src[from + j] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
 
     private void setShape(int time, int heads, int kvHeads, int headDim) {
         this.time = time;
@@ -363,6 +440,7 @@ final class Attention {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        this.paddedDim = ceilDiv(headDim, NR) * NR;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
     }
 
