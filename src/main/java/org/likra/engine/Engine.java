@@ -129,6 +129,18 @@ public interface Engine extends AutoCloseable {
     void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
                         int inDim, int outDim);
 
+    /**
+     * {@link #linearBackward} with dx replaced instead of added to: dx = dOut W (its old contents are ignored);
+     * dWeight and dBias are added to as there. For the first gradient a buffer receives, so that it need not be
+     * zeroed first. The default zeroes dx, then adds; an engine may write dx directly (the cpu engine saves the
+     * zeroing pass and the read of dx).
+     */
+    default void linearBackwardReplacingInput(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
+                                              Tensor weight, int n, int inDim, int outDim) {
+        zero(dx);
+        linearBackward(dx, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // Rotary position embedding, Hugging Face rotate-halves layout
 
@@ -180,6 +192,12 @@ public interface Engine extends AutoCloseable {
 
     /** Backward of {@link #geluForward}: accumulates into dx. */
     void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n);
+
+    /** {@link #geluBackward} with dx replaced instead of added to. The default zeroes dx, then adds. */
+    default void geluBackwardReplacing(Tensor dx, Tensor dOut, Tensor x, int n) {
+        zero(dx);
+        geluBackward(dx, dOut, x, n);
+    }
 
     /** Residual connection: out = a + b. */
     void add(Tensor out, Tensor a, Tensor b, int n);

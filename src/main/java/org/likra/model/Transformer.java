@@ -271,9 +271,9 @@ public final class Transformer {
         }
         e.beginRegion("head.backward");
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
-        Tensor dNormOut = zeroed(rows.dNormOut);
+        Tensor dNormOut = rows.dNormOut;
         ModelWeights.Linear head = weights.lmHead;
-        linearBackward(dNormOut, weightGradients.lmHead, acts.dLogits, acts.finalNormOut, head, n);
+        linearBackward(dNormOut, true, weightGradients.lmHead, acts.dLogits, acts.finalNormOut, head, n);
         Tensor dResidual = zeroed(rows.dResidual);
         Tensor lastOutput = acts.blocks[config.layers() - 1].output;
         normBackward(dResidual, weightGradients.finalNorm, dNormOut, lastOutput, weights.finalNorm,
@@ -305,24 +305,27 @@ public final class Transformer {
         int hd = config.headDim();
         int f = config.hidden();
 
-        // MLP branch: output = residual2 + down(act(...))
-        Tensor dActivated = zeroed(rows.dActivated);
-        linearBackward(dActivated, g.down(), dResidual, a.activated, w.down(), n);
-        Tensor dUp = zeroed(rows.dUp);
-        Tensor dNorm = zeroed(rows.dNormOut);
+        // MLP branch: output = residual2 + down(act(...)). The first gradient a scratch buffer receives replaces its
+        // contents (no zeroing pass); the later ones add to it.
+        Tensor dActivated = rows.dActivated;
+        linearBackward(dActivated, true, g.down(), dResidual, a.activated, w.down(), n);
+        Tensor dUp = rows.dUp;
+        Tensor dNorm = rows.dNormOut;
         if (w.gate() != null) {
+            zeroed(dUp);
             Tensor dGate = zeroed(rows.dGate);
             e.swigluBackward(dGate, dUp, dActivated, a.gate, a.up, n * f);
-            linearBackward(dNorm, g.gate(), dGate, a.norm2Out, w.gate(), n);
+            linearBackward(dNorm, true, g.gate(), dGate, a.norm2Out, w.gate(), n);
+            linearBackward(dNorm, false, g.up(), dUp, a.norm2Out, w.up(), n);
         } else {
-            e.geluBackward(dUp, dActivated, a.up, n * f);
+            e.geluBackwardReplacing(dUp, dActivated, a.up, n * f);
+            linearBackward(dNorm, true, g.up(), dUp, a.norm2Out, w.up(), n);
         }
-        linearBackward(dNorm, g.up(), dUp, a.norm2Out, w.up(), n);
         normBackward(dResidual, g.mlpNorm(), dNorm, a.residual2, w.mlpNorm(), a.norm2Mean, a.norm2Rstd, n);
 
         // Attention branch: residual2 = x + o(attention(...))
-        Tensor dAttention = zeroed(rows.dAttention);
-        linearBackward(dAttention, g.o(), dResidual, a.attention, w.o(), n);
+        Tensor dAttention = rows.dAttention;
+        linearBackward(dAttention, true, g.o(), dResidual, a.attention, w.o(), n);
         Tensor dQ = zeroed(rows.dQ);
         Tensor dK = zeroed(rows.dK);
         Tensor dV = zeroed(rows.dV);
@@ -336,10 +339,10 @@ public final class Transformer {
             e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, 0);
             e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, 0);
         }
-        dNorm = zeroed(rows.dNormOut);
-        linearBackward(dNorm, g.q(), dQ, a.norm1Out, w.q(), n);
-        linearBackward(dNorm, g.k(), dK, a.norm1Out, w.k(), n);
-        linearBackward(dNorm, g.v(), dV, a.norm1Out, w.v(), n);
+        dNorm = rows.dNormOut;
+        linearBackward(dNorm, true, g.q(), dQ, a.norm1Out, w.q(), n);
+        linearBackward(dNorm, false, g.k(), dK, a.norm1Out, w.k(), n);
+        linearBackward(dNorm, false, g.v(), dV, a.norm1Out, w.v(), n);
         normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
     }
 
@@ -349,12 +352,19 @@ public final class Transformer {
         return scratch;
     }
 
-    /** Base weights get gradients only while no adapter is attached; an attached adapter gets its own. */
-    private void linearBackward(Tensor dx, ModelWeights.Linear g, Tensor dOut, Tensor x, ModelWeights.Linear w,
-                                int n) {
+    /**
+     * Base weights get gradients only while no adapter is attached; an attached adapter gets its own. dx is replaced
+     * (first) or added to; the adapter's contribution, if any, is added after the base's.
+     */
+    private void linearBackward(Tensor dx, boolean first, ModelWeights.Linear g, Tensor dOut, Tensor x,
+                                ModelWeights.Linear w, int n) {
         boolean frozen = adapter != null;
-        engine.linearBackward(dx, frozen ? null : g.weight(), frozen ? null : g.bias(), dOut, x, w.weight(), n,
-                w.inDim(), w.outDim());
+        Tensor dWeight = frozen ? null : g.weight(), dBias = frozen ? null : g.bias();
+        if (first) {
+            engine.linearBackwardReplacingInput(dx, dWeight, dBias, dOut, x, w.weight(), n, w.inDim(), w.outDim());
+        } else {
+            engine.linearBackward(dx, dWeight, dBias, dOut, x, w.weight(), n, w.inDim(), w.outDim());
+        }
         LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
         if (site != null) {
             adapter.backward(site, dx, dOut, x, n);

@@ -262,11 +262,18 @@ public abstract class EngineConformanceTest {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), dOut = randn(n * out);
             float[] dx = randn(n * in), dw = randn(out * in), db = randn(out);
-            for (int variant = 0; variant < 4; variant++) {
-                boolean skipDx = variant == 1, skipDw = variant == 2, skipDb = variant == 3;
+            // variants 4 and 5: dx replaced (its random contents ignored), with and without dW
+            for (int variant = 0; variant < 6; variant++) {
+                boolean skipDx = variant == 1, skipDw = variant == 2 || variant == 5, skipDb = variant == 3;
+                boolean replaceDx = variant >= 4;
                 check("linear backward " + n + "x" + in + "x" + out + " variant " + variant, REDUCTION, e -> {
                     Tensor gx = grad(e, dx, skipDx), gw = grad(e, dw, skipDw), gb = grad(e, db, skipDb);
-                    e.linearBackward(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in, out);
+                    if (replaceDx) {
+                        e.linearBackwardReplacingInput(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in,
+                                out);
+                    } else {
+                        e.linearBackward(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in, out);
+                    }
                     return new float[][] {get(e, gx), get(e, gw), get(e, gb)};
                 });
             }
@@ -373,7 +380,9 @@ public abstract class EngineConformanceTest {
                 e.geluForward(out, xt, n);
                 Tensor g = view(e, dx);
                 e.geluBackward(g, view(e, dOut), xt, n);
-                return new float[][] {get(e, out), get(e, g)};
+                Tensor replaced = view(e, dx); // random contents, ignored
+                e.geluBackwardReplacing(replaced, view(e, dOut), xt, n);
+                return new float[][] {get(e, out), get(e, g), get(e, replaced)};
             });
         }
     }

@@ -214,7 +214,19 @@ public final class CpuEngine implements Engine {
     @Override
     public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
                                int inDim, int outDim) {
-        matMul.backward(dx == null ? null : f(dx), dx == null ? 0 : dx.offset(),
+        linearBackward(dx, true, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
+    }
+
+    /** dx = dOut W (MatMul stores the product instead of adding it); dWeight, dBias added to. */
+    @Override
+    public void linearBackwardReplacingInput(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
+                                             Tensor weight, int n, int inDim, int outDim) {
+        linearBackward(dx, false, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
+    }
+
+    private void linearBackward(Tensor dx, boolean addToDx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
+                                Tensor weight, int n, int inDim, int outDim) {
+        matMul.backward(dx == null ? null : f(dx), dx == null ? 0 : dx.offset(), addToDx,
                 dWeight == null ? null : f(dWeight), dWeight == null ? 0 : dWeight.offset(),
                 dBias == null ? null : f(dBias), dBias == null ? 0 : dBias.offset(), f(dOut), dOut.offset(),
                 x == null ? null : f(x), x == null ? 0 : x.offset(), weight == null ? null : f(weight),
@@ -292,7 +304,12 @@ public final class CpuEngine implements Engine {
     /** dx += dOut gelu'(x). */
     @Override
     public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
-        pointwise.geluBackward(dx, dOut, x, n);
+        pointwise.geluBackward(dx, dOut, x, n, false);
+    }
+
+    @Override
+    public void geluBackwardReplacing(Tensor dx, Tensor dOut, Tensor x, int n) {
+        pointwise.geluBackward(dx, dOut, x, n, true);
     }
 
     /** out = a + b. */

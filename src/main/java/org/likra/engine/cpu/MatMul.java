@@ -173,36 +173,20 @@ final class MatMul {
         run(justFirst);
     }
 
-    /** dx (n, inDim) += dOut (n, outDim) W (outDim, inDim). */
-    void backwardInput(float[] dx, int dxOff, float[] dOut, int dOutOff, float[] w, int wOff, int n, int inDim,
-                       int outDim) {
-        backward(dx, dxOff, null, 0, null, 0, dOut, dOutOff, null, 0, w, wOff, n, inDim, outDim);
-    }
-
-    /** dW (outDim, inDim) += dOut^T (outDim, n) x (n, inDim). */
-    void backwardWeight(float[] dw, int dwOff, float[] dOut, int dOutOff, float[] x, int xOff, int n, int inDim,
-                        int outDim) {
-        backward(null, 0, dw, dwOff, null, 0, dOut, dOutOff, x, xOff, null, 0, n, inDim, outDim);
-    }
-
-    /** dBias (outDim) += column sums of dOut (n, outDim), column-parallel, rows added in order. */
-    void backwardBias(float[] db, int dbOff, float[] dOut, int dOutOff, int n, int outDim) {
-        backward(null, 0, null, 0, db, dbOff, dOut, dOutOff, null, 0, null, 0, n, 0, outDim);
-    }
-
     /**
-     * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W, dW (outDim, inDim) +=
-     * dOut^T x, dBias += column sums of dOut; a null gradient is skipped. With both dx and dW, each product is tiled
-     * for half the pool (the two run side by side) and the tasks go larger tiles first, so that the last ones to be
-     * claimed are small; the bias columns come last. Which thread computes an element never changes its bits.
+     * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W (or = dOut W, without
+     * addToDx), dW (outDim, inDim) += dOut^T x, dBias += column sums of dOut; a null gradient is skipped. With both
+     * dx and dW, each product is tiled for half the pool (the two run side by side) and the tasks go larger tiles
+     * first, so that the last ones to be claimed are small; the bias columns come last. Which thread computes an
+     * element never changes its bits.
      */
-    void backward(float[] dx, int dxOff, float[] dw, int dwOff, float[] db, int dbOff, float[] dOut, int dOutOff,
-                  float[] x, int xOff, float[] w, int wOff, int n, int inDim, int outDim) {
+    void backward(float[] dx, int dxOff, boolean addToDx, float[] dw, int dwOff, float[] db, int dbOff, float[] dOut,
+                  int dOutOff, float[] x, int xOff, float[] w, int wOff, int n, int inDim, int outDim) {
         int products = 0;
         Product input = null, weight = null;
         if (dx != null) {
             input = first;
-            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim, true);
+            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim, addToDx);
             products++;
         }
         if (dw != null) {

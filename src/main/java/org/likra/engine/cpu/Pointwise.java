@@ -36,6 +36,7 @@ final class Pointwise {
     private float[] a, b, c, d, up;
     private int ao, bo, co, dO, upOff;
     private float alpha;
+    private boolean replace;
 
     /** grain: elements per chunk unit, a multiple of the vector length. */
     Pointwise(WorkPool pool, int grain) {
@@ -146,9 +147,13 @@ final class Pointwise {
         }
     }
 
-    /** dx += dOut ((1 + th)/2 + x/2 (1 - th^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), th = tanh(u). */
-    void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
+    /**
+     * dx += dOut ((1 + th)/2 + x/2 (1 - th^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), th = tanh(u); with replace, dx = the
+     * same (no read of dx).
+     */
+    void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n, boolean replace) {
         set(dx, dOut, x, null);
+        this.replace = replace;
         run(n, geluBackwardBody);
     }
 
@@ -162,8 +167,8 @@ final class Pointwise {
             FloatVector th = Simd.tanh(v2.mul(GELU_CUBE).add(one).mul(v).mul(GELU_SCALE));
             FloatVector du = v2.mul(3 * GELU_CUBE).add(one).mul(GELU_SCALE);
             FloatVector grad = th.add(one).mul(half).add(v.mul(half).mul(one.sub(th.mul(th))).mul(du));
-            grad.fma(FloatVector.fromArray(F, dout, bo + i), FloatVector.fromArray(F, dxs, ao + i))
-                    .intoArray(dxs, ao + i);
+            FloatVector g = FloatVector.fromArray(F, dout, bo + i);
+            (replace ? grad.mul(g) : grad.fma(g, FloatVector.fromArray(F, dxs, ao + i))).intoArray(dxs, ao + i);
         }
         for (; i < end; i++) {
             float v = xs[co + i];
@@ -171,7 +176,7 @@ final class Pointwise {
             float th = Simd.tanh((v2 * GELU_CUBE + 1f) * v * GELU_SCALE);
             float du = (v2 * (3 * GELU_CUBE) + 1f) * GELU_SCALE;
             float grad = (th + 1f) * 0.5f + (v * 0.5f) * (1f - th * th) * du;
-            dxs[ao + i] = Math.fma(grad, dout[bo + i], dxs[ao + i]);
+            dxs[ao + i] = replace ? grad * dout[bo + i] : Math.fma(grad, dout[bo + i], dxs[ao + i]);
         }
     }
 
