@@ -87,8 +87,8 @@ public final class OpProfile {
             rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
             for (Map.Entry<String, long[]> row : rows) {
                 long[] v = row.getValue();
-                System.out.printf("  %-44s %8.3f ms/step %6.1f%%  %5.1f calls/step%n", row.getKey(), v[0] / 1e6 / steps,
-                        100.0 * v[0] / stepNanos, v[1] / (double) steps);
+                System.out.printf("  %-44s %8.3f ms/step %6.1f%%  %5.1f calls/step%n", row.getKey(),
+                        v[0] / 1e6 / steps, 100.0 * v[0] / stepNanos, v[1] / (double) steps);
             }
         }
     }

@@ -256,7 +256,7 @@ final class MatMul {
         }
     }
 
-    /** The tile shape of a product for a pool of {@code threads}, from the cache of recent shapes or {@link #chooseTiles}. */
+    /** The tile shape of a product for {@code threads} threads, from the recent-shape cache or {@link #chooseTiles}. */
     private long tileChoice(Product p, int threads) {
         long key = shapeKey(p, threads);
         int slot = (int) ((key * 0x9E3779B97F4A7C15L) >>> 58);
