@@ -8,7 +8,8 @@
 #
 # Environment: LLMC_DIR (required for the llm.c half; skipped with a message when absent), ROUNDS (default 3),
 # THREADS (default 2). Run from anywhere; needs scripts/likra's JDK and, for the OpenBLAS half, python3 with numpy
-# and bench/target/benchmarks.jar (mvn install -DskipTests; mvn -f bench/pom.xml package).
+# and bench/target/benchmarks.jar (mvn install -DskipTests; mvn -f bench/pom.xml clean package: without clean the
+# shaded jar may keep the likra classes of an earlier build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-3}"

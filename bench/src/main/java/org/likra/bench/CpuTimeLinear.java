@@ -10,11 +10,13 @@ import java.util.Random;
 
 /**
  * GFLOP/s of the three linear products on a 1-thread cpu engine, timed by the calling thread's CPU time (not wall
- * time), so that other processes sharing the cores barely move the figures. For each shape and product: 7 runs of
- * 0.3 s of CPU time, printed as median [second smallest .. largest]. Usage:
+ * time), so that other processes sharing the cores barely move the figures. For each shape and product: 5 untimed
+ * runs, then 7 runs of 0.3 s of CPU time, printed as median [second smallest .. largest]. Usage:
  * {@code java --add-modules jdk.incubator.vector -cp target/benchmarks.jar org.likra.bench.CpuTimeLinear 512x128x512 ...}
  */
 public final class CpuTimeLinear {
+    private static final int WARMUP_RUNS = 5;
+
     private CpuTimeLinear() {
     }
 
@@ -32,8 +34,10 @@ public final class CpuTimeLinear {
                 StringBuilder line = new StringBuilder(shape);
                 String[] names = {"forward", "dx", "dW"};
                 for (int op = 0; op < 3; op++) {
+                    // 5 untimed runs first: until C2 has compiled every kernel of this product, the Vector API runs
+                    // boxed in C1 code, 20-50 times slower (seen for up to 2.5 s on this machine)
                     double[] rates = new double[7];
-                    for (int rep = 0; rep < rates.length; rep++) {
+                    for (int rep = -WARMUP_RUNS; rep < rates.length; rep++) {
                         int calls = 0;
                         long t0 = mx.getCurrentThreadCpuTime(), t;
                         do {
@@ -45,7 +49,9 @@ public final class CpuTimeLinear {
                             calls++;
                             t = mx.getCurrentThreadCpuTime();
                         } while (t - t0 < 300_000_000L);
-                        rates[rep] = gflop * calls / ((t - t0) / 1e9);
+                        if (rep >= 0) {
+                            rates[rep] = gflop * calls / ((t - t0) / 1e9);
+                        }
                     }
                     Arrays.sort(rates);
                     line.append(String.format("  %s %.1f [%.1f..%.1f]", names[op], rates[3], rates[1], rates[6]));

@@ -317,10 +317,26 @@ final class Attention {
             c30 = s.fma(b0, c30);
             c31 = s.fma(b1, c31);
         }
-        store(c, cAt, c00, c01, add);
-        store(c, cAt + cRow, c10, c11, add);
-        store(c, cAt + 2 * cRow, c20, c21, add);
-        store(c, cAt + 3 * cRow, c30, c31, add);
+        // Stores written out (see MatMul.kernel: a helper taking vectors can make C2 box the accumulators).
+        int c1 = cAt + cRow, c2 = cAt + 2 * cRow, c3 = cAt + 3 * cRow;
+        if (add) {
+            c00 = FloatVector.fromArray(F, c, cAt).add(c00);
+            c01 = FloatVector.fromArray(F, c, cAt + L).add(c01);
+            c10 = FloatVector.fromArray(F, c, c1).add(c10);
+            c11 = FloatVector.fromArray(F, c, c1 + L).add(c11);
+            c20 = FloatVector.fromArray(F, c, c2).add(c20);
+            c21 = FloatVector.fromArray(F, c, c2 + L).add(c21);
+            c30 = FloatVector.fromArray(F, c, c3).add(c30);
+            c31 = FloatVector.fromArray(F, c, c3 + L).add(c31);
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
     }
 
     /** The 4 x 2-vector kernel with A read along four rows (unit stride along p). */
@@ -346,19 +362,26 @@ final class Attention {
             c30 = s.fma(b0, c30);
             c31 = s.fma(b1, c31);
         }
-        store(c, cAt, c00, c01, add);
-        store(c, cAt + cRow, c10, c11, add);
-        store(c, cAt + 2 * cRow, c20, c21, add);
-        store(c, cAt + 3 * cRow, c30, c31, add);
-    }
-
-    private static void store(float[] c, int at, FloatVector v0, FloatVector v1, boolean add) {
+        // Stores written out (see MatMul.kernel: a helper taking vectors can make C2 box the accumulators).
+        int c1 = cAt + cRow, c2 = cAt + 2 * cRow, c3 = cAt + 3 * cRow;
         if (add) {
-            v0 = FloatVector.fromArray(F, c, at).add(v0);
-            v1 = FloatVector.fromArray(F, c, at + L).add(v1);
+            c00 = FloatVector.fromArray(F, c, cAt).add(c00);
+            c01 = FloatVector.fromArray(F, c, cAt + L).add(c01);
+            c10 = FloatVector.fromArray(F, c, c1).add(c10);
+            c11 = FloatVector.fromArray(F, c, c1 + L).add(c11);
+            c20 = FloatVector.fromArray(F, c, c2).add(c20);
+            c21 = FloatVector.fromArray(F, c, c2 + L).add(c21);
+            c30 = FloatVector.fromArray(F, c, c3).add(c30);
+            c31 = FloatVector.fromArray(F, c, c3 + L).add(c31);
         }
-        v0.intoArray(c, at);
-        v1.intoArray(c, at + L);
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
     }
 
     // ------------------------------------------------------------------------------------------------ packing
