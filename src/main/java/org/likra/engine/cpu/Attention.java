@@ -33,9 +33,9 @@ final class Attention {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.L;
     /** Rows per register block. */
-    static final int MR = 4;
+    static final int MR = MatMul.MR;
     /** Columns per register block and per strip (two vectors). */
-    static final int NR = 2 * L;
+    static final int NR = MatMul.NR;
 
     private final WorkPool pool;
     private final WorkPool.Body forwardBody = this::forwardHeads;
@@ -281,7 +281,7 @@ final class Attention {
         float[] o = direct ? c : edges[worker];
         int oAt = direct ? cAt : 0, oRow = direct ? cRow : NR;
         if (packedA) {
-            kernelPacked(a, aAt, strip, bAt, depth, o, oAt, oRow, direct && add);
+            MatMul.kernel(a, aAt, strip, bAt, depth, o, oAt, oRow, direct && add); // the same [p][MR] x [p][NR] layouts
         } else {
             kernelRows(a, aAt, aRow, strip, bAt, depth, o, oAt, oRow, direct && add);
         }
@@ -295,51 +295,10 @@ final class Attention {
         }
     }
 
-    /** The 4 x 2-vector kernel with A packed as [p][MR]: 8 accumulators, 2 loads of B and 4 broadcasts per p. */
-    private static void kernelPacked(float[] a, int aAt, float[] b, int bAt, int depth, float[] c, int cAt, int cRow,
-                                     boolean add) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int p = 0; p < depth; p++) {
-            int bp = bAt + p * NR, ap = aAt + p * MR;
-            FloatVector b0 = FloatVector.fromArray(F, b, bp);
-            FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
-            FloatVector s = FloatVector.broadcast(F, a[ap]);
-            c00 = s.fma(b0, c00);
-            c01 = s.fma(b1, c01);
-            s = FloatVector.broadcast(F, a[ap + 1]);
-            c10 = s.fma(b0, c10);
-            c11 = s.fma(b1, c11);
-            s = FloatVector.broadcast(F, a[ap + 2]);
-            c20 = s.fma(b0, c20);
-            c21 = s.fma(b1, c21);
-            s = FloatVector.broadcast(F, a[ap + 3]);
-            c30 = s.fma(b0, c30);
-            c31 = s.fma(b1, c31);
-        }
-        // Stores written out (see MatMul.kernel: a helper taking vectors can make C2 box the accumulators).
-        int c1 = cAt + cRow, c2 = cAt + 2 * cRow, c3 = cAt + 3 * cRow;
-        if (add) {
-            c00 = FloatVector.fromArray(F, c, cAt).add(c00);
-            c01 = FloatVector.fromArray(F, c, cAt + L).add(c01);
-            c10 = FloatVector.fromArray(F, c, c1).add(c10);
-            c11 = FloatVector.fromArray(F, c, c1 + L).add(c11);
-            c20 = FloatVector.fromArray(F, c, c2).add(c20);
-            c21 = FloatVector.fromArray(F, c, c2 + L).add(c21);
-            c30 = FloatVector.fromArray(F, c, c3).add(c30);
-            c31 = FloatVector.fromArray(F, c, c3 + L).add(c31);
-        }
-        c00.intoArray(c, cAt);
-        c01.intoArray(c, cAt + L);
-        c10.intoArray(c, c1);
-        c11.intoArray(c, c1 + L);
-        c20.intoArray(c, c2);
-        c21.intoArray(c, c2 + L);
-        c30.intoArray(c, c3);
-        c31.intoArray(c, c3 + L);
-    }
-
-    /** The 4 x 2-vector kernel with A read along four rows (unit stride along p). */
+    /**
+     * The 4 x 2-vector kernel with A read along four rows (unit stride along p); with A packed, {@link MatMul#kernel}
+     * serves (the same layouts: A [p][MR], B [p][NR]).
+     */
     private static void kernelRows(float[] a, int aAt, int aRow, float[] b, int bAt, int depth, float[] c, int cAt,
                                    int cRow, boolean add) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;

@@ -442,7 +442,7 @@ final class MatMul {
      * The MR x NR block at cm[cAt + i cStride + j] = (add ? itself + : ) sum_{p &lt; kc} pa[aAt + p MR + i]
      * pb[bAt + p NR + j]: 8 vector accumulators, one outer product (2 vectors of B, 4 broadcasts of A) per p.
      */
-    private static void kernel(float[] pa, int aAt, float[] pb, int bAt, int kc, float[] cm, int cAt, int cStride,
+    static void kernel(float[] pa, int aAt, float[] pb, int bAt, int kc, float[] cm, int cAt, int cStride,
                                boolean add) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
