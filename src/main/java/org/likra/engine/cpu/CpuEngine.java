@@ -78,6 +78,16 @@ public final class CpuEngine implements Engine {
         return (float[]) t.storage();
     }
 
+    /** The storage of an optional tensor, or null. */
+    private static float[] orNull(Tensor t) {
+        return t == null ? null : f(t);
+    }
+
+    /** The offset of an optional tensor, or 0. */
+    private static int offsetOf(Tensor t) {
+        return t == null ? 0 : t.offset();
+    }
+
     static int[] ints(IntTensor t) {
         return (int[]) t.storage();
     }
@@ -207,7 +217,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
         matMul.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
-                bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), n, inDim, outDim);
+                orNull(bias), offsetOf(bias), n, inDim, outDim);
     }
 
     /** dx += dOut W; dWeight += dOut^T x; dBias += column sums of dOut. Null gradients are skipped. */
@@ -226,11 +236,9 @@ public final class CpuEngine implements Engine {
 
     private void linearBackward(Tensor dx, boolean addToDx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
                                 Tensor weight, int n, int inDim, int outDim) {
-        matMul.backward(dx == null ? null : f(dx), dx == null ? 0 : dx.offset(), addToDx,
-                dWeight == null ? null : f(dWeight), dWeight == null ? 0 : dWeight.offset(),
-                dBias == null ? null : f(dBias), dBias == null ? 0 : dBias.offset(), f(dOut), dOut.offset(),
-                x == null ? null : f(x), x == null ? 0 : x.offset(), weight == null ? null : f(weight),
-                weight == null ? 0 : weight.offset(), n, inDim, outDim);
+        matMul.backward(orNull(dx), offsetOf(dx), addToDx, orNull(dWeight), offsetOf(dWeight), orNull(dBias),
+                offsetOf(dBias), f(dOut), dOut.offset(), orNull(x), offsetOf(x), orNull(weight), offsetOf(weight), n,
+                inDim, outDim);
     }
 
     // ------------------------------------------------------------------------------------------------ RoPE
@@ -262,9 +270,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v,
                                   Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
-        attention.backward(dq == null ? null : f(dq), dq == null ? 0 : dq.offset(),
-                dk == null ? null : f(dk), dk == null ? 0 : dk.offset(),
-                dv == null ? null : f(dv), dv == null ? 0 : dv.offset(),
+        attention.backward(orNull(dq), offsetOf(dq), orNull(dk), offsetOf(dk), orNull(dv), offsetOf(dv),
                 f(dOut), dOut.offset(), f(q), q.offset(), f(k), k.offset(), f(v), v.offset(),
                 f(probs), probs.offset(), batch, time, heads, kvHeads, headDim);
     }

@@ -38,7 +38,8 @@ import jdk.incubator.vector.VectorSpecies;
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
  * any thread count.
  *
- * <p>Not thread-safe: one product at a time (the arguments live in fields, so that no per-call objects are made).
+ * <p>Not thread-safe: one call at a time (its products' arguments live in two {@link Product} objects made once, so
+ * that no per-call objects are made).
  */
 final class MatMul {
     private static final VectorSpecies<Float> F = Simd.F;
