@@ -15,3 +15,11 @@ if [ -n "${TORNADOVM_HOME:-}" ]; then
     echo "likra: $TORNADOVM_HOME has no tornado-argfile; is TORNADOVM_HOME a TornadoVM SDK?" >&2
   fi
 fi
+# TornadoVM caps what it allocates on a device at tornado.device.memory (default 4GB, whatever the device has;
+# gpt2-M's training step needs more). On an NVIDIA machine, unless JAVA_TOOL_OPTIONS sets it, the budget is the
+# first GPU's memory as nvidia-smi reports it, less 10%.
+if [ -n "${TORNADOVM_HOME:-}" ] && [[ "${JAVA_TOOL_OPTIONS:-}" != *tornado.device.memory* ]] \
+   && command -v nvidia-smi >/dev/null 2>&1; then
+  _likra_gpu_mb=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2>/dev/null | head -n 1 | tr -dc 0-9)
+  [ -n "$_likra_gpu_mb" ] && tornado_jvm_opts+=("-Dtornado.device.memory=$(( _likra_gpu_mb * 9 / 10 ))MB")
+fi

@@ -26,6 +26,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.exceptions.TornadoOutOfMemoryException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -136,6 +137,22 @@ public final class TornadoEngine implements Engine {
         this.regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         this.maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         this.resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
+    }
+
+    /**
+     * Executes a plan. TornadoVM refuses allocations beyond its own budget, {@code tornado.device.memory} (default
+     * 4GB, whatever the device has); that refusal becomes one line that says how to raise the budget.
+     */
+    private TornadoExecutionResult execute(TornadoExecutionPlan executionPlan) {
+        try {
+            return executionPlan.execute();
+        } catch (TornadoOutOfMemoryException e) {
+            long deviceBytes = device.getMaxGlobalMemory();
+            throw new UserError("TornadoVM's device-memory budget is spent (tornado.device.memory = "
+                    + System.getProperty("tornado.device.memory", "4GB") + "; " + deviceName() + " has "
+                    + (deviceBytes >> 20) + " MB): raise it, e.g. JAVA_TOOL_OPTIONS=-Dtornado.device.memory="
+                    + Math.max(1, (deviceBytes >> 30) * 9 / 10) + "GB, or train a smaller batch or model", e);
+        }
     }
 
     private static TornadoDevice selectDevice(String spec) {
@@ -410,7 +427,7 @@ public final class TornadoEngine implements Engine {
         for (Object a : graph.touched()) {
             hostRead(a);
         }
-        graph.plan().execute();
+        execute(graph.plan());
         launches++;
         hostToDeviceBytes += graph.bytesIn();
         deviceToHostBytes += graph.bytesOut();
@@ -650,12 +667,12 @@ public final class TornadoEngine implements Engine {
         void run(int index) {
             for (Object a : touchedByGraph.get(index)) {
                 if (!onDevice.contains(a)) {
-                    lastExecution = plan.withGraph(loadIndex.get(a)).execute();
+                    lastExecution = execute(plan.withGraph(loadIndex.get(a)));
                     onDevice.add(a);
                     hostToDeviceBytes += bytes(a);
                 }
             }
-            lastExecution = plan.withGraph(index).execute();
+            lastExecution = execute(plan.withGraph(index));
             hostStale.addAll(writtenByGraph.get(index));
             used.add(keys.get(index));
         }
