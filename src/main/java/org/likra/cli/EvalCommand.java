@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Score multiple-choice questions with a base model and optional heads: acc and acc_norm with "
-                + "95% Wilson intervals, for one scorer or all.")
+                + "95%% Wilson intervals, for one scorer or all.")
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Base model directory.")
     Path model;

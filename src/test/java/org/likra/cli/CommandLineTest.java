@@ -47,6 +47,24 @@ class CommandLineTest {
         }
     }
 
+    /** Every command's help renders without picocli's format warnings (a lone % in a description is one). */
+    @Test
+    void everyHelpTextRendersCleanly() {
+        CommandLine cl = Main.commandLine();
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err));
+        try {
+            cl.getUsageMessage();
+            for (CommandLine sub : cl.getSubcommands().values()) {
+                assertFalse(sub.getUsageMessage().isBlank(), sub.getCommandName());
+            }
+        } finally {
+            System.setErr(savedErr);
+        }
+        assertEquals("", err.toString(), "picocli warned while rendering help");
+    }
+
     private Path savedModel(String preset, long seed) throws Exception {
         Transformer model = new Transformer(Presets.load(preset), new ReferenceEngine(Precision.F32));
         Initializer.initialize(model, seed);
