@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side timing of a training step: likra's cpu engine against llm.c's train_gpt2 on the same configurations,
 # one right after the other, for ROUNDS rounds (wall-clock figures on a shared machine move between runs; run the
-# two programs interleaved and compare within a round). Then the linear products against OpenBLAS (numpy), 1 thread,
-# by CPU time. See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and write S.bin, M.bin).
+# two programs interleaved and compare within a round). Then the linear products against OpenBLAS in one process
+# (bench/paired_blas.sh). See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and write
+# S.bin, M.bin).
 #
 #   LLMC_DIR=/path/to/llmc-build bench/side_by_side.sh        # a folder with train_gpt2, S.bin, S_data.bin, M.bin, M_data.bin
 #
 # Environment: LLMC_DIR (required for the llm.c half; skipped with a message when absent), ROUNDS (default 3),
-# THREADS (default 2). Run from anywhere; needs scripts/likra's JDK and, for the OpenBLAS half, python3 with numpy
-# and bench/target/benchmarks.jar (mvn install -DskipTests; mvn -f bench/pom.xml clean package: without clean the
-# shaded jar may keep the likra classes of an earlier build).
+# THREADS (default 2). Run from anywhere; needs scripts/likra's JDK and, for the OpenBLAS half, a JDK 22+ and an
+# OpenBLAS library (numpy's, or $OPENBLAS_LIB).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-3}"
@@ -44,18 +44,6 @@ for spec in "gpt2-S 8 64 30 20 S" "gpt2-M 4 128 5 5 M"; do
   done
 done
 
-jar="$root/bench/target/benchmarks.jar"
-if [ -f "$jar" ] && python3 -c 'import numpy' 2>/dev/null; then
-  # shellcheck source=../scripts/jdk.sh
-  source "$root/scripts/jdk.sh"
-  likra_find_jdk
-  shapes="512x128x512 1024x256x768 1024x1024x256 512x384x50304"
-  echo "-- linear products, GFLOP/s per core, 1 thread, CPU time: likra, then OpenBLAS"
-  # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$jar" org.likra.bench.CpuTimeLinear $shapes 2>&1 | grep -v WARNING
-  # shellcheck disable=SC2086
-  (cd "$root/bench" && unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE && OPENBLAS_NUM_THREADS=1 python3 numpy_matmul_cputime.py $shapes)
-else
-  echo "side_by_side: no bench/target/benchmarks.jar or no numpy; skipping the linear products" >&2
-fi
+echo "-- linear products against OpenBLAS, measured in one process (bench/paired_blas.sh), 1 and $threads threads"
+THREADS="1 $threads" "$root/bench/paired_blas.sh" || echo "side_by_side: skipping the linear products" >&2
 echo "== end $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg)"
