@@ -8,8 +8,8 @@
 #   LLMC_DIR=/path/to/llmc-build bench/side_by_side.sh        # a folder with train_gpt2, S.bin, S_data.bin, M.bin, M_data.bin
 #
 # Environment: LLMC_DIR (required for the llm.c half; skipped with a message when absent), ROUNDS (default 3),
-# THREADS (default 2). Run from anywhere; needs scripts/likra's JDK and, for the OpenBLAS half, a JDK 22+ and an
-# OpenBLAS library (numpy's, or $OPENBLAS_LIB).
+# THREADS (default 2), PAIRED_ROUNDS (rounds of the OpenBLAS comparison, default 10). Run from anywhere; needs
+# scripts/likra's JDK and, for the OpenBLAS half, a JDK 22+ and an OpenBLAS library (numpy's, or $OPENBLAS_LIB).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-3}"
@@ -45,5 +45,6 @@ for spec in "gpt2-S 8 64 30 20 S" "gpt2-M 4 128 5 5 M"; do
 done
 
 echo "-- linear products against OpenBLAS, measured in one process (bench/paired_blas.sh), 1 and $threads threads"
-THREADS="1 $threads" "$root/bench/paired_blas.sh" || echo "side_by_side: skipping the linear products" >&2
+THREADS="1 $threads" ROUNDS="${PAIRED_ROUNDS:-10}" "$root/bench/paired_blas.sh" \
+  || echo "side_by_side: skipping the linear products" >&2
 echo "== end $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg)"
