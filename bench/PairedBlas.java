@@ -99,7 +99,7 @@ public final class PairedBlas {
                 float[] x = random(random, n * in), w = random(random, out * in), dy = random(random, n * out);
                 Tensor tx = upload(engine, x), tw = upload(engine, w), tdy = upload(engine, dy);
                 Tensor ty = engine.allocate(n * out), tdx = engine.allocate(n * in), tdw = engine.allocate(out * in);
-                MemorySegment nx = native_(arena, x), nw = native_(arena, w), ndy = native_(arena, dy);
+                MemorySegment nx = offHeap(arena, x), nw = offHeap(arena, w), ndy = offHeap(arena, dy);
                 MemorySegment ny = arena.allocate(4L * n * out, 64), ndx = arena.allocate(4L * n * in, 64);
                 MemorySegment ndw = arena.allocate(4L * out * in, 64);
                 double flop = 2.0 * n * in * out;
@@ -186,7 +186,7 @@ public final class PairedBlas {
         return t;
     }
 
-    private static MemorySegment native_(Arena arena, float[] values) {
+    private static MemorySegment offHeap(Arena arena, float[] values) {
         MemorySegment m = arena.allocate(4L * values.length, 64);
         MemorySegment.copy(values, 0, m, ValueLayout.JAVA_FLOAT, 0, values.length);
         return m;
