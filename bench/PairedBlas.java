@@ -24,7 +24,10 @@ import java.util.Random;
  *   forward  Y  = X W^T      sgemm(RowMajor, NoTrans, Trans,   n, out, in,  1, X, in,  W, in,  0, Y, out)
  *   dx       dX += dY W      sgemm(RowMajor, NoTrans, NoTrans, n, in, out,  1, dY, out, W, in, 1, dX, in)
  *   dW       dW += dY^T X    sgemm(RowMajor, Trans,   NoTrans, out, in, n,  1, dY, out, X, in, 1, dW, in)
+ *   dx=      dX  = dY W      the same with beta 0: the gradients' first contributions, as a training step
+ *   dW=      dW  = dY^T X    computes them (Engine.linearBackward with replaceDx / replaceWeightGradients)
  * </pre>
+ * The two replacing forms are printed on a second line per shape.
  *
  * A single-file program for JDK 22+ (it calls OpenBLAS through java.lang.foreign, final since 22; the project itself
  * targets 21), run by {@code bench/paired_blas.sh}, which finds an OpenBLAS library and clears the environment
@@ -90,7 +93,7 @@ public final class PairedBlas {
         PairedBlas blas = new PairedBlas(lib, linker);
         System.out.printf("likra cpu engine vs OpenBLAS (%s), %d thread(s), %d rounds of 100 ms slices each%n",
                 args[0].replaceAll(".*/", ""), threads, rounds);
-        String[] names = {"forward", "dx", "dW"};
+        String[] names = {"forward", "dx", "dW", "dx=", "dW="};
         try (CpuEngine engine = new CpuEngine(threads); Arena arena = Arena.ofConfined()) {
             for (int s = 3; s < args.length; s++) {
                 String[] d = args[s].split("x");
@@ -104,7 +107,7 @@ public final class PairedBlas {
                 MemorySegment ndw = arena.allocate(4L * out * in, 64);
                 double flop = 2.0 * n * in * out;
                 StringBuilder line = new StringBuilder(String.format("%-15s", args[s]));
-                for (int op = 0; op < 3; op++) {
+                for (int op = 0; op < names.length; op++) {
                     double[] ours = new double[rounds], theirs = new double[rounds], ratio = new double[rounds];
                     for (int round = -3; round < rounds; round++) { // 3 untimed rounds: JIT and caches
                         double a = 0, b = 0;
@@ -125,14 +128,22 @@ public final class PairedBlas {
                                     switch (op) {
                                         case 0 -> engine.linearForward(ty, tx, tw, null, n, in, out);
                                         case 1 -> engine.linearBackward(tdx, null, null, tdy, tx, tw, n, in, out);
-                                        default -> engine.linearBackward(null, tdw, null, tdy, tx, tw, n, in, out);
+                                        case 2 -> engine.linearBackward(null, tdw, null, tdy, tx, tw, n, in, out);
+                                        case 3 -> engine.linearBackward(tdx, true, null, null, false, tdy, tx, tw, n,
+                                                in, out);
+                                        default -> engine.linearBackward(null, false, tdw, null, true, tdy, tx, tw, n,
+                                                in, out);
                                     }
                                 } else {
                                     switch (op) {
                                         case 0 -> blas.gemm(NO_TRANS, TRANS, n, out, in, nx, in, nw, in, 0f, ny, out);
                                         case 1 -> blas.gemm(NO_TRANS, NO_TRANS, n, in, out, ndy, out, nw, in, 1f, ndx,
                                                 in);
-                                        default -> blas.gemm(TRANS, NO_TRANS, out, in, n, ndy, out, nx, in, 1f, ndw,
+                                        case 2 -> blas.gemm(TRANS, NO_TRANS, out, in, n, ndy, out, nx, in, 1f, ndw,
+                                                in);
+                                        case 3 -> blas.gemm(NO_TRANS, NO_TRANS, n, in, out, ndy, out, nw, in, 0f, ndx,
+                                                in);
+                                        default -> blas.gemm(TRANS, NO_TRANS, out, in, n, ndy, out, nx, in, 0f, ndw,
                                                 in);
                                     }
                                 }
@@ -162,6 +173,9 @@ public final class PairedBlas {
                     Arrays.sort(ours);
                     Arrays.sort(theirs);
                     Arrays.sort(ratio);
+                    if (op == 3) {
+                        line.append(String.format("%n%-15s", ""));
+                    }
                     line.append(String.format("  %s %.1f / %.1f = %.2f [%.2f..%.2f]", names[op], ours[rounds / 2],
                             theirs[rounds / 2], ratio[rounds / 2], ratio[rounds / 4], ratio[(3 * rounds) / 4]));
                 }

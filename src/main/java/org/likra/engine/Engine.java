@@ -130,14 +130,26 @@ public interface Engine extends AutoCloseable {
                         int inDim, int outDim);
 
     /**
-     * {@link #linearBackward} with dx replaced instead of added to: dx = dOut W (its old contents are ignored);
-     * dWeight and dBias are added to as there. For the first gradient a buffer receives, so that it need not be
-     * zeroed first. The default zeroes dx, then adds; an engine may write dx directly (the cpu engine saves the
-     * zeroing pass and the read of dx).
+     * {@link #linearBackward} with each gradient either replaced or added to: dx = dOut W if replaceDx (else +=);
+     * dWeight = dOut^T x and dBias = column sums of dOut if replaceWeightGradients (else +=). For the first gradient a
+     * buffer receives in a backward pass: it then needs no zeroing, and its old contents need not be read. The
+     * default zeroes what it replaces, then adds; an engine may store the results directly (the cpu engine's matrix
+     * products then never load the old values, which for the LM head's weight gradient live in main memory).
      */
-    default void linearBackwardReplacingInput(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
-                                              Tensor weight, int n, int inDim, int outDim) {
-        zero(dx);
+    default void linearBackward(Tensor dx, boolean replaceDx, Tensor dWeight, Tensor dBias,
+                                boolean replaceWeightGradients, Tensor dOut, Tensor x, Tensor weight, int n, int inDim,
+                                int outDim) {
+        if (replaceDx && dx != null) {
+            zero(dx);
+        }
+        if (replaceWeightGradients) {
+            if (dWeight != null) {
+                zero(dWeight);
+            }
+            if (dBias != null) {
+                zero(dBias);
+            }
+        }
         linearBackward(dx, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
     }
 

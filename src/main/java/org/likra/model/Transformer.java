@@ -354,17 +354,15 @@ public final class Transformer {
 
     /**
      * Base weights get gradients only while no adapter is attached; an attached adapter gets its own. dx is replaced
-     * (first) or added to; the adapter's contribution, if any, is added after the base's.
+     * (first) or added to; the weight and bias gradients are replaced (each linear layer's are written once per
+     * backward pass, the tied LM head's before the embedding adds its part); the adapter's contribution, if any, is
+     * added after the base's.
      */
     private void linearBackward(Tensor dx, boolean first, ModelWeights.Linear g, Tensor dOut, Tensor x,
                                 ModelWeights.Linear w, int n) {
         boolean frozen = adapter != null;
         Tensor dWeight = frozen ? null : g.weight(), dBias = frozen ? null : g.bias();
-        if (first) {
-            engine.linearBackwardReplacingInput(dx, dWeight, dBias, dOut, x, w.weight(), n, w.inDim(), w.outDim());
-        } else {
-            engine.linearBackward(dx, dWeight, dBias, dOut, x, w.weight(), n, w.inDim(), w.outDim());
-        }
+        engine.linearBackward(dx, first, dWeight, dBias, true, dOut, x, w.weight(), n, w.inDim(), w.outDim());
         LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
         if (site != null) {
             adapter.backward(site, dx, dOut, x, n);

@@ -262,15 +262,18 @@ public abstract class EngineConformanceTest {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), dOut = randn(n * out);
             float[] dx = randn(n * in), dw = randn(out * in), db = randn(out);
-            // variants 4 and 5: dx replaced (its random contents ignored), with and without dW
-            for (int variant = 0; variant < 6; variant++) {
-                boolean skipDx = variant == 1, skipDw = variant == 2 || variant == 5, skipDb = variant == 3;
-                boolean replaceDx = variant >= 4;
+            // variants 4 and 5: dx replaced (its random contents ignored), with and without dW; 6 and 7: dW and dBias
+            // replaced, with dx added to and replaced; 8: dW replaced without dx
+            for (int variant = 0; variant < 9; variant++) {
+                boolean skipDx = variant == 1 || variant == 8, skipDw = variant == 2 || variant == 5;
+                boolean skipDb = variant == 3;
+                boolean replaceDx = variant == 4 || variant == 5 || variant == 7;
+                boolean replaceWeights = variant >= 6;
                 check("linear backward " + n + "x" + in + "x" + out + " variant " + variant, REDUCTION, e -> {
                     Tensor gx = grad(e, dx, skipDx), gw = grad(e, dw, skipDw), gb = grad(e, db, skipDb);
-                    if (replaceDx) {
-                        e.linearBackwardReplacingInput(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in,
-                                out);
+                    if (replaceDx || replaceWeights) {
+                        e.linearBackward(gx, replaceDx, gw, gb, replaceWeights, view(e, dOut), view(e, x), view(e, w),
+                                n, in, out);
                     } else {
                         e.linearBackward(gx, gw, gb, view(e, dOut), view(e, x), view(e, w), n, in, out);
                     }

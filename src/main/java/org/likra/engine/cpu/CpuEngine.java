@@ -224,21 +224,20 @@ public final class CpuEngine implements Engine {
     @Override
     public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
                                int inDim, int outDim) {
-        linearBackward(dx, true, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
+        linearBackward(dx, false, dWeight, dBias, false, dOut, x, weight, n, inDim, outDim);
     }
 
-    /** dx = dOut W (MatMul stores the product instead of adding it); dWeight, dBias added to. */
+    /**
+     * The products store what they replace instead of adding to it (so the old values are never read); a replaced
+     * bias gradient is zeroed, then the column sums are added as usual.
+     */
     @Override
-    public void linearBackwardReplacingInput(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
-                                             Tensor weight, int n, int inDim, int outDim) {
-        linearBackward(dx, false, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
-    }
-
-    private void linearBackward(Tensor dx, boolean addToDx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x,
-                                Tensor weight, int n, int inDim, int outDim) {
-        matMul.backward(orNull(dx), offsetOf(dx), addToDx, orNull(dWeight), offsetOf(dWeight), orNull(dBias),
-                offsetOf(dBias), f(dOut), dOut.offset(), orNull(x), offsetOf(x), orNull(weight), offsetOf(weight), n,
-                inDim, outDim);
+    public void linearBackward(Tensor dx, boolean replaceDx, Tensor dWeight, Tensor dBias,
+                               boolean replaceWeightGradients, Tensor dOut, Tensor x, Tensor weight, int n, int inDim,
+                               int outDim) {
+        matMul.backward(orNull(dx), offsetOf(dx), !replaceDx, orNull(dWeight), offsetOf(dWeight),
+                !replaceWeightGradients, orNull(dBias), offsetOf(dBias), f(dOut), dOut.offset(), orNull(x),
+                offsetOf(x), orNull(weight), offsetOf(weight), n, inDim, outDim);
     }
 
     // ------------------------------------------------------------------------------------------------ RoPE

@@ -176,13 +176,15 @@ final class MatMul {
 
     /**
      * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W (or = dOut W, without
-     * addToDx), dW (outDim, inDim) += dOut^T x, dBias += column sums of dOut; a null gradient is skipped. With both
+     * addToDx), dW (outDim, inDim) += dOut^T x and dBias += column sums of dOut (or = for both, without
+     * addToWeightGradients); a null gradient is skipped. With both
      * dx and dW, each product is tiled for half the pool (the two run side by side) and the tasks go larger tiles
      * first, so that the last ones to be claimed are small; the bias columns come last. Which thread computes an
      * element never changes its bits.
      */
-    void backward(float[] dx, int dxOff, boolean addToDx, float[] dw, int dwOff, float[] db, int dbOff, float[] dOut,
-                  int dOutOff, float[] x, int xOff, float[] w, int wOff, int n, int inDim, int outDim) {
+    void backward(float[] dx, int dxOff, boolean addToDx, float[] dw, int dwOff, boolean addToWeightGradients,
+                  float[] db, int dbOff, float[] dOut, int dOutOff, float[] x, int xOff, float[] w, int wOff, int n,
+                  int inDim, int outDim) {
         int products = 0;
         Product input = null, weight = null;
         if (dx != null) {
@@ -192,7 +194,8 @@ final class MatMul {
         }
         if (dw != null) {
             weight = products == 0 ? first : second;
-            weight.set(dw, dwOff, inDim, dOut, dOutOff, 1, outDim, x, xOff, inDim, 1, outDim, inDim, n, true);
+            weight.set(dw, dwOff, inDim, dOut, dOutOff, 1, outDim, x, xOff, inDim, 1, outDim, inDim, n,
+                    addToWeightGradients);
             products++;
         }
         int share = Math.max(1, pool.threads() / Math.max(1, products));
@@ -206,6 +209,9 @@ final class MatMul {
                 : products == 1 ? justFirst
                 : second.tileWork() > first.tileWork() ? swapped : both;
         if (db != null) {
+            if (!addToWeightGradients) { // zeroed, then summed into as usual: the same bits as adding to zeros
+                java.util.Arrays.fill(db, dbOff, dbOff + outDim, 0f);
+            }
             this.db = db;
             this.dbOff = dbOff;
             this.dOut = dOut;
