@@ -177,10 +177,9 @@ final class MatMul {
     /**
      * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W (or = dOut W, without
      * addToDx), dW (outDim, inDim) += dOut^T x and dBias += column sums of dOut (or = for both, without
-     * addToWeightGradients); a null gradient is skipped. With both
-     * dx and dW, each product is tiled for half the pool (the two run side by side) and the tasks go larger tiles
-     * first, so that the last ones to be claimed are small; the bias columns come last. Which thread computes an
-     * element never changes its bits.
+     * addToWeightGradients); a null gradient is skipped. With both dx and dW, each product is tiled for half the pool
+     * (the two run side by side) and the tasks go larger tiles first, so that the last ones to be claimed are small;
+     * the bias columns come last. Which thread computes an element never changes its bits.
      */
     void backward(float[] dx, int dxOff, boolean addToDx, float[] dw, int dwOff, boolean addToWeightGradients,
                   float[] db, int dbOff, float[] dOut, int dOutOff, float[] x, int xOff, float[] w, int wOff, int n,
