@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -54,9 +55,15 @@ class CpuEngineDeterminismTest {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (String threads : new String[] {"1", "2"}) {
-            Process child = new ProcessBuilder(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector",
-                    "-cp", System.getProperty("java.class.path"), DeterminismProbe.class.getName(), threads))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> command = new ArrayList<>(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector"));
+            for (String key : System.getProperties().stringPropertyNames()) { // the same vector width and blocking
+                if (key.startsWith("likra.cpu.")) {
+                    command.add("-D" + key + "=" + System.getProperty(key));
+                }
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), DeterminismProbe.class.getName(),
+                    threads));
+            Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out;
             try (BufferedReader r = new BufferedReader(
                     new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
