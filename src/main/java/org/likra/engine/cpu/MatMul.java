@@ -295,25 +295,31 @@ final class MatMul {
      * Row strips (MR rows) and column strips (NR columns) per tile that minimise the estimated cycles of the busiest
      * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), plus, with
      * several threads, the delay of a late starter (at most one tile), returned as {@code rowStrips << 32 | colStrips}.
+     * For each count of tiles along a dimension only the smallest tile that gives that count is considered: its tiles
+     * are the most even (the last one is not a remainder) and it packs no more than a larger one.
      */
     private static long chooseTiles(Product p, int threads) {
-        int rows = p.rows, cols = p.cols, depth = p.depth;
+        return chooseTiles(p.rows, p.cols, p.depth, p.bCol == 1, threads);
+    }
+
+    /** {@link #chooseTiles(Product, int)} for a product of these sizes; {@code bRowsContiguous}: B needs no transpose. */
+    static long chooseTiles(int rows, int cols, int depth, boolean bRowsContiguous, int threads) {
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
         double fma = 1.0 / (2 * L);
         double packA = PACK_A;
-        double packB = p.bCol == 1 ? PACK_COPY : PACK_TRANSPOSE;
+        double packB = bRowsContiguous ? PACK_COPY : PACK_TRANSPOSE;
         double best = Double.MAX_VALUE;
         long choice = 0;
         int maxRowStrips = Math.min(rowStrips, MAX_ROWS / MR);
         int maxColStrips = Math.min(colStrips, 64);
         for (int rs = 1; rs <= maxRowStrips; rs++) {
-            if (rs < maxRowStrips && ceilDiv(rowStrips, rs) == ceilDiv(rowStrips, rs + 1)) {
-                continue; // the same number of row tiles with fewer rows each: the larger tile is no worse
+            if (rs > 1 && ceilDiv(rowStrips, rs) == ceilDiv(rowStrips, rs - 1)) {
+                continue; // a smaller tile gives as many row tiles, more even ones
             }
             int rowTileCount = ceilDiv(rowStrips, rs);
             double tileRowsCount = (double) rs * MR;
             for (int cs = 1; cs <= maxColStrips; cs++) {
-                if (cs < maxColStrips && ceilDiv(colStrips, cs) == ceilDiv(colStrips, cs + 1)) {
+                if (cs > 1 && ceilDiv(colStrips, cs) == ceilDiv(colStrips, cs - 1)) {
                     continue;
                 }
                 int tiles = rowTileCount * ceilDiv(colStrips, cs);
