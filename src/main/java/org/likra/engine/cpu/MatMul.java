@@ -302,7 +302,7 @@ final class MatMul {
         return chooseTiles(p.rows, p.cols, p.depth, p.bCol == 1, threads);
     }
 
-    /** {@link #chooseTiles(Product, int)} for a product of these sizes; {@code bRowsContiguous}: B needs no transpose. */
+    /** {@link #chooseTiles(Product, int)} for these sizes; {@code bRowsContiguous}: B is packed without a transpose. */
     static long chooseTiles(int rows, int cols, int depth, boolean bRowsContiguous, int threads) {
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
         double fma = 1.0 / (2 * L);
