@@ -32,7 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * to {@link #MAX_ROWS} rows. So the LM head's forward product (512 rows, 50304 columns, a transposing pack of W)
  * packs W twice instead of once per 96 rows, and the dW product of the LM head (50304 rows, 384 columns) packs its
  * A block once for all 384 columns. Tile boundaries only decide which thread computes an element, never the order
- * of its sums.
+ * of its sums. A B of up to {@link #SHARED_B_MAX} floats in a product of several row tiles is instead packed whole,
+ * once, by all threads in a pool run of its own before the tiles, which then read their strips from it (with two
+ * threads, each used to pack the same panels).
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
@@ -96,9 +98,20 @@ final class MatMul {
     private static final double LATE_START = 200_000;
 
     private final WorkPool pool;
-    private final WorkPool.Body taskBody = this::tasks;
+    private final WorkPool.Body taskBody = this::tasks, packBody = this::packTasks;
     /** Per-worker packing buffers and the scratch block of edge kernels. */
     private final float[][] packedA, packedB, edge;
+    /**
+     * B packed once for every tile of a product that has several row tiles (otherwise each row tile packs it again,
+     * and with two threads each thread packs the same panels): all depth blocks and strips, up to
+     * {@link #SHARED_B_MAX} floats per product; grown on first need.
+     */
+    private float[] sharedB = new float[0];
+    /**
+     * Largest B (depth x columns rounded up to strips) packed once per product: 512K floats, 2 MB (a 4-MB one, read
+     * back from L3 by every tile, measured 0.97x the per-tile panels).
+     */
+    static final int SHARED_B_MAX = 1 << 19;
     /** Tile choices of recent shapes: key (see {@link #shapeKey}) and the choice (row strips << 32 | column strips). */
     private final long[] tileKeys = new long[64], tileChoices = new long[64];
 
@@ -123,6 +136,9 @@ final class MatMul {
      */
     private static final class Product {
         float[] a, b, c, bias;
+        /** Whether B is packed once for all tiles, at sharedAt in {@link #sharedB}; its first packing task. */
+        boolean sharesB;
+        int sharedAt, packTaskStart;
         int aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, cRow, biasOff;
         int rows, cols, depth, depthBlock, tileRows, tileCols, rowTiles, tileCount;
         boolean accumulate;
@@ -153,6 +169,17 @@ final class MatMul {
             tileCols = (int) choice * NR;
             rowTiles = ceilDiv(rows, tileRows);
             tileCount = rowTiles * ceilDiv(cols, tileCols);
+            sharesB = rowTiles > 1 && sharedSize() <= SHARED_B_MAX;
+        }
+
+        /** Floats of B packed whole: depth x columns rounded up to strips ([block][strip][p][NR]). */
+        long sharedSize() {
+            return (long) depth * ceilDiv(cols, NR) * NR;
+        }
+
+        /** Tasks of packing B whole: one per depth block and column panel. */
+        int packTasks() {
+            return ceilDiv(depth, depthBlock) * ceilDiv(cols, NC);
         }
 
         /** Multiply-adds of one full tile: what orders the products of a call (larger tiles first). */
@@ -235,9 +262,27 @@ final class MatMul {
         run(order);
     }
 
-    /** Runs the tiles of the given products, then the bias tasks (if a bias gradient was set), in one pool run. */
+    /**
+     * Runs the tiles of the given products, then the bias tasks (if a bias gradient was set), in one pool run; before
+     * it, in a pool run of their own, the packing of the B operands that are packed once for all tiles.
+     */
     private void run(Product[] products) {
         running = products;
+        int packs = 0, shared = 0;
+        for (Product p : products) {
+            if (p.sharesB) {
+                p.sharedAt = shared;
+                p.packTaskStart = packs;
+                shared += (int) p.sharedSize();
+                packs += p.packTasks();
+            }
+        }
+        if (packs > 0) {
+            if (sharedB.length < shared) {
+                sharedB = new float[shared];
+            }
+            pool.run(packs, 1, packBody);
+        }
         int count = biasTasks;
         for (Product p : products) {
             count += p.tileCount;
@@ -249,6 +294,24 @@ final class MatMul {
         running = NONE;
         db = dOut = null;
         biasTasks = 0;
+    }
+
+    /** Packs B of the products that share it: task = (depth block, column panel), strips at [block][strip][p][NR]. */
+    private void packTasks(int start, int end, int worker) {
+        for (int task = start; task < end; task++) {
+            for (Product p : running) {
+                int t = task - p.packTaskStart;
+                if (p.sharesB && t >= 0 && t < p.packTasks()) {
+                    int panels = ceilDiv(p.cols, NC);
+                    int p0 = (t / panels) * p.depthBlock, kc = Math.min(p.depthBlock, p.depth - p0);
+                    int panel = (t % panels) * NC, panelEnd = Math.min(p.cols, panel + NC);
+                    int at = p.sharedAt + p0 * ceilDiv(p.cols, NR) * NR + panel * kc;
+                    for (int cc = panel; cc < panelEnd; cc += NR, at += NR * kc) {
+                        packB(p, sharedB, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
+                    }
+                }
+            }
+        }
     }
 
     private void tasks(int start, int end, int worker) {
@@ -340,10 +403,13 @@ final class MatMul {
 
     /**
      * C[r0..r1, c0..c1] (+)= A[r0..r1, :] B[:, c0..c1], depth block by depth block, column panel by column panel;
-     * then the bias, if any. The tile's A block is packed once per depth block and serves all its column panels.
+     * then the bias, if any. The tile's A block is packed once per depth block and serves all its column panels; its
+     * B panels are packed here, or read from the product's B packed whole ({@link Product#sharesB}).
      */
     private void tile(Product m, int r0, int r1, int c0, int c1, int worker) {
-        float[] pa = packedA[worker], pb = packedB[worker];
+        boolean sharesB = m.sharesB;
+        float[] pa = packedA[worker], pb = sharesB ? sharedB : packedB[worker];
+        int paddedCols = ceilDiv(m.cols, NR) * NR;
         float[] c = m.c;
         int cOff = m.cOff, cRow = m.cRow, depth = m.depth, depthBlock = m.depthBlock;
         for (int p0 = 0; p0 < depth; p0 += depthBlock) {
@@ -354,10 +420,15 @@ final class MatMul {
             }
             for (int panel = c0; panel < c1; panel += NC) {
                 int panelEnd = Math.min(c1, panel + NC);
-                for (int cc = panel, at = 0; cc < panelEnd; cc += NR, at += NR * kc) {
-                    packB(m, pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
+                int panelAt = 0; // where the panel's first strip is in pb
+                if (sharesB) { // tiles start on strip boundaries, so strip cc of block p0 is at p0 paddedCols + cc kc
+                    panelAt = m.sharedAt + p0 * paddedCols + panel * kc;
+                } else {
+                    for (int cc = panel, at = 0; cc < panelEnd; cc += NR, at += NR * kc) {
+                        packB(m, pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
+                    }
                 }
-                for (int cc = panel, bAt = 0; cc < panelEnd; cc += NR, bAt += NR * kc) {
+                for (int cc = panel, bAt = panelAt; cc < panelEnd; cc += NR, bAt += NR * kc) {
                     int nc = Math.min(NR, panelEnd - cc);
                     for (int r = r0, aAt = 0; r < r1; r += MR, aAt += MR * kc) {
                         int mr = Math.min(MR, r1 - r);
