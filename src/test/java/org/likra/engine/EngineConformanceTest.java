@@ -239,7 +239,8 @@ public abstract class EngineConformanceTest {
     private static final int[][] LINEAR_SHAPES = {
         {1, 5, 3}, {7, 17, 63}, {33, 129, 65}, {13, 63, 129}, {64, 128, 96}, {300, 70, 300}, {8, 512, 10},
         {197, 530, 270}, // spans several tiles of MatMul in every dimension (rows, columns, depth)
-        {40, 33, 601}};  // dW: 601 rows of dOut^T, past MatMul.MAX_ROWS twice, the last tile partial
+        {40, 33, 601},   // dW: 601 rows of dOut^T, past MatMul.MAX_ROWS twice, the last tile partial
+        {600, 300, 300}}; // forward: three row tiles sharing one packed W^T, packed by the pool's threads together
 
     @Test
     void linearForward() {

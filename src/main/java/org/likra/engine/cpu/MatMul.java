@@ -112,6 +112,11 @@ final class MatMul {
      * back from L3 by every tile, measured 0.97x the per-tile panels).
      */
     static final int SHARED_B_MAX = 1 << 19;
+    /**
+     * Least packing (cycles, by the cost model below) that a shared B must save to be worth a pool run of its own
+     * (about 80 us, as {@link #LATE_START}: a worker waking, a thread that starts late).
+     */
+    private static final double SHARED_PACK_MIN = 200_000;
     /** Tile choices of recent shapes: key (see {@link #shapeKey}) and the choice (row strips << 32 | column strips). */
     private final long[] tileKeys = new long[64], tileChoices = new long[64];
 
@@ -164,12 +169,18 @@ final class MatMul {
             this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
         }
 
-        void tiling(long choice) {
+        /**
+         * Sets the tiles from a {@link #chooseTiles} choice, and whether B is packed once for them: when there are
+         * several row tiles, B fits {@link #SHARED_B_MAX}, and (with several threads, where packing it is a pool run
+         * of its own) the packing saved is worth more than {@link #SHARED_PACK_MIN} cycles.
+         */
+        void tiling(long choice, boolean parallel) {
             tileRows = (int) (choice >>> 32) * MR;
             tileCols = (int) choice * NR;
             rowTiles = ceilDiv(rows, tileRows);
             tileCount = rowTiles * ceilDiv(cols, tileCols);
-            sharesB = rowTiles > 1 && sharedSize() <= SHARED_B_MAX;
+            double saved = (rowTiles - 1) * (double) sharedSize() * (bCol == 1 ? PACK_COPY : PACK_TRANSPOSE);
+            sharesB = rowTiles > 1 && sharedSize() <= SHARED_B_MAX && (!parallel || saved >= SHARED_PACK_MIN);
         }
 
         /** Floats of B packed whole: depth x columns rounded up to strips ([block][strip][p][NR]). */
@@ -209,7 +220,7 @@ final class MatMul {
         first.set(out, outOff, outDim, x, xOff, inDim, 1, w, wOff, 1, inDim, n, outDim, inDim, false);
         first.bias = bias;
         first.biasOff = biasOff;
-        first.tiling(tileChoice(first, pool.threads()));
+        first.tiling(tileChoice(first, pool.threads()), pool.threads() > 1);
         run(justFirst);
     }
 
@@ -238,10 +249,10 @@ final class MatMul {
         }
         int share = Math.max(1, pool.threads() / Math.max(1, products));
         if (input != null) {
-            input.tiling(tileChoice(input, share));
+            input.tiling(tileChoice(input, share), pool.threads() > 1);
         }
         if (weight != null) {
-            weight.tiling(tileChoice(weight, share));
+            weight.tiling(tileChoice(weight, share), pool.threads() > 1);
         }
         Product[] order = products == 0 ? NONE
                 : products == 1 ? justFirst
