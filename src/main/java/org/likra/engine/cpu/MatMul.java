@@ -188,6 +188,14 @@ final class MatMul {
             return (long) depth * ceilDiv(cols, NR) * NR;
         }
 
+        /**
+         * Where strip cc (a multiple of NR) of the depth block starting at p0 (kc deep) is in {@link #sharedB}: the
+         * blocks before it hold p0 x padded columns, the strips before it cc x kc.
+         */
+        int sharedStripAt(int p0, int cc, int kc) {
+            return sharedAt + p0 * ceilDiv(cols, NR) * NR + cc * kc;
+        }
+
         /** Tasks of packing B whole: one per depth block and column panel. */
         int packTasks() {
             return ceilDiv(depth, depthBlock) * ceilDiv(cols, NC);
@@ -316,7 +324,7 @@ final class MatMul {
                     int panels = ceilDiv(p.cols, NC);
                     int p0 = (t / panels) * p.depthBlock, kc = Math.min(p.depthBlock, p.depth - p0);
                     int panel = (t % panels) * NC, panelEnd = Math.min(p.cols, panel + NC);
-                    int at = p.sharedAt + p0 * ceilDiv(p.cols, NR) * NR + panel * kc;
+                    int at = p.sharedStripAt(p0, panel, kc);
                     for (int cc = panel; cc < panelEnd; cc += NR, at += NR * kc) {
                         packB(p, sharedB, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
                     }
@@ -420,7 +428,6 @@ final class MatMul {
     private void tile(Product m, int r0, int r1, int c0, int c1, int worker) {
         boolean sharesB = m.sharesB;
         float[] pa = packedA[worker], pb = sharesB ? sharedB : packedB[worker];
-        int paddedCols = ceilDiv(m.cols, NR) * NR;
         float[] c = m.c;
         int cOff = m.cOff, cRow = m.cRow, depth = m.depth, depthBlock = m.depthBlock;
         for (int p0 = 0; p0 < depth; p0 += depthBlock) {
@@ -432,8 +439,8 @@ final class MatMul {
             for (int panel = c0; panel < c1; panel += NC) {
                 int panelEnd = Math.min(c1, panel + NC);
                 int panelAt = 0; // where the panel's first strip is in pb
-                if (sharesB) { // tiles start on strip boundaries, so strip cc of block p0 is at p0 paddedCols + cc kc
-                    panelAt = m.sharedAt + p0 * paddedCols + panel * kc;
+                if (sharesB) { // tiles and panels start on strip boundaries
+                    panelAt = m.sharedStripAt(p0, panel, kc);
                 } else {
                     for (int cc = panel, at = 0; cc < panelEnd; cc += NR, at += NR * kc) {
                         packB(m, pb, at, cc, Math.min(NR, panelEnd - cc), p0, kc);
