@@ -1,6 +1,7 @@
 package org.likra.engine.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -25,8 +26,14 @@ final class WorkPool implements AutoCloseable {
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
+    /**
+     * The claims of the current job in one word: its generation (bits 32-63), its number of chunks (16-31) and the
+     * next unclaimed chunk (0-15). A participant claims a chunk by a compare-and-set of the whole word, so a worker
+     * that wakes late can never take a chunk of a later job, nor read one job's count with another's claims.
+     */
+    private final AtomicLong claims = new AtomicLong();
+    /** Chunks of the current job that have finished: the caller returns when all have, whoever ran them. */
+    private final AtomicInteger completed = new AtomicInteger();
     private volatile int generation;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -74,7 +81,7 @@ final class WorkPool implements AutoCloseable {
             return;
         }
         int size = chunkSize(n, grain);
-        int count = (n + size - 1) / size;
+        int count = (n + size - 1) / size; // at most 2 TARGET_CHUNKS: fits the 16 bits it has in claims
         if (threads == 1 || count == 1) {
             for (int c = 0; c < count; c++) {
                 body.run(c * size, Math.min(n, (c + 1) * size), 0);
@@ -86,15 +93,18 @@ final class WorkPool implements AutoCloseable {
         this.chunk = size;
         this.chunks = count;
         this.failure = null;
-        nextChunk.set(0);
-        pending.set(workers.length);
-        generation++; // publishes the job
+        int job = generation + 1;
+        completed.set(0);
+        claims.set((long) job << 32 | (long) count << 16);
+        generation = job; // publishes the job
         for (Thread t : workers) {
             LockSupport.unpark(t);
         }
-        work(0);
+        work(job, 0);
+        // Waits for the chunks that workers claimed, not for the workers: one that wakes late (parked, or its vCPU
+        // descheduled) finds nothing left to claim and holds nobody up.
         int spins = 0;
-        while (pending.get() != 0) {
+        while (completed.get() != count) {
             if (++spins < SPINS) {
                 Thread.onSpinWait();
             } else {
@@ -114,18 +124,29 @@ final class WorkPool implements AutoCloseable {
         }
     }
 
-    /** Claims and runs chunks of the current job until none is left. */
-    private void work(int worker) {
-        Body b = body;
-        int c;
-        while ((c = nextChunk.getAndIncrement()) < chunks) {
+    /**
+     * Claims and runs chunks of job {@code job} until none is left (or a later job has replaced it). The claim checks
+     * the job's generation, so a worker that wakes late cannot take a chunk of a later job; after a claim the job's
+     * fields are still this job's (the caller writes the next job's only when every chunk of this one has completed).
+     */
+    private void work(int job, int worker) {
+        while (true) {
+            long state = claims.get();
+            int c = (int) state & 0xFFFF;
+            if ((int) (state >>> 32) != job || c >= ((int) state >>> 16)) {
+                return;
+            }
+            if (!claims.compareAndSet(state, state + 1)) {
+                continue;
+            }
+            // Claimed: the job's fields are this job's until its chunks have all completed, this one included.
             int start = c * chunk;
-            int end = Math.min(total, start + chunk);
             try {
-                b.run(start, end, worker);
+                body.run(start, Math.min(total, start + chunk), worker);
             } catch (Throwable t) {
                 failure = t;
             }
+            completed.incrementAndGet();
         }
     }
 
@@ -144,8 +165,7 @@ final class WorkPool implements AutoCloseable {
                 }
             }
             seen = generation;
-            work(id);
-            pending.decrementAndGet();
+            work(seen, id);
         }
     }
 
