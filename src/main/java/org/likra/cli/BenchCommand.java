@@ -31,6 +31,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first, so that the JIT has compiled "
             + "the kernels (raise it on a loaded machine). Default: ${DEFAULT-VALUE}.")
     int warmup;
+    @Option(names = "--warmup-seconds", defaultValue = "5", description = "Least time the untimed steps take: "
+            + "warm-up goes on past --warmup steps until this many seconds have passed (the JIT compiles the hot "
+            + "kernels in the first seconds, whatever a step costs). Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds;
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps;
     @Option(names = "--seed", defaultValue = "1")
@@ -40,8 +44,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch <= 0 || seq <= 0 || steps <= 0 || warmup < 0) {
-            throw new UserError("--batch, --seq and --steps must be positive and --warmup non-negative");
+        if (batch <= 0 || seq <= 0 || steps <= 0 || warmup < 0 || !(warmupSeconds >= 0)) {
+            throw new UserError("--batch, --seq and --steps must be positive, --warmup and --warmup-seconds "
+                    + "non-negative");
         }
         ModelConfig config = Presets.load(model);
         try (Engine engine = engineOptions.create()) {
@@ -58,26 +63,22 @@ public final class BenchCommand implements Callable<Integer> {
                 targets[i] = random.nextInt(config.vocab());
             }
             double flops = FlopCount.trainingStep(config, batch, seq);
-            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, %d warm-up + %d timed "
-                            + "steps, %.3f GFLOP per step%n", config.name(), net.layout().total(), engine.name(),
-                    batch, seq, warmup, steps, flops / 1e9);
+            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up steps "
+                            + "and %.0f s, then %d timed steps, %.3f GFLOP per step%n", config.name(),
+                    net.layout().total(), engine.name(), batch, seq, warmup, warmupSeconds, steps, flops / 1e9);
+            long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            int warmupSteps = 0;
+            for (; warmupSteps < warmup || System.nanoTime() < warmupEnd; warmupSteps++) {
+                step(net, adam, tokens, targets, warmupSteps + 1);
+            }
+            System.out.printf("warm-up  %d steps%n", warmupSteps);
             double[] ms = new double[steps];
             double loss = 0;
             Map<String, Long> countersBefore = engine.counters();
-            for (int s = 0; s < warmup + steps; s++) {
-                if (s == warmup) {
-                    countersBefore = engine.counters();
-                }
+            for (int s = 0; s < steps; s++) {
                 long t0 = System.nanoTime();
-                net.setInputs(tokens, targets, null, batch, seq);
-                net.forward();
-                net.backward();
-                adam.step(s + 1, 1e-4f);
-                loss = net.loss();
-                long t1 = System.nanoTime();
-                if (s >= warmup) {
-                    ms[s - warmup] = (t1 - t0) / 1e6;
-                }
+                loss = step(net, adam, tokens, targets, warmupSteps + s + 1);
+                ms[s] = (System.nanoTime() - t0) / 1e6;
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
@@ -94,5 +95,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** One training step (inputs, forward, backward, AdamW step number {@code t}); returns the loss. */
+    private double step(Transformer net, AdamW adam, int[] tokens, int[] targets, int t) {
+        net.setInputs(tokens, targets, null, batch, seq);
+        net.forward();
+        net.backward();
+        adam.step(t, 1e-4f);
+        return net.loss();
     }
 }
