@@ -43,9 +43,24 @@ public final class Engines {
             return (Engine) type.getConstructor(int.class).newInstance(threads);
         } catch (ClassNotFoundException e) {
             throw new UserError("the cpu engine is not part of this build; use --engine reference");
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create " + className, e);
+        } catch (ReflectiveOperationException | ExceptionInInitializerError e) {
+            UserError setting = settingError(e);
+            throw setting != null ? setting : new IllegalStateException("cannot create " + className, e);
         }
+    }
+
+    /**
+     * A cpu engine class that refuses a setting while it initialises (a {@code -Dlikra.cpu...} system property of
+     * the JVM that is not a valid value) throws IllegalArgumentException from its static initialiser: that message,
+     * as the user's error; null for any other failure.
+     */
+    private static UserError settingError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ExceptionInInitializerError init && init.getCause() instanceof IllegalArgumentException a) {
+                return new UserError(a.getMessage() + " (a -D option of the JVM)");
+            }
+        }
+        return null;
     }
 
     private static Engine createTornado(String device) {

@@ -79,10 +79,19 @@ final class MatMul {
     static final int MAX_ROWS = 64 * MR;
 
     private static int depthBlock() {
-        int kc = Integer.getInteger("likra.cpu.depthBlock", Math.min(384, 6144 / NR));
+        String value = System.getProperty("likra.cpu.depthBlock");
+        if (value == null || value.isBlank()) {
+            return Math.min(384, 6144 / NR);
+        }
+        int kc;
+        try {
+            kc = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            kc = 0;
+        }
         if (kc < 1) {
-            throw new IllegalArgumentException("likra.cpu.depthBlock must be a positive number of depth steps, got "
-                    + kc);
+            throw new IllegalArgumentException("likra.cpu.depthBlock must be a positive whole number of depth steps, "
+                    + "got '" + value + "'");
         }
         return kc;
     }

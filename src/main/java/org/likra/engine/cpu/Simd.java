@@ -28,12 +28,13 @@ final class Simd {
         if (bits == null || bits.isBlank()) {
             return FloatVector.SPECIES_PREFERRED;
         }
-        return switch (Integer.parseInt(bits.trim())) {
-            case 64 -> FloatVector.SPECIES_64;
-            case 128 -> FloatVector.SPECIES_128;
-            case 256 -> FloatVector.SPECIES_256;
-            case 512 -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException("likra.cpu.vectorBits must be 64, 128, 256 or 512: " + bits);
+        return switch (bits.trim()) {
+            case "64" -> FloatVector.SPECIES_64;
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("likra.cpu.vectorBits must be 64, 128, 256 or 512, got '"
+                    + bits + "'");
         };
     }
 
