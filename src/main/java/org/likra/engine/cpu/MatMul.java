@@ -28,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
  * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds
- * of a tile at two vector FMAs per cycle + its packing) + the delay of a thread that starts late, over tiles of up
- * to {@link #MAX_ROWS} rows. So the LM head's forward product (512 rows, 50304 columns, a transposing pack of W)
+ * of a tile at two vector FMAs per cycle + its packing) + the delay of a thread that starts late or runs slower for a
+ * while (up to half a tile, at most {@link #SLOW_SPELL}), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's forward product (512 rows, 50304 columns, a transposing pack of W)
  * packs W twice instead of once per 96 rows, and the dW product of the LM head (50304 rows, 384 columns) packs its
  * A block once for all 384 columns. Tile boundaries only decide which thread computes an element, never the order
  * of its sums. A B of up to {@link #SHARED_B_MAX} floats in a product of several row tiles is instead packed whole,
@@ -103,8 +103,19 @@ final class MatMul {
     private static final double PACK_COPY = 0.25;
     /** Packing an element of B = W^T: a transposing scalar copy. */
     private static final double PACK_TRANSPOSE = 3.0;
+    /** Reading an element of a B packed once for all tiles (its strips, from L2 or L3), per tile. */
+    private static final double READ_SHARED = 0.25;
     /** How late a pool participant may start, in cycles (about 80 us: a parked worker waking, a busy vCPU). */
     private static final double LATE_START = 200_000;
+    /**
+     * How long, in cycles (about 0.5 ms), one thread may run markedly slower than the other (a neighbour on its core,
+     * its vCPU descheduled): then the product waits at its end for that thread's last tile, half a tile on average.
+     * Measured on the 2-vCPU machine: one 2-thread product of 1024x256x768 ran its 4 tiles with one thread busy 2.7 ms
+     * and the other 4.1 ms for the same work; finer tiles (where B is packed once, they cost no packing) gave the
+     * forward products 1.04-1.28x. Long tiles are not cut for it: over tens of milliseconds the two threads' speeds
+     * even out (the LM head's dx on 16 tiles instead of 2: 0.77x).
+     */
+    private static final double SLOW_SPELL = 1_500_000;
 
     private final WorkPool pool;
     private final WorkPool.Body taskBody = this::tasks, packBody = this::packTasks;
@@ -178,23 +189,18 @@ final class MatMul {
             this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
         }
 
-        /**
-         * Sets the tiles from a {@link #chooseTiles} choice, and whether B is packed once for them: when there are
-         * several row tiles, B fits {@link #SHARED_B_MAX}, and (with several threads, where packing it is a pool run
-         * of its own) the packing saved is worth more than {@link #SHARED_PACK_MIN} cycles.
-         */
+        /** Sets the tiles from a {@link #chooseTiles} choice, and whether B is packed once for them ({@link #sharesB}). */
         void tiling(long choice, boolean parallel) {
             tileRows = (int) (choice >>> 32) * MR;
             tileCols = (int) choice * NR;
             rowTiles = ceilDiv(rows, tileRows);
             tileCount = rowTiles * ceilDiv(cols, tileCols);
-            double saved = (rowTiles - 1) * (double) sharedSize() * (bCol == 1 ? PACK_COPY : PACK_TRANSPOSE);
-            sharesB = rowTiles > 1 && sharedSize() <= SHARED_B_MAX && (!parallel || saved >= SHARED_PACK_MIN);
+            sharesB = sharesB(rowTiles, depth, cols, bCol == 1, parallel);
         }
 
         /** Floats of B packed whole: depth x columns rounded up to strips ([block][strip][p][NR]). */
         long sharedSize() {
-            return (long) depth * ceilDiv(cols, NR) * NR;
+            return MatMul.sharedSize(depth, cols);
         }
 
         /**
@@ -393,6 +399,22 @@ final class MatMul {
         return chooseTiles(p.rows, p.cols, p.depth, p.bCol == 1, threads);
     }
 
+    /** Floats of a B (depth x cols) packed whole: the columns rounded up to strips. */
+    private static long sharedSize(int depth, int cols) {
+        return (long) depth * ceilDiv(cols, NR) * NR;
+    }
+
+    /**
+     * Whether a product's B is packed once for all its tiles: when there are several row tiles (each would pack it
+     * again), it fits {@link #SHARED_B_MAX}, and (with several threads, where packing it is a pool run of its own)
+     * the packing saved is worth more than {@link #SHARED_PACK_MIN} cycles.
+     */
+    private static boolean sharesB(int rowTiles, int depth, int cols, boolean bRowsContiguous, boolean parallel) {
+        long size = sharedSize(depth, cols);
+        double saved = (rowTiles - 1) * (double) size * (bRowsContiguous ? PACK_COPY : PACK_TRANSPOSE);
+        return rowTiles > 1 && size <= SHARED_B_MAX && (!parallel || saved >= SHARED_PACK_MIN);
+    }
+
     /** {@link #chooseTiles(Product, int)} for these sizes; {@code bRowsContiguous}: B is packed without a transpose. */
     static long chooseTiles(int rows, int cols, int depth, boolean bRowsContiguous, int threads) {
         int rowStrips = ceilDiv(rows, MR), colStrips = ceilDiv(cols, NR);
@@ -409,6 +431,10 @@ final class MatMul {
             }
             int rowTileCount = ceilDiv(rowStrips, rs);
             double tileRowsCount = (double) rs * MR;
+            // A B packed once: its packing is shared by the threads, and each tile reads its strips.
+            boolean shared = sharesB(rowTileCount, depth, cols, bRowsContiguous, threads > 1);
+            double packedOnce = shared ? sharedSize(depth, cols) * packB / threads : 0;
+            double bPerElement = shared ? READ_SHARED : packB;
             for (int cs = 1; cs <= maxColStrips; cs++) {
                 if (cs > 1 && ceilDiv(colStrips, cs) == ceilDiv(colStrips, cs - 1)) {
                     continue;
@@ -416,10 +442,12 @@ final class MatMul {
                 int tiles = rowTileCount * ceilDiv(colStrips, cs);
                 double tileColsCount = (double) cs * NR;
                 double perTile = depth * (tileRowsCount * tileColsCount * fma + tileRowsCount * packA
-                        + tileColsCount * packB);
+                        + tileColsCount * bPerElement);
                 // With several threads, a participant that starts late (a worker waking up, a descheduled vCPU)
-                // delays the product by up to one tile: small tiles for small products, no effect on large ones.
-                double cost = ceilDiv(tiles, threads) * perTile + (threads > 1 ? Math.min(perTile, LATE_START) : 0);
+                // delays the product by up to one tile, and one that runs slower for a while by half a tile: small
+                // tiles for small and mid-size products, no effect on large ones.
+                double straggler = Math.min(perTile, LATE_START) + Math.min(0.5 * perTile, SLOW_SPELL);
+                double cost = ceilDiv(tiles, threads) * perTile + packedOnce + (threads > 1 ? straggler : 0);
                 if (cost < best) {
                     best = cost;
                     choice = ((long) rs << 32) | cs;
