@@ -56,7 +56,8 @@ public final class Engines {
      */
     private static UserError settingError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ExceptionInInitializerError init && init.getCause() instanceof IllegalArgumentException a) {
+            if (t instanceof ExceptionInInitializerError init
+                    && init.getCause() instanceof IllegalArgumentException a) {
                 return new UserError(a.getMessage() + " (a -D option of the JVM)");
             }
         }

@@ -29,12 +29,13 @@ import jdk.incubator.vector.VectorSpecies;
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
  * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds
  * of a tile at two vector FMAs per cycle + its packing) + the delay of a thread that starts late or runs slower for a
- * while (up to half a tile, at most {@link #SLOW_SPELL}), over tiles of up to {@link #MAX_ROWS} rows. So the LM head's forward product (512 rows, 50304 columns, a transposing pack of W)
- * packs W twice instead of once per 96 rows, and the dW product of the LM head (50304 rows, 384 columns) packs its
- * A block once for all 384 columns. Tile boundaries only decide which thread computes an element, never the order
- * of its sums. A B of up to {@link #SHARED_B_MAX} floats in a product of several row tiles is instead packed whole,
- * once, by all threads in a pool run of its own before the tiles, which then read their strips from it (with two
- * threads, each used to pack the same panels).
+ * while (up to half a tile, at most {@link #SLOW_SPELL}), over tiles of up to {@link #MAX_ROWS} rows. So the LM
+ * head's forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice instead of once per 96
+ * rows, and the dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns.
+ * Tile boundaries only decide which thread computes an element, never the order of its sums. A B of up to
+ * {@link #SHARED_B_MAX} floats in a product of several row tiles is instead packed whole, once, by all threads in a
+ * pool run of its own before the tiles, which then read their strips from it (with two threads, each used to pack
+ * the same panels); the cost model counts such a B's packing once.
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
  * depth block j in increasing depth; the blocks are fixed by the shapes, so every element gets the same bits with
@@ -189,7 +190,7 @@ final class MatMul {
             this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
         }
 
-        /** Sets the tiles from a {@link #chooseTiles} choice, and whether B is packed once for them ({@link #sharesB}). */
+        /** Sets the tiles from a {@link #chooseTiles} choice, and whether B is packed once for them. */
         void tiling(long choice, boolean parallel) {
             tileRows = (int) (choice >>> 32) * MR;
             tileCols = (int) choice * NR;

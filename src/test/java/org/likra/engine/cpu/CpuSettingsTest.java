@@ -47,6 +47,7 @@ class CpuSettingsTest {
 
     @Test
     void aVectorWidthThatIsNotOneOfTheFourIsOneLine() throws Exception {
-        assertOneLine(bench("-Dlikra.cpu.vectorBits=300"), "likra.cpu.vectorBits must be 64, 128, 256 or 512, got '300'");
+        assertOneLine(bench("-Dlikra.cpu.vectorBits=300"),
+                "likra.cpu.vectorBits must be 64, 128, 256 or 512, got '300'");
     }
 }
