@@ -11,7 +11,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
@@ -94,6 +96,7 @@ public final class PairedBlas {
         System.out.printf("likra cpu engine vs OpenBLAS (%s), %d thread(s), %d rounds of 100 ms slices each%n",
                 args[0].replaceAll(".*/", ""), threads, rounds);
         String[] names = {"forward", "dx", "dW", "dx=", "dW="};
+        List<Double> productRatios = new ArrayList<>(); // each product's median per-round ratio
         try (CpuEngine engine = new CpuEngine(threads); Arena arena = Arena.ofConfined()) {
             for (int s = 3; s < args.length; s++) {
                 String[] d = args[s].split("x");
@@ -176,14 +179,26 @@ public final class PairedBlas {
                     if (op == 3) {
                         line.append(String.format("%n%-15s", ""));
                     }
-                    line.append(String.format("  %s %.1f / %.1f = %.2f [%.2f..%.2f]", names[op], ours[rounds / 2],
-                            theirs[rounds / 2], ratio[rounds / 2], ratio[rounds / 4], ratio[(3 * rounds) / 4]));
+                    line.append(String.format("  %s %.1f / %.1f = %.2f [%.2f..%.2f]", names[op], median(ours),
+                            median(theirs), median(ratio), ratio[rounds / 4], ratio[(3 * rounds) / 4]));
+                    productRatios.add(median(ratio));
                 }
                 System.out.println(line);
             }
         }
         System.out.println("each product: likra GFLOP/s / OpenBLAS GFLOP/s (medians) = median per-round ratio "
                 + "[quartiles]");
+        double[] all = productRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int m = all.length;
+        long atTarget = productRatios.stream().filter(r -> r >= 0.8).count();
+        System.out.printf("all %d products, %d thread(s): median ratio %.3f (%.2f-%.2f), %d of %d at >= 0.8%n", m,
+                threads, median(all), all[0], all[m - 1], atTarget, m);
+    }
+
+    /** The median of sorted values: the middle one, or the mean of the two middle ones. */
+    private static double median(double[] sorted) {
+        int m = sorted.length;
+        return m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
     }
 
     private static float[] random(Random random, int length) {
