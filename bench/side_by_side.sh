@@ -27,6 +27,11 @@ likra_bench() { # preset batch seq warmup steps
     --steps "$5" 2>&1 | grep -E "ms/step" | sed 's/^/likra    /'
 }
 
+# The median of the numbers on stdin, one per line (the mean of the two middle ones for an even count).
+median() {
+  sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit; m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; print m}'
+}
+
 have_llmc=false
 if [ -n "${LLMC_DIR:-}" ] && [ -x "$LLMC_DIR/train_gpt2" ]; then
   have_llmc=true
@@ -37,11 +42,21 @@ fi
 echo "== $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg), $threads threads"
 for spec in "gpt2-S 8 64 30 20 S" "gpt2-M 4 128 5 5 M"; do
   read -r preset batch seq warmup steps llmc_config <<<"$spec"
+  ratios=()
   for round in $(seq 1 "$rounds"); do
     echo "-- $preset ${batch}x${seq}, round $round"
-    likra_bench "$preset" "$batch" "$seq" "$warmup" "$steps"
-    if $have_llmc; then llmc "$llmc_config" "$batch" "$seq"; fi
+    ours=$(likra_bench "$preset" "$batch" "$seq" "$warmup" "$steps")
+    echo "$ours"
+    if $have_llmc; then
+      theirs=$(llmc "$llmc_config" "$batch" "$seq")
+      echo "$theirs"
+      a=$(awk '{print $4}' <<<"$ours"); b=$(awk '{print $3}' <<<"$theirs")
+      [ -n "$a" ] && [ -n "$b" ] && ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", b / a}')")
+    fi
   done
+  if [ ${#ratios[@]} -gt 0 ]; then
+    echo "== $preset: likra's tokens/s / llm.c's per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | median)x"
+  fi
 done
 
 echo "-- linear products against OpenBLAS, measured in one process (bench/paired_blas.sh), 1 and $threads threads"
