@@ -64,8 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double flops = FlopCount.trainingStep(config, batch, seq);
             System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up steps "
-                            + "and %.0f s, then %d timed steps, %.3f GFLOP per step%n", config.name(),
-                    net.layout().total(), engine.name(), batch, seq, warmup, warmupSeconds, steps, flops / 1e9);
+                            + "and %s s, then %d timed steps, %.3f GFLOP per step%n", config.name(),
+                    net.layout().total(), engine.name(), batch, seq, warmup,
+                    java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,
+                    flops / 1e9);
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warmupSteps = 0;
             for (; warmupSteps < warmup || System.nanoTime() < warmupEnd; warmupSteps++) {
