@@ -391,8 +391,10 @@ final class MatMul {
 
     /**
      * Row strips (MR rows) and column strips (NR columns) per tile that minimise the estimated cycles of the busiest
-     * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A and B blocks), plus, with
-     * several threads, the delay of a late starter (at most one tile), returned as {@code rowStrips << 32 | colStrips}.
+     * thread: ceil(tiles / threads) x (tile multiply-adds / (2 L) + packing of the tile's A block and of its B block,
+     * or only a read of its strips where B is packed once ({@link #sharesB}), that packing then counted once, split
+     * over the threads), plus, with several threads, the delay of a late starter (at most one tile) and of a slow
+     * spell (half a tile, at most {@link #SLOW_SPELL}), returned as {@code rowStrips << 32 | colStrips}.
      * For each count of tiles along a dimension only the smallest tile that gives that count is considered: its tiles
      * are the most even (the last one is not a remainder) and it packs no more than a larger one.
      */

@@ -41,7 +41,6 @@ final class WorkPool implements AutoCloseable {
     private Body body;
     private int total;
     private int chunk;
-    private int chunks;
 
     WorkPool(int threads) {
         if (threads < 1) {
@@ -91,7 +90,6 @@ final class WorkPool implements AutoCloseable {
         this.body = body;
         this.total = n;
         this.chunk = size;
-        this.chunks = count;
         this.failure = null;
         int job = generation + 1;
         completed.set(0);
