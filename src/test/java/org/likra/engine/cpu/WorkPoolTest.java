@@ -42,11 +42,17 @@ class WorkPoolTest {
         }
     }
 
+    /** Chunks are whole grains, about 16 of them, never more than 32 (a count the claims word holds). */
     @Test
-    void chunksDependOnlyOnSizeAndGrain() {
-        assertEquals(WorkPool.chunkSize(1000, 7), WorkPool.chunkSize(1000, 7));
+    void chunksAreWholeGrainsAndAtMostThirtyTwo() {
         assertEquals(0, WorkPool.chunkSize(1000, 7) % 7);
         assertTrue(1000 / WorkPool.chunkSize(1000, 7) >= 16);
+        for (int n = 1; n < 5000; n += 37) {
+            for (int grain = 1; grain < 300; grain += 13) {
+                int size = WorkPool.chunkSize(n, grain);
+                assertTrue((n + size - 1) / size <= 32, n + " items, grain " + grain);
+            }
+        }
     }
 
     @Test
