@@ -1,6 +1,8 @@
 package org.likra.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -25,8 +27,10 @@ import java.util.Arrays;
  * dk and dv): with constant strides C2 drops the bounds checks from the inner loop (strides that vary per call left a
  * check on every load, 8% of attention's JFR samples). The causal mask is applied by blocks: a block of
  * query rows t0..t0+3 computes scores only for key strips that start at or before t0 + 3, and the products over keys
- * stop at t0 + 4 (probabilities and score gradients past the diagonal are exact zeros, so they add nothing). The
- * forward pass is parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and
+ * stop at t0 + 4 (probabilities and score gradients past the diagonal are exact zeros, so they add nothing). Each
+ * row's softmax (forward) and score gradient (backward) runs in whole vectors over its len = t + 1 entries, the
+ * lanes of the last vector past len masked off instead of a scalar tail (rows of 1 to T entries: the tails, with a
+ * scalar exp each, and a second pass over probs took a third of the forward pass at T = 64). The forward pass is parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and
  * dv. Every sum runs in an order fixed by the shapes, so the bits do not depend on the thread count.
  */
 final class Attention {
@@ -130,10 +134,7 @@ final class Attention {
                 int pBlock = probsOff + (bh * T + t0) * T;
                 for (int r = 0; r < mr; r++) {
                     int len = t0 + r + 1, pRow = pBlock + r * T, sRow = r * Tp;
-                    float max = Simd.max(scores, sRow, len);
-                    double sum = Simd.expShifted(scores, sRow, max, probs, pRow, len);
-                    Simd.scale(probs, pRow, (float) (1.0 / sum), len);
-                    Arrays.fill(probs, pRow + len, pRow + T, 0f);
+                    softmaxRow(scores, sRow, len, probs, pRow, T);
                 }
                 // out[t] = sum_{s < keys} P[t, s] v[s]  (P[t, s] = 0 for s > t)
                 int oAt = outOff + ((b * T + t0) * heads + h) * d;
@@ -198,9 +199,7 @@ final class Attention {
                     // dS[t, s] = P[t, s] (dP[t, s] - sum_s' P[t, s'] dP[t, s']) scale; 0 past the diagonal
                     for (int r = 0; r < mr; r++) {
                         int t = t0 + r, len = t + 1, row = t * Tp, pRow = pBase + t * T;
-                        float weighted = Simd.dot(probs, pRow, ds, row, len);
-                        scoreGradient(ds, row, probs, pRow, weighted, len);
-                        Arrays.fill(ds, row + len, row + Tp, 0f);
+                        gradientRow(ds, row, probs, pRow, len, Tp, edges[worker]);
                     }
                     // dq[t] += sum_{s < keys} dS[t, s] k[s]
                     if (dq != null) {
@@ -241,18 +240,102 @@ final class Attention {
         }
     }
 
-    /** ds[row + s] = p[pRow + s] (ds[row + s] - weighted) scale for s &lt; len. */
-    private void scoreGradient(float[] ds, int row, float[] p, int pRow, float weighted, int len) {
-        FloatVector w = FloatVector.broadcast(F, weighted);
-        FloatVector sc = FloatVector.broadcast(F, scale);
+    // ------------------------------------------------------------------------------------------------ causal rows
+
+    /** Lane indices 0, 1, ..., L-1 (for the mask of a row's last, partial vector). */
+    private static final FloatVector IOTA = iota();
+
+    private static FloatVector iota() {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i;
+        }
+        return FloatVector.fromArray(F, lanes, 0);
+    }
+
+    /**
+     * One causal row of probabilities: probs[pRow + s] = exp(sc[sRow + s] - max) / sum for s &lt; len and 0 for len
+     * &lt;= s &lt; T, where max and sum run over s &lt; len. The scores row (scratch, computed at least ceil(len / L) L
+     * wide) is read in whole vectors, the lanes of the last one past len masked off (no scalar tail); the
+     * exponentials stay in the scratch row, and probs is written once. The sum: float vector partial sums over
+     * blocks of 256 vectors, each block's lanes added in order, the block sums in double.
+     */
+    private static void softmaxRow(float[] sc, int sRow, int len, float[] probs, int pRow, int T) {
+        int end = (len + L - 1) / L * L;
+        // Loop-carried vectors start from local broadcasts (a static final vector in a loop phi makes C2 box them),
+        // and each loop has one call site of exp (a second one, for the last vector alone, was left out of line).
+        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), zero = FloatVector.zero(F);
+        FloatVector acc = negInf;
+        for (int s = 0; s < end; s += L) {
+            VectorMask<Float> valid = IOTA.compare(VectorOperators.LT, (float) (len - s)); // all lanes but at the end
+            acc = acc.max(negInf.blend(FloatVector.fromArray(F, sc, sRow + s), valid));
+        }
+        FloatVector max = FloatVector.broadcast(F, acc.reduceLanes(VectorOperators.MAX)); // exact in any order
+        FloatVector partial = zero;
+        double sum = 0;
+        for (int s = 0, sinceFlush = 0; s < end; s += L) {
+            VectorMask<Float> valid = IOTA.compare(VectorOperators.LT, (float) (len - s));
+            FloatVector e = zero.blend(Simd.exp(FloatVector.fromArray(F, sc, sRow + s).sub(max)), valid);
+            e.intoArray(sc, sRow + s);
+            partial = partial.add(e);
+            if (++sinceFlush == 256) {
+                sum += Simd.sumLanes(partial);
+                partial = zero;
+                sinceFlush = 0;
+            }
+        }
+        sum += Simd.sumLanes(partial);
+        float inverse = (float) (1.0 / sum);
+        FloatVector vInverse = FloatVector.broadcast(F, inverse);
+        int s = 0, written = Math.min(end, T);
+        for (int bound = Math.min(written, T - L + 1); s < bound; s += L) {
+            FloatVector.fromArray(F, sc, sRow + s).mul(vInverse).intoArray(probs, pRow + s);
+        }
+        for (; s < written; s++) { // a last vector that would cross the row's end (T not a multiple of L)
+            probs[pRow + s] = sc[sRow + s] * inverse;
+        }
+        Arrays.fill(probs, pRow + written, pRow + T, 0f);
+    }
+
+    /**
+     * One causal row of score gradients: ds[row + s] = p[pRow + s] (ds[row + s] - w) scale for s &lt; len and 0 for
+     * len &lt;= s &lt; Tp, where w = sum_{s &lt; len} p[pRow + s] ds[row + s] (two vector accumulators, combined
+     * lane-wise, lanes in order). The dP row ds (scratch, computed at least ceil(len / L) L wide) and probs are read
+     * in whole vectors, the probabilities of the last one past len masked to zero (no scalar tail); scratch: at
+     * least L floats.
+     */
+    private void gradientRow(float[] ds, int row, float[] p, int pRow, int len, int Tp, float[] scratch) {
+        int vectors = (len + L - 1) / L, last = (vectors - 1) * L;
+        FloatVector zero = FloatVector.zero(F), acc0 = zero, acc1 = zero;
+        VectorMask<Float> tail = IOTA.compare(VectorOperators.LT, (float) (len - last));
         int s = 0;
-        for (int bound = F.loopBound(len); s < bound; s += L) {
+        for (; s + L < last; s += 2 * L) {
+            acc0 = FloatVector.fromArray(F, p, pRow + s).fma(FloatVector.fromArray(F, ds, row + s), acc0);
+            acc1 = FloatVector.fromArray(F, p, pRow + s + L).fma(FloatVector.fromArray(F, ds, row + s + L), acc1);
+        }
+        if (s < last) {
+            acc0 = FloatVector.fromArray(F, p, pRow + s).fma(FloatVector.fromArray(F, ds, row + s), acc0);
+        }
+        // Lanes past len may lie in the next row (masked to zero) or past the array's end (then the row's last values
+        // are copied into the zero-padded scratch first: the Vector API's masked load of a partly outside vector
+        // allocates).
+        FloatVector pLast;
+        if (pRow + last + L <= p.length) {
+            pLast = zero.blend(FloatVector.fromArray(F, p, pRow + last), tail);
+        } else {
+            Arrays.fill(scratch, 0, L, 0f);
+            System.arraycopy(p, pRow + last, scratch, 0, len - last);
+            pLast = FloatVector.fromArray(F, scratch, 0);
+        }
+        acc1 = pLast.fma(FloatVector.fromArray(F, ds, row + last), acc1);
+        FloatVector w = FloatVector.broadcast(F, Simd.sumLanes(acc0.add(acc1)));
+        FloatVector sc = FloatVector.broadcast(F, scale);
+        for (s = 0; s < last; s += L) {
             FloatVector.fromArray(F, ds, row + s).sub(w).mul(FloatVector.fromArray(F, p, pRow + s)).mul(sc)
                     .intoArray(ds, row + s);
         }
-        for (; s < len; s++) {
-            ds[row + s] = p[pRow + s] * (ds[row + s] - weighted) * scale;
-        }
+        FloatVector.fromArray(F, ds, row + last).sub(w).mul(pLast).mul(sc).intoArray(ds, row + last);
+        Arrays.fill(ds, row + last + L, row + Tp, 0f);
     }
 
     // ------------------------------------------------------------------------------------------------ kernels
@@ -351,6 +434,13 @@ final class Attention {
      */
     private void packRows(float[] block, float[] src, int at, int rowStride, int rows, float alpha) {
         int d = headDim;
+        if (rows == MR && MatMul.VECTOR_PACK) { // 4 x 8 transposes in registers, then the scaling: the same products
+            MatMul.packRowsTransposed(src, at, rowStride, block, 0, d);
+            if (alpha != 1f) {
+                Simd.scale(block, 0, alpha, d * MR);
+            }
+            return;
+        }
         for (int r = 0; r < MR; r++) {
             int from = at + r * rowStride;
             for (int i = 0; i < d; i++) {
@@ -364,6 +454,12 @@ final class Attention {
      * [T][stride] matrix (score gradients or probabilities) from row s0 down, as the packed A operand of dk or dv.
      */
     private static void packColumns(float[] pa, float[] m, int at, int stride, int rows, int count) {
+        if (rows == MR && MR == 4 && MatMul.VECTOR_PACK) { // one 4-lane copy per row of m
+            for (int p = 0; p < count; p++) {
+                FloatVector.fromArray(FloatVector.SPECIES_128, m, at + p * stride).intoArray(pa, p * MR);
+            }
+            return;
+        }
         for (int p = 0; p < count; p++) {
             int from = at + p * stride;
             for (int r = 0; r < MR; r++) {

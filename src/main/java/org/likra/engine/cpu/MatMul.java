@@ -51,7 +51,7 @@ final class MatMul {
      * The packing of A uses 4- and 8-lane vectors whatever the kernel's width, where the machine has 256-bit
      * vectors (otherwise, or with a narrower {@code likra.cpu.vectorBits}, it packs element by element).
      */
-    private static final boolean VECTOR_PACK = F.vectorBitSize() >= 256;
+    static final boolean VECTOR_PACK = F.vectorBitSize() >= 256;
     private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** Lane selections over two 8-lane vectors (x, y) = lanes 0-7 of x then 0-7 of y as 8-15. */
@@ -543,7 +543,7 @@ final class MatMul {
      * interleaved, 8 depth steps at a time as a 4 x 8 transpose in registers (two rounds of two-vector lane
      * selections); 4x faster than the scalar gather on this machine (0.28 against 1.1 ns per element).
      */
-    private static void packRowsTransposed(float[] a, int src, int rowStride, float[] pa, int at, int kc) {
+    static void packRowsTransposed(float[] a, int src, int rowStride, float[] pa, int at, int kc) {
         int p = 0;
         for (; p + 8 <= kc; p += 8) {
             int s = src + p;
