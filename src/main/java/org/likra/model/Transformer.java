@@ -29,6 +29,14 @@ public final class Transformer {
     private final Tensor gradients;
     private final ModelWeights weights;
     private final ModelWeights weightGradients;
+    /**
+     * The parts of the gradient buffer that a backward pass adds to rather than writes whole, zeroed before it: all
+     * vector parameters (norms and biases, stored after the matrices), learned positions, and an untied token
+     * embedding. Every linear layer's weight gradient (a tied embedding's too, through the LM head, before the
+     * embedding adds its rows) is written whole by its one term, so the matrices are not zeroed: for gpt2-M that
+     * leaves 0.5 of the buffer's 120 MB to zero per step.
+     */
+    private final Tensor[] addedGradients;
     private Activations acts;
     /** Views of acts at the current batch's N rows. */
     private Activations.Rows rows;
@@ -52,6 +60,17 @@ public final class Transformer {
         this.gradients = engine.allocate(layout.total());
         this.weights = new ModelWeights(parameters, layout, config);
         this.weightGradients = new ModelWeights(gradients, layout, config);
+        java.util.List<Tensor> added = new java.util.ArrayList<>();
+        if (layout.total() > layout.decayedCount()) {
+            added.add(gradients.view(layout.decayedCount(), layout.total() - layout.decayedCount()));
+        }
+        if (weightGradients.positionEmbedding != null) {
+            added.add(weightGradients.positionEmbedding);
+        }
+        if (!config.tiedEmbeddings()) {
+            added.add(weightGradients.tokenEmbedding);
+        }
+        this.addedGradients = added.toArray(new Tensor[0]);
         this.forwardRegions = new String[config.layers()];
         this.backwardRegions = new String[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
@@ -253,8 +272,8 @@ public final class Transformer {
     // ------------------------------------------------------------------------------------------------ backward
 
     /**
-     * Zeroes the gradient buffer, then fills it with d(loss)/d(parameters) for the last forward pass; with an
-     * adapter attached, the adapter's gradient buffer instead (the base model is frozen).
+     * Fills the whole gradient buffer with d(loss)/d(parameters) for the last forward pass (whatever it held before);
+     * with an adapter attached, the adapter's gradient buffer instead (the base model is frozen).
      */
     public void backward() {
         if (!hasTargets) {
@@ -265,7 +284,9 @@ public final class Transformer {
         int c = config.dim();
         boolean trainBase = adapter == null;
         if (trainBase) {
-            e.zero(gradients);
+            for (Tensor part : addedGradients) {
+                e.zero(part);
+            }
         } else {
             e.zero(adapter.gradients());
         }

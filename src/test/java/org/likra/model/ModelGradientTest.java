@@ -18,7 +18,7 @@ import static org.likra.engine.FiniteDifferences.gradient;
 /**
  * The whole model's gradient against central finite differences in float64, tensor by tensor, for Llama-style
  * and GPT-2-style models, with and without a loss mask and tied embeddings (llm.c's check of every gradient
- * tensor).
+ * tensor), starting from a gradient buffer full of stale values.
  */
 class ModelGradientTest {
 
@@ -74,6 +74,10 @@ class ModelGradientTest {
         }
         model.setInputs(tokens, targets, weights, batch, time);
         model.forward();
+        // Stale values in the buffer (as a previous step leaves them): backward must write or zero every element.
+        double[] stale = new double[total];
+        java.util.Arrays.fill(stale, 1234.5);
+        engine.upload(model.gradients(), stale, 0);
         model.backward();
         double[] analytic = new double[total];
         engine.download(model.gradients(), analytic, 0);
