@@ -5,19 +5,20 @@
  * adds two entry points:
  *
  *   int   llmc_load(const char *checkpoint)                              vocabulary size of the loaded model
- *   __attribute__((visibility("default"))) float llmc_step(const int *inputs, const int *targets, int B, int T, int step)
+ *   float llmc_step(const int *inputs, const int *targets, int B, int T, int step)
  *                                                                        forward, zero_grad, backward, AdamW
  *
  * Build: gcc -Ofast -march=native -fopenmp -shared -fPIC -fvisibility=hidden -I$LLMC_DIR -o libllmc_step.so
  *        bench/llmc_step.c -lm
- * (-fvisibility=hidden: llm.c's functions stay internal to the library, so that GCC optimises across them as it
- * does in the train_gpt2 executable; built with default visibility the step ran 10-20% slower than the executable's.)
+ * (-fvisibility=hidden keeps llm.c's functions internal to the library, so that GCC may optimise across them as in
+ * the train_gpt2 executable. The library's step still measured 0-15% slower than that executable in alternated runs
+ * on a noisy 2-vCPU machine: see docs/performance.md, "Figures of session 8".)
  *
  * Floating-point mode: an executable built with -Ofast starts with denormals flushed to zero (FTZ and DAZ in MXCSR,
  * set by crtfastmath.o); a shared library does not get that start-up code, and the JVM runs with IEEE denormals.
  * So each step sets FTZ and DAZ on every thread of llm.c's OpenMP team for its duration and restores the calling
  * thread's mode after it, as train_gpt2 itself runs. (Without it, llm.c's random gpt2-M checkpoint reached a NaN
- * loss at its second step on some batches, and every step paid for denormal arithmetic.)
+ * loss at its second step on some batches, and gpt2_backward exited.)
  */
 #define main llmc_train_gpt2_main
 #include "train_gpt2.c"

@@ -17,8 +17,8 @@ likra_find_jdk
 version=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
   | sed -n 's/^ *java.specification.version = //p')
 if [ "${version:-0}" -lt 22 ]; then
-  echo "paired_step: $JAVA_HOME is JDK $version; this benchmark calls llm.c through java.lang.foreign and needs JDK 22" \
-       "or newer (set JAVA_HOME)" >&2
+  echo "paired_step: $JAVA_HOME is JDK $version; this benchmark calls llm.c through java.lang.foreign and needs" \
+       "JDK 22 or newer (set JAVA_HOME)" >&2
   exit 2
 fi
 if [ -z "${LLMC_DIR:-}" ] || [ ! -f "$LLMC_DIR/train_gpt2.c" ]; then
@@ -40,7 +40,8 @@ for preset in ${PRESETS:-gpt2-S gpt2-M}; do
     gpt2-M) args=("$LLMC_DIR/M.bin" gpt2-M 4 128 "$threads" "${ROUNDS:-5}" 4) ;;
     *) echo "paired_step: unknown preset $preset (gpt2-S or gpt2-M)" >&2; exit 2 ;;
   esac
-  OMP_NUM_THREADS="$threads" "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -XX:+UseParallelGC -cp "$root/target/likra.jar:$root/target/lib/*" "$root/bench/PairedStep.java" \
+  OMP_NUM_THREADS="$threads" "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+    --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp "$root/target/likra.jar:$root/target/lib/*" \
+    "$root/bench/PairedStep.java" \
     "$build/libllmc_step.so" "${args[@]}" 2>&1 | grep -E "^(paired step|round|gpt2)|rror"
 done

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side timing of a training step: likra's cpu engine against llm.c's train_gpt2 on the same configurations,
 # one right after the other, for ROUNDS rounds (wall-clock figures on a shared machine move between runs; run the
-# two programs interleaved and compare within a round). Then the linear products against OpenBLAS in one process
-# (bench/paired_blas.sh). See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and write
-# S.bin, M.bin).
+# two programs interleaved and compare within a round). Then the same step in one process (bench/paired_step.sh,
+# where LLMC_DIR also holds train_gpt2.c and gcc is installed), and the linear products against OpenBLAS in one
+# process (bench/paired_blas.sh). See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and
+# write S.bin, M.bin).
 #
 #   LLMC_DIR=/path/to/llmc-build bench/side_by_side.sh        # a folder with train_gpt2, S.bin, S_data.bin, M.bin, M_data.bin
 #
@@ -59,6 +60,11 @@ for spec in "gpt2-S 8 64 30 20 S" "gpt2-M 4 128 5 5 M"; do
   fi
 done
 
+if [ -n "${LLMC_DIR:-}" ] && [ -f "$LLMC_DIR/train_gpt2.c" ] && command -v gcc >/dev/null; then
+  echo "-- the training step against llm.c, measured in one process (bench/paired_step.sh)"
+  (unset ROUNDS; THREADS="$threads" "$root/bench/paired_step.sh" | grep -v "^==") \
+    || echo "side_by_side: skipping the paired step" >&2
+fi
 echo "-- linear products against OpenBLAS, measured in one process (bench/paired_blas.sh), 1 and $threads threads"
 THREADS="1 $threads" ROUNDS="${PAIRED_ROUNDS:-10}" "$root/bench/paired_blas.sh" \
   || echo "side_by_side: skipping the linear products" >&2

@@ -30,8 +30,9 @@ import java.util.Arrays;
  * stop at t0 + 4 (probabilities and score gradients past the diagonal are exact zeros, so they add nothing). Each
  * row's softmax (forward) and score gradient (backward) runs in whole vectors over its len = t + 1 entries, the
  * lanes of the last vector past len masked off instead of a scalar tail (rows of 1 to T entries: the tails, with a
- * scalar exp each, and a second pass over probs took a third of the forward pass at T = 64). The forward pass is parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and
- * dv. Every sum runs in an order fixed by the shapes, so the bits do not depend on the thread count.
+ * scalar exp each, and a second pass over probs took a third of the forward pass at T = 64). The forward pass is
+ * parallel over (b, h); the backward pass over (b, g), since heads of one group write the same dk and dv. Every sum
+ * runs in an order fixed by the shapes, so the bits do not depend on the thread count.
  */
 final class Attention {
     private static final VectorSpecies<Float> F = Simd.F;
