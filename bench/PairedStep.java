@@ -53,7 +53,9 @@ public final class PairedStep {
 
         Linker linker = Linker.nativeLinker();
         try (Arena arena = Arena.ofConfined(); CpuEngine engine = new CpuEngine(threads)) {
-            SymbolLookup lib = SymbolLookup.libraryLookup(library, arena);
+            // Loaded for the life of the process: unloading it when the arena closes would pull the code from under
+            // llm.c's OpenMP threads, which live on (the JVM crashed at exit so).
+            SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
             MethodHandle load = linker.downcallHandle(lib.find("llmc_load").orElseThrow(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
             MethodHandle llmcStep = linker.downcallHandle(lib.find("llmc_step").orElseThrow(),

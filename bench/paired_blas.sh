@@ -14,13 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 likra_find_jdk
-version=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
-  | sed -n 's/^ *java.specification.version = //p')
-if [ "${version:-0}" -lt 22 ]; then
-  echo "paired_blas: $JAVA_HOME is JDK $version; this benchmark calls OpenBLAS through java.lang.foreign and needs" \
-       "JDK 22 or newer (set JAVA_HOME)" >&2
-  exit 2
-fi
+likra_require_foreign paired_blas OpenBLAS
 lib="${OPENBLAS_LIB:-}"
 if [ -z "$lib" ] && command -v python3 >/dev/null; then
   lib=$(python3 - <<'PY' 2>/dev/null || true

@@ -14,13 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 likra_find_jdk
-version=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
-  | sed -n 's/^ *java.specification.version = //p')
-if [ "${version:-0}" -lt 22 ]; then
-  echo "paired_step: $JAVA_HOME is JDK $version; this benchmark calls llm.c through java.lang.foreign and needs" \
-       "JDK 22 or newer (set JAVA_HOME)" >&2
-  exit 2
-fi
+likra_require_foreign paired_step llm.c
 if [ -z "${LLMC_DIR:-}" ] || [ ! -f "$LLMC_DIR/train_gpt2.c" ]; then
   echo "paired_step: set LLMC_DIR to a folder with llm.c's train_gpt2.c, llmc/ and the checkpoints S.bin, M.bin" \
        "(docs/performance.md, \"Comparing with llm.c\")" >&2

@@ -1,4 +1,4 @@
-# Sourced by scripts/likra and scripts/test: finds a JDK 21 or newer and exports JAVA_HOME.
+# Sourced by scripts/likra, scripts/test and the bench scripts: finds a JDK 21 or newer and exports JAVA_HOME.
 # Order: $JAVA_HOME, then `java` on the PATH, then the usual install folders.
 
 likra_java_major() {
@@ -41,5 +41,17 @@ likra_quiet_maven() {
   major=$(likra_java_major "$JAVA_HOME/bin/java")
   if [ -n "$major" ] && [ "$major" -ge 24 ]; then
     export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+  fi
+}
+
+# For the benchmarks that call native libraries through java.lang.foreign (final since JDK 22): exits with 2 and one
+# line naming the script ($1) and the library it calls ($2) when $JAVA_HOME is older.
+likra_require_foreign() {
+  local major
+  major=$(likra_java_major "$JAVA_HOME/bin/java")
+  if [ "${major:-0}" -lt 22 ]; then
+    echo "$1: $JAVA_HOME is JDK ${major:-?}; this benchmark calls $2 through java.lang.foreign and needs JDK 22 or" \
+         "newer (set JAVA_HOME)" >&2
+    exit 2
   fi
 }
