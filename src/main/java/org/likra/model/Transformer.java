@@ -6,7 +6,9 @@ import org.likra.engine.Tensor;
 import org.likra.lora.LoraAdapter;
 import org.likra.util.UserError;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A decoder-only transformer on an {@link Engine}: all parameters in one buffer, all gradients in another, the
@@ -60,7 +62,7 @@ public final class Transformer {
         this.gradients = engine.allocate(layout.total());
         this.weights = new ModelWeights(parameters, layout, config);
         this.weightGradients = new ModelWeights(gradients, layout, config);
-        java.util.List<Tensor> added = new java.util.ArrayList<>();
+        List<Tensor> added = new ArrayList<>();
         if (layout.total() > layout.decayedCount()) {
             added.add(gradients.view(layout.decayedCount(), layout.total() - layout.decayedCount()));
         }
