@@ -80,4 +80,23 @@ public final class Loss {
             }
         }
     }
+
+    /**
+     * {@link #crossEntropyBackward} with dLogits and probs in one array (dOff and pOff into it; the engine passes
+     * the same tensor, dOff = pOff): a task given one array as two parameters stalled TornadoVM 5.2's graph
+     * compiler (minutes in its scheduling). Each thread reads its element before it writes it.
+     */
+    public static void crossEntropyBackwardInPlace(FloatArray values, int dOff, int pOff, IntArray targets, int tOff,
+                                                   FloatArray weights, int wOff, int n, int vocab) {
+        for (@Parallel int i = 0; i < n; i++) {
+            for (@Parallel int j = 0; j < vocab; j++) {
+                float indicator = 0f;
+                if (j == targets.get(tOff + i)) {
+                    indicator = 1f;
+                }
+                float p = values.get(pOff + i * vocab + j);
+                values.set(dOff + i * vocab + j, weights.get(wOff + i) * (p - indicator));
+            }
+        }
+    }
 }

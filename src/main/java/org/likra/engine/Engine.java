@@ -228,7 +228,9 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Gradient of L = sum_i weights[i] losses[i]: dLogits[i, :] = weights[i] (probs[i, :] - onehot(targets[i])).
-     * Overwrites dLogits. The weights carry the loss mask and the 1/count of the mean.
+     * Overwrites dLogits. The weights carry the loss mask and the 1/count of the mean. dLogits may be the probs
+     * tensor itself: the gradient then replaces the probabilities in place (each element is read before it is
+     * written).
      */
     void crossEntropyBackward(Tensor dLogits, Tensor probs, IntTensor targets, Tensor weights, int n, int vocab);
 

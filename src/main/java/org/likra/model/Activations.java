@@ -78,7 +78,7 @@ final class Activations {
     // Gradient scratch, reused by every block (zeroed before use).
     final Tensor dResidual;      // (N, C)
     final Tensor dNormOut;       // (N, C)
-    final Tensor dLogits;        // (N, V)
+    final Tensor dLogits;        // (N, V) the same tensor as probs: the backward pass writes it over them
     final Tensor dActivated;     // (N, F)
     final Tensor dGate;          // (N, F)
     final Tensor dUp;            // (N, F)
@@ -170,7 +170,9 @@ final class Activations {
         loss = e.allocate(1);
         dResidual = e.allocate(n * c);
         dNormOut = e.allocate(n * c);
-        dLogits = e.allocate(Math.multiplyExact(n, cfg.vocab()));
+        // The output probabilities are read only by the cross-entropy backward, which may write its gradient over
+        // them (Engine.crossEntropyBackward): one (N, V) buffer fewer (gpt2-M at 4 x 128: 103 MB).
+        dLogits = probs;
         dActivated = e.allocate(n * cfg.hidden());
         dGate = cfg.mlp() == ModelConfig.Mlp.swiglu ? e.allocate(n * cfg.hidden()) : null;
         dUp = e.allocate(n * cfg.hidden());

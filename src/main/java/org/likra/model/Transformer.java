@@ -45,6 +45,11 @@ public final class Transformer {
     private int batch;
     private int time;
     private boolean hasTargets;
+    /**
+     * Whether the output probabilities of the last forward pass are still there: backward() writes the logits'
+     * gradient over them (one (N, V) buffer instead of two), so a second backward() needs another forward().
+     */
+    private boolean probsFresh;
     private LoraAdapter adapter;
     /** Region names built once, so that a step allocates no strings. */
     private final String[] forwardRegions;
@@ -157,6 +162,7 @@ public final class Transformer {
         this.rows = acts.rows(n);
         engine.upload(rows.tokens, tokens, 0);
         hasTargets = targets != null;
+        probsFresh = false;
         if (hasTargets) {
             checkIds(targets, n, "target");
             engine.upload(rows.targets, targets, 0);
@@ -220,6 +226,7 @@ public final class Transformer {
         if (hasTargets) {
             e.crossEntropyForward(acts.losses, acts.probs, acts.logits, acts.targets, n, config.vocab());
             e.weightedSum(acts.loss, acts.losses, acts.lossWeights, n);
+            probsFresh = true;
         }
         e.endRegion();
     }
@@ -281,6 +288,11 @@ public final class Transformer {
         if (!hasTargets) {
             throw new IllegalStateException("backward() needs a forward pass with targets");
         }
+        if (!probsFresh) {
+            throw new IllegalStateException("backward() needs a forward() since the last backward(): the gradient of "
+                    + "the logits was written over that pass's probabilities");
+        }
+        probsFresh = false;
         Engine e = engine;
         int n = batch * time;
         int c = config.dim();
@@ -293,6 +305,7 @@ public final class Transformer {
             e.zero(adapter.gradients());
         }
         e.beginRegion("head.backward");
+        // In place: acts.dLogits is acts.probs (see Activations).
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
         Tensor dNormOut = rows.dNormOut;
         ModelWeights.Linear head = weights.lmHead;

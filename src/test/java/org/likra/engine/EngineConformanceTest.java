@@ -425,7 +425,9 @@ public abstract class EngineConformanceTest {
                 e.crossEntropyBackward(d, probs, tg, view(e, weights), n, vocab);
                 Tensor loss = e.allocate(1);
                 e.weightedSum(loss, losses, view(e, weights), n);
-                return new float[][] {get(e, losses), get(e, probs), get(e, d), get(e, loss)};
+                float[] probsBefore = get(e, probs);
+                e.crossEntropyBackward(probs, probs, tg, view(e, weights), n, vocab); // in place, as Transformer does
+                return new float[][] {get(e, losses), probsBefore, get(e, d), get(e, loss), get(e, probs)};
             });
         }
     }

@@ -1,5 +1,6 @@
 package org.likra.model;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -11,7 +12,10 @@ import org.likra.engine.reference.ReferenceEngine;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.likra.engine.FiniteDifferences.assertGradient;
 import static org.likra.engine.FiniteDifferences.gradient;
 
@@ -104,5 +108,39 @@ class ModelGradientTest {
             }
             assertGradient(config.name() + " " + spec.name(), analyticSlice, numerical);
         }
+    }
+
+    /**
+     * backward() writes the logits' gradient over the forward pass's probabilities (one (N, V) buffer instead of
+     * two), so a second backward() without a forward() in between is refused with a clear message, and a new
+     * forward() makes the same gradient again.
+     */
+    @Test
+    void secondBackwardNeedsAnotherForward() {
+        Engine engine = new ReferenceEngine(Precision.F64);
+        Transformer model = new Transformer(gpt2(true), engine);
+        int total = model.layout().total();
+        Random random = new Random(3);
+        double[] params = new double[total];
+        for (int i = 0; i < total; i++) {
+            params[i] = random.nextGaussian() * 0.5;
+        }
+        engine.upload(model.parameters(), params, 0);
+        int[] tokens = {1, 2, 3, 4, 5, 6};
+        int[] targets = {2, 3, 4, 5, 6, 7};
+        model.setInputs(tokens, targets, null, 2, 3);
+        model.forward();
+        model.backward();
+        double[] first = new double[total];
+        engine.download(model.gradients(), first, 0);
+        IllegalStateException refused = assertThrows(IllegalStateException.class, model::backward);
+        assertTrue(refused.getMessage().contains("forward()"), refused.getMessage());
+        model.forward();
+        model.backward();
+        double[] second = new double[total];
+        engine.download(model.gradients(), second, 0);
+        assertArrayEquals(first, second);
+        model.setInputs(tokens, targets, null, 2, 3); // new inputs: their forward pass has not run yet
+        assertThrows(IllegalStateException.class, model::backward);
     }
 }

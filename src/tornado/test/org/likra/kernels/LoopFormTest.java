@@ -276,6 +276,8 @@ class LoopFormTest {
         close("cross-entropy losses", out(losses, n), get(rl), REDUCTION);
         close("cross-entropy probs", out(probs, n * vocab), get(rp), REDUCTION);
         close("cross-entropy dLogits", out(dz, n * vocab), get(rdz), REDUCTION);
+        Loss.crossEntropyBackwardInPlace(probs, PAD, PAD, ia(targets), PAD, fa(w), PAD, n, vocab);
+        close("cross-entropy dLogits in place", out(probs, n * vocab), get(rdz), REDUCTION);
         FloatArray s = fa(new float[n * vocab]), dx = fa(dx0);
         Loss.softmaxForward(s, PAD, fa(z), PAD, n, vocab);
         Loss.softmaxBackward(dx, PAD, fa(dOut), PAD, s, PAD, n, vocab);

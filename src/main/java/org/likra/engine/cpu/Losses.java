@@ -113,7 +113,10 @@ final class Losses {
         }
     }
 
-    /** dLogits[i, :] = weights[i] (probs[i, :] - onehot(targets[i])); overwrites dLogits. (dx = dLogits) */
+    /**
+     * dLogits[i, :] = weights[i] (probs[i, :] - onehot(targets[i])); overwrites dLogits, which may be probs itself
+     * (in place: a row's target probability is read before the row is written). (dx = dLogits)
+     */
     void crossEntropyBackward(Tensor dLogits, Tensor probs, IntTensor targets, Tensor weights, int n, int vocab) {
         this.dx = dLogits;
         this.out = probs;
@@ -130,6 +133,8 @@ final class Losses {
         for (int i = start; i < end; i++) {
             float wi = w[weights.offset() + i];
             int prow = out.offset() + i * cols, drow = dx.offset() + i * cols;
+            int target = tg[targets.offset() + i];
+            float targetProb = p[prow + target]; // before the row is written: dLogits may be probs
             FloatVector vw = FloatVector.broadcast(F, wi);
             int j = 0;
             for (int bound = F.loopBound(cols); j < bound; j += L) {
@@ -138,8 +143,7 @@ final class Losses {
             for (; j < cols; j++) {
                 d[drow + j] = p[prow + j] * wi;
             }
-            int target = tg[targets.offset() + i];
-            d[drow + target] = wi * (p[prow + target] - 1f);
+            d[drow + target] = wi * (targetProb - 1f);
         }
     }
 }

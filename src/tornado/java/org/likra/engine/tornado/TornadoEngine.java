@@ -1075,6 +1075,15 @@ public final class TornadoEngine implements Engine {
     @Override
     public void crossEntropyBackward(Tensor dLogits, Tensor probs, IntTensor targets, Tensor weights, int n,
                                      int vocab) {
+        if (f(dLogits) == f(probs)) { // in place (Transformer writes the gradient over the probabilities)
+            record("crossEntropyBackwardInPlace", new Object[]{f(probs), i(targets), f(weights)},
+                    new Object[]{f(dLogits)},
+                    (g, name, grid, graph) -> g.task(name, Loss::crossEntropyBackwardInPlace, f(dLogits),
+                            dLogits.offset(), probs.offset(), i(targets), targets.offset(), f(weights),
+                            weights.offset(), n, vocab),
+                    dLogits.offset(), probs.offset(), targets.offset(), weights.offset(), n, vocab);
+            return;
+        }
         record("crossEntropyBackward", new Object[]{f(probs), i(targets), f(weights)}, new Object[]{f(dLogits)},
                 (g, name, grid, graph) -> g.task(name, Loss::crossEntropyBackward, f(dLogits), dLogits.offset(),
                         f(probs), probs.offset(), i(targets), targets.offset(), f(weights), weights.offset(), n,
