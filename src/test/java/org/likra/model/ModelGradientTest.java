@@ -46,19 +46,27 @@ class ModelGradientTest {
                 Arguments.of(gpt2(false), true));
     }
 
+    /**
+     * Random (not GPT-2-initialised) parameters, so that norms and biases are away from their trivial values; uploaded
+     * to the model and returned.
+     */
+    private static double[] randomParameters(Transformer model, Engine engine, Random random) {
+        double[] params = new double[model.layout().total()];
+        for (int i = 0; i < params.length; i++) {
+            params[i] = random.nextGaussian() * 0.5;
+        }
+        engine.upload(model.parameters(), params, 0);
+        return params;
+    }
+
     @ParameterizedTest(name = "{0}, masked={1}")
     @MethodSource("cases")
     void everyGradientTensorMatchesFiniteDifferences(ModelConfig config, boolean masked) {
         Engine engine = new ReferenceEngine(Precision.F64);
         Transformer model = new Transformer(config, engine);
         int total = model.layout().total();
-        // Random (not GPT-2-initialised) parameters, so that norms and biases are away from their trivial values.
         Random random = new Random(7);
-        double[] params = new double[total];
-        for (int i = 0; i < total; i++) {
-            params[i] = random.nextGaussian() * 0.5;
-        }
-        engine.upload(model.parameters(), params, 0);
+        double[] params = randomParameters(model, engine, random);
         int batch = 2, time = 5, n = batch * time;
         int[] tokens = new int[n];
         int[] targets = new int[n];
@@ -120,12 +128,7 @@ class ModelGradientTest {
         Engine engine = new ReferenceEngine(Precision.F64);
         Transformer model = new Transformer(gpt2(true), engine);
         int total = model.layout().total();
-        Random random = new Random(3);
-        double[] params = new double[total];
-        for (int i = 0; i < total; i++) {
-            params[i] = random.nextGaussian() * 0.5;
-        }
-        engine.upload(model.parameters(), params, 0);
+        randomParameters(model, engine, new Random(3));
         int[] tokens = {1, 2, 3, 4, 5, 6};
         int[] targets = {2, 3, 4, 5, 6, 7};
         model.setInputs(tokens, targets, null, 2, 3);
