@@ -62,6 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
                 tokens[i] = random.nextInt(config.vocab());
                 targets[i] = random.nextInt(config.vocab());
             }
+            long stateBytes = engine.allocatedBytes(); // parameters, gradients, AdamW's moments
             double flops = FlopCount.trainingStep(config, batch, seq);
             System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up steps "
                             + "and %s s, then %d timed steps, %.3f GFLOP per step%n", config.name(),
@@ -89,6 +90,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("tokens/s %.0f%n", n / (median / 1e3));
             System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
             System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
+            long totalBytes = engine.allocatedBytes();
+            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB parameters, gradients and AdamW moments, "
+                    + "%,.1f MB activations and scratch%n", totalBytes / 1e6, stateBytes / 1e6,
+                    (totalBytes - stateBytes) / 1e6);
             Map<String, Long> countersAfter = engine.counters();
             for (Map.Entry<String, Long> counter : countersAfter.entrySet()) {
                 long before = countersBefore.getOrDefault(counter.getKey(), 0L);

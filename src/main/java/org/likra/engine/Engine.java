@@ -71,6 +71,13 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * Bytes of every tensor this engine has allocated so far, float and int (tensors live as long as their engine):
+     * host arrays for the JVM engines (the reference engine stores float64), the host copies of a device engine
+     * (each also held once in device memory). {@code likra bench} reports it.
+     */
+    long allocatedBytes();
+
+    /**
      * Running totals the engine keeps about its own work, by name (a device engine: bytes copied each way, task
      * graphs launched and compiled), for {@code likra bench} to report per step; empty where there are none.
      */

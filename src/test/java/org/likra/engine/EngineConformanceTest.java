@@ -405,6 +405,25 @@ public abstract class EngineConformanceTest {
         }
     }
 
+    // ------------------------------------------------------------------------------------------------ memory
+
+    /** allocatedBytes counts each new tensor once, 4 bytes per element (8 for float64 storage), and no view. */
+    @Test
+    void allocatedBytesCountsEveryTensor() {
+        for (Engine e : engines()) {
+            long before = e.allocatedBytes();
+            Tensor floats = e.allocate(1000);
+            e.allocateInts(500);
+            floats.view(10, 100);
+            long added = e.allocatedBytes() - before;
+            assertTrue(added == 4 * 1000 + 4 * 500 || added == 8 * 1000 + 4 * 500,
+                    describe(e) + ": allocatedBytes grew by " + added + " for 1000 floats and 500 ints");
+        }
+        long before = REF.allocatedBytes();
+        REF.allocate(1000);
+        assertEquals(8 * 1000, REF.allocatedBytes() - before, "the reference engine stores float64 at any precision");
+    }
+
     // ------------------------------------------------------------------------------------------------ loss
 
     @Test

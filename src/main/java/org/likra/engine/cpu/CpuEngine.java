@@ -32,6 +32,8 @@ public final class CpuEngine implements Engine {
     static final int GRAIN = 1 << 14;
 
     private final WorkPool pool;
+    /** Bytes of the tensors allocated so far ({@link #allocatedBytes}). */
+    private long allocatedBytes;
     private final Embeddings embeddings;
     private final Norms norms;
     private final MatMul matMul;
@@ -106,12 +108,21 @@ public final class CpuEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        return new Tensor(this, new float[length], 0, length);
+        Tensor t = new Tensor(this, new float[length], 0, length);
+        allocatedBytes += 4L * length;
+        return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        return new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        allocatedBytes += 4L * length;
+        return t;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocatedBytes;
     }
 
     @Override

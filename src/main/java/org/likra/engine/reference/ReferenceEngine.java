@@ -15,6 +15,8 @@ import org.likra.engine.Tensor;
 public final class ReferenceEngine implements Engine {
     private final Precision precision;
     private final boolean roundToFloat;
+    /** Bytes of the tensors allocated so far ({@link #allocatedBytes}). */
+    private long allocatedBytes;
 
     public ReferenceEngine(Precision precision) {
         this.precision = precision;
@@ -48,12 +50,21 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        return new Tensor(this, new double[length], 0, length);
+        Tensor t = new Tensor(this, new double[length], 0, length);
+        allocatedBytes += 8L * length;
+        return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        return new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        allocatedBytes += 4L * length;
+        return t;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocatedBytes;
     }
 
     @Override

@@ -117,6 +117,8 @@ public final class TornadoEngine implements Engine {
     private int graphCount;
     private long compiles;
     private long launches;
+    /** Bytes of the tensors allocated so far ({@link #allocatedBytes}): host arrays, each mirrored on the device. */
+    private long allocatedBytes;
     private long residentPlans;
     private long hostToDeviceBytes;
     private long deviceToHostBytes;
@@ -250,6 +252,7 @@ public final class TornadoEngine implements Engine {
     public Tensor allocate(int length) {
         FloatArray a = new FloatArray(Math.max(1, length));
         a.init(0f);
+        allocatedBytes += 4L * a.getSize();
         return new Tensor(this, a, 0, length);
     }
 
@@ -257,7 +260,13 @@ public final class TornadoEngine implements Engine {
     public IntTensor allocateInts(int length) {
         IntArray a = new IntArray(Math.max(1, length));
         a.init(0);
+        allocatedBytes += 4L * a.getSize();
         return new IntTensor(this, a, 0, length);
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocatedBytes;
     }
 
     private void hostAccess() {
