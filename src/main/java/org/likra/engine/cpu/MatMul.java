@@ -62,9 +62,19 @@ final class MatMul {
 
     /**
      * Micro-kernel: MR rows by NR columns of C (8 vector accumulators: with 12, as in 6 x 2 or 4 x 3 kernels, C2
-     * spills accumulators and this machine measured 38 GFLOP/s per core against 66-77 for 4 x 2).
+     * spills accumulators on AVX2's 16 registers and this machine measured 38 GFLOP/s per core against 66-77 for
+     * 4 x 2). With 512-bit vectors (AVX-512: 32 registers) full pairs of strips go through the 8-row kernel
+     * ({@link #kernel8}, 16 accumulators), see {@link #EIGHT_ROWS}. A is packed in MR-row strips either way.
      */
     static final int MR = 4;
+    /**
+     * Whether pairs of full MR-row strips use {@link #kernel8}: by default where vectors are 512 bits wide (AVX-512,
+     * whose 32 vector registers hold its 16 accumulators; on a Sapphire-Rapids-class Xeon it measured 1.05-1.37x the
+     * 4-row kernel on the presets' products, docs/performance.md, "Session 11"). The system property
+     * {@code likra.cpu.eightRows} (true or false) forces it, for measurements. Both kernels add the same products in
+     * the same order, so the bits do not depend on it.
+     */
+    static final boolean EIGHT_ROWS = eightRows();
     static final int NR = 2 * L;
     /** Column panel: NC columns (8 strips) of B packed at a time. */
     static final int NC = 8 * NR;
@@ -78,6 +88,19 @@ final class MatMul {
     static final int KC = depthBlock();
     /** Most rows in a tile: its packed A block (MAX_ROWS x KC floats, 384 KB at most by default) stays in L2. */
     static final int MAX_ROWS = 64 * MR;
+
+    private static boolean eightRows() {
+        String value = System.getProperty("likra.cpu.eightRows");
+        if (value == null || value.isBlank()) {
+            return F.vectorBitSize() >= 512;
+        }
+        return switch (value.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("likra.cpu.eightRows must be true or false, got '" + value
+                    + "'");
+        };
+    }
 
     private static int depthBlock() {
         String value = System.getProperty("likra.cpu.depthBlock");
@@ -488,7 +511,13 @@ final class MatMul {
                 }
                 for (int cc = panel, bAt = panelAt; cc < panelEnd; cc += NR, bAt += NR * kc) {
                     int nc = Math.min(NR, panelEnd - cc);
-                    for (int r = r0, aAt = 0; r < r1; r += MR, aAt += MR * kc) {
+                    int r = r0, aAt = 0;
+                    if (EIGHT_ROWS && nc == NR) { // two consecutive packed strips, the second MR * kc further on
+                        for (; r + 2 * MR <= r1; r += 2 * MR, aAt += 2 * MR * kc) {
+                            kernel8(pa, aAt, aAt + MR * kc, pb, bAt, kc, c, cOff + r * cRow + cc, cRow, add);
+                        }
+                    }
+                    for (; r < r1; r += MR, aAt += MR * kc) {
                         int mr = Math.min(MR, r1 - r);
                         int cAt = cOff + r * cRow + cc;
                         boolean full = mr == MR && nc == NR;
@@ -637,6 +666,84 @@ final class MatMul {
         c21.intoArray(cm, c2 + L);
         c30.intoArray(cm, c3);
         c31.intoArray(cm, c3 + L);
+    }
+
+    /**
+     * The 2MR x NR block at cm[cAt + i cStride + j] = (add ? itself + : ) sum_{p &lt; kc} A[i, p] pb[bAt + p NR + j]
+     * with A[i, p] = pa[aAt + p MR + i] for i &lt; MR and pa[a2At + p MR + i - MR] for the next MR rows (two packed
+     * strips): 16 vector accumulators, one outer product (2 vectors of B, 8 broadcasts of A) per p. Each element is
+     * the same sum in the same order as {@link #kernel}'s, so the two give the same bits.
+     */
+    static void kernel8(float[] pa, int aAt, int a2At, float[] pb, int bAt, int kc, float[] cm, int cAt, int cStride,
+                        boolean add) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int bp = bAt, ap = aAt, aq = a2At, end = aAt + kc * MR; ap < end; bp += NR, ap += MR, aq += MR) {
+            FloatVector b0 = FloatVector.fromArray(F, pb, bp);
+            FloatVector b1 = FloatVector.fromArray(F, pb, bp + L);
+            FloatVector s = FloatVector.broadcast(F, pa[ap]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(F, pa[ap + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(F, pa[ap + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(F, pa[ap + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(F, pa[aq]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(F, pa[aq + 1]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+            s = FloatVector.broadcast(F, pa[aq + 2]);
+            c60 = s.fma(b0, c60);
+            c61 = s.fma(b1, c61);
+            s = FloatVector.broadcast(F, pa[aq + 3]);
+            c70 = s.fma(b0, c70);
+            c71 = s.fma(b1, c71);
+        }
+        int c1 = cAt + cStride, c2 = cAt + 2 * cStride, c3 = cAt + 3 * cStride;
+        int c4 = cAt + 4 * cStride, c5 = cAt + 5 * cStride, c6 = cAt + 6 * cStride, c7 = cAt + 7 * cStride;
+        if (add) {
+            c00 = FloatVector.fromArray(F, cm, cAt).add(c00);
+            c01 = FloatVector.fromArray(F, cm, cAt + L).add(c01);
+            c10 = FloatVector.fromArray(F, cm, c1).add(c10);
+            c11 = FloatVector.fromArray(F, cm, c1 + L).add(c11);
+            c20 = FloatVector.fromArray(F, cm, c2).add(c20);
+            c21 = FloatVector.fromArray(F, cm, c2 + L).add(c21);
+            c30 = FloatVector.fromArray(F, cm, c3).add(c30);
+            c31 = FloatVector.fromArray(F, cm, c3 + L).add(c31);
+            c40 = FloatVector.fromArray(F, cm, c4).add(c40);
+            c41 = FloatVector.fromArray(F, cm, c4 + L).add(c41);
+            c50 = FloatVector.fromArray(F, cm, c5).add(c50);
+            c51 = FloatVector.fromArray(F, cm, c5 + L).add(c51);
+            c60 = FloatVector.fromArray(F, cm, c6).add(c60);
+            c61 = FloatVector.fromArray(F, cm, c6 + L).add(c61);
+            c70 = FloatVector.fromArray(F, cm, c7).add(c70);
+            c71 = FloatVector.fromArray(F, cm, c7 + L).add(c71);
+        }
+        c00.intoArray(cm, cAt);
+        c01.intoArray(cm, cAt + L);
+        c10.intoArray(cm, c1);
+        c11.intoArray(cm, c1 + L);
+        c20.intoArray(cm, c2);
+        c21.intoArray(cm, c2 + L);
+        c30.intoArray(cm, c3);
+        c31.intoArray(cm, c3 + L);
+        c40.intoArray(cm, c4);
+        c41.intoArray(cm, c4 + L);
+        c50.intoArray(cm, c5);
+        c51.intoArray(cm, c5 + L);
+        c60.intoArray(cm, c6);
+        c61.intoArray(cm, c6 + L);
+        c70.intoArray(cm, c7);
+        c71.intoArray(cm, c7 + L);
     }
 
     /** C[i, j] (+)= e[i NR + j] for the mr x nc valid part of an edge block. */

@@ -46,6 +46,11 @@ class CpuSettingsTest {
     }
 
     @Test
+    void anEightRowSettingThatIsNotTrueOrFalseIsOneLine() throws Exception {
+        assertOneLine(bench("-Dlikra.cpu.eightRows=yes"), "likra.cpu.eightRows must be true or false, got 'yes'");
+    }
+
+    @Test
     void aVectorWidthThatIsNotOneOfTheFourIsOneLine() throws Exception {
         assertOneLine(bench("-Dlikra.cpu.vectorBits=300"),
                 "likra.cpu.vectorBits must be 64, 128, 256 or 512, got '300'");
