@@ -708,6 +708,7 @@ final class MatMul {
             c70 = s.fma(b0, c70);
             c71 = s.fma(b1, c71);
         }
+        // Stores written out, as in kernel: a helper taking vectors can make C2 box the accumulators.
         int c1 = cAt + cStride, c2 = cAt + 2 * cStride, c3 = cAt + 3 * cStride;
         int c4 = cAt + 4 * cStride, c5 = cAt + 5 * cStride, c6 = cAt + 6 * cStride, c7 = cAt + 7 * cStride;
         if (add) {
