@@ -69,8 +69,8 @@ final class MatMul {
     static final int MR = 4;
     /**
      * Whether pairs of full MR-row strips use {@link #kernel8}: by default where vectors are 512 bits wide (AVX-512,
-     * whose 32 vector registers hold its 16 accumulators; on a Sapphire-Rapids-class Xeon it measured 1.05-1.37x the
-     * 4-row kernel on the presets' products, docs/performance.md, "Session 11"). The system property
+     * whose 32 vector registers hold its 16 accumulators; on a Sapphire-Rapids-class Xeon it measured a median 1.08x
+     * the 4-row kernel on the presets' products, docs/performance.md, "Session 11"). The system property
      * {@code likra.cpu.eightRows} (true or false) forces it, for measurements. Both kernels add the same products in
      * the same order, so the bits do not depend on it.
      */
