@@ -5,6 +5,8 @@
 #
 #   bench/paired_blas.sh                         # threads 1 and 2, 10 rounds, the presets' shapes
 #   THREADS="2" ROUNDS=20 bench/paired_blas.sh 1024x256x768
+#   JVM_OPTS="-Dlikra.cpu.eightRows=false" bench/paired_blas.sh    # extra JVM options (here: the 4-row kernel on
+#                                                                  # AVX-512, to compare the two)
 #
 # OpenBLAS: $OPENBLAS_LIB, else the library numpy ships (python3 -c 'import numpy'), else libopenblas.so.0 from
 # ldconfig (Debian: apt-get install libopenblas0). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are cleared for this
@@ -31,11 +33,12 @@ if [ -z "$lib" ] || [ ! -f "$lib" ]; then
   exit 2
 fi
 "$root/scripts/likra" --help >/dev/null # builds target/likra.jar if it is missing or stale
+read -ra jvm_opts <<< "${JVM_OPTS:-}"
 shapes=("$@")
 [ ${#shapes[@]} -eq 0 ] && shapes=(512x128x512 1024x256x768 1024x1024x256 512x384x50304)
 for threads in ${THREADS:-1 2}; do
   (unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS
    "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
-     -cp "$root/target/likra.jar" "$root/bench/PairedBlas.java" "$lib" "$threads" "${ROUNDS:-10}" "${shapes[@]}" \
-     2>&1 | grep -v WARNING)
+     ${jvm_opts[@]+"${jvm_opts[@]}"} -cp "$root/target/likra.jar" "$root/bench/PairedBlas.java" "$lib" "$threads" \
+     "${ROUNDS:-10}" "${shapes[@]}" 2>&1 | grep -v WARNING)
 done

@@ -7,7 +7,8 @@
 #   LLMC_DIR=/path/to/llmc-build bench/paired_step.sh      # a folder with train_gpt2.c, llmc/, S.bin and M.bin
 #
 # Environment: LLMC_DIR (required: see docs/performance.md, "Comparing with llm.c", for the checkpoints), THREADS
-# (default 2), ROUNDS (default 8 for gpt2-S, 5 for gpt2-M), PRESETS (default "gpt2-S gpt2-M"). Needs gcc with
+# (default 2), ROUNDS (default 8 for gpt2-S, 5 for gpt2-M), PRESETS (default "gpt2-S gpt2-M"), JVM_OPTS (extra JVM
+# options for likra's side, e.g. -Dlikra.cpu.eightRows=false). Needs gcc with
 # OpenMP and a JDK 22 or newer (java.lang.foreign is final since 22).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +22,7 @@ if [ -z "${LLMC_DIR:-}" ] || [ ! -f "$LLMC_DIR/train_gpt2.c" ]; then
   exit 2
 fi
 threads="${THREADS:-2}"
+read -ra jvm_opts <<< "${JVM_OPTS:-}"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 gcc -Ofast -march=native -fopenmp -shared -fPIC -fvisibility=hidden -I"$LLMC_DIR" -o "$build/libllmc_step.so" \
@@ -35,7 +37,8 @@ for preset in ${PRESETS:-gpt2-S gpt2-M}; do
     *) echo "paired_step: unknown preset $preset (gpt2-S or gpt2-M)" >&2; exit 2 ;;
   esac
   OMP_NUM_THREADS="$threads" "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-    --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp "$root/target/likra.jar:$root/target/lib/*" \
+    --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${jvm_opts[@]+"${jvm_opts[@]}"} \
+    -cp "$root/target/likra.jar:$root/target/lib/*" \
     "$root/bench/PairedStep.java" \
     "$build/libllmc_step.so" "${args[@]}" 2>&1 | grep -E "^(paired step|round|gpt2)|rror"
 done
