@@ -90,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("tokens/s %.0f%n", n / (median / 1e3));
             System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
             System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
+            System.out.printf("engine   %s%n", engine.description());
             long totalBytes = engine.allocatedBytes();
             System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB parameters, gradients and AdamW moments, "
                     + "%,.1f MB activations and scratch%n", totalBytes / 1e6, stateBytes / 1e6,

@@ -25,6 +25,14 @@ public interface Engine extends AutoCloseable {
     /** The engine's name as the {@code --engine} flag spells it. */
     String name();
 
+    /**
+     * One line naming the engine and the settings its figures and bits depend on (for example the cpu engine's
+     * threads, vector width, micro-kernel and depth blocks), for benchmark reports.
+     */
+    default String description() {
+        return name() + ", " + precision().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The format tensors are stored in. */
     Precision precision();
 

@@ -66,6 +66,16 @@ public final class CpuEngine implements Engine {
         return Precision.F32;
     }
 
+    /** E.g. "cpu, f32, 2 threads, 256-bit vectors, 4 x 16 micro-kernel, depth blocks of up to 384". */
+    @Override
+    public String description() {
+        String kernel = MatMul.EIGHT_ROWS
+                ? 2 * MatMul.MR + " x " + MatMul.NR + " micro-kernel (" + MatMul.MR + " x " + MatMul.NR + " at edges)"
+                : MatMul.MR + " x " + MatMul.NR + " micro-kernel";
+        return String.format("%s, f32, %d thread%s, %d-bit vectors, %s, depth blocks of up to %d", name(), threads(),
+                threads() == 1 ? "" : "s", Simd.F.vectorBitSize(), kernel, MatMul.KC);
+    }
+
     /** Number of threads the operations run on. */
     public int threads() {
         return pool.threads();

@@ -31,6 +31,31 @@ class CpuSettingsTest {
         return new Result(child.exitValue(), err);
     }
 
+    /** The "engine" line of a one-step bench of a tiny model in a JVM with these settings. */
+    private static String engineLine(String... settings) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector"));
+        command.addAll(List.of(settings));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.likra.cli.Main", "bench", "--model",
+                "gpt2-1m", "--batch", "1", "--seq", "16", "--threads", "1", "--warmup", "0", "--warmup-seconds", "0",
+                "--steps", "1"));
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish");
+        assertEquals(0, child.exitValue(), out);
+        return out.lines().filter(l -> l.startsWith("engine   cpu")).findFirst().orElse("no engine line in: " + out);
+    }
+
+    @Test
+    void benchNamesTheKernelThatTheVectorWidthSelects() throws Exception {
+        assertEquals("engine   cpu, f32, 1 thread, 256-bit vectors, 4 x 16 micro-kernel, depth blocks of up to 384",
+                engineLine("-Dlikra.cpu.vectorBits=256"));
+        assertEquals("engine   cpu, f32, 1 thread, 512-bit vectors, 8 x 32 micro-kernel (4 x 32 at edges), depth blocks "
+                + "of up to 192", engineLine("-Dlikra.cpu.vectorBits=512"));
+        assertEquals("engine   cpu, f32, 1 thread, 512-bit vectors, 4 x 32 micro-kernel, depth blocks of up to 96",
+                engineLine("-Dlikra.cpu.vectorBits=512", "-Dlikra.cpu.eightRows=false", "-Dlikra.cpu.depthBlock=96"));
+    }
+
     private static void assertOneLine(Result r, String expected) {
         assertEquals(1, r.code(), r.err());
         List<String> lines = r.err().lines().filter(l -> !l.startsWith("WARNING")).toList();

@@ -230,6 +230,11 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
+    public String description() {
+        return name() + ", f32, " + deviceName();
+    }
+
+    @Override
     public Precision precision() {
         return Precision.F32;
     }
