@@ -1,5 +1,6 @@
 package org.likra.engine;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,7 +31,7 @@ public interface Engine extends AutoCloseable {
      * threads, vector width, micro-kernel and depth blocks), for benchmark reports.
      */
     default String description() {
-        return name() + ", " + precision().name().toLowerCase(java.util.Locale.ROOT);
+        return name() + ", " + precision().name().toLowerCase(Locale.ROOT);
     }
 
     /** The format tensors are stored in. */

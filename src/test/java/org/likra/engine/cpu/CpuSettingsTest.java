@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +35,7 @@ class CpuSettingsTest {
     /** The "engine" line of a one-step bench of a tiny model in a JVM with these settings. */
     private static String engineLine(String... settings) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector"));
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector"));
         command.addAll(List.of(settings));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.likra.cli.Main", "bench", "--model",
                 "gpt2-1m", "--batch", "1", "--seq", "16", "--threads", "1", "--warmup", "0", "--warmup-seconds", "0",
