@@ -37,7 +37,8 @@ public final class BenchCommand implements Callable<Integer> {
     double warmupSeconds;
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps;
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisation and the random tokens. "
+            + "Default: ${DEFAULT-VALUE}.")
     long seed;
     @Mixin
     EngineOptions engineOptions;
@@ -49,6 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + "non-negative");
         }
         ModelConfig config = Presets.load(model);
+        if (seq > config.context()) {
+            throw new UserError("--seq " + seq + " is longer than " + config.name() + "'s context of "
+                    + config.context() + " tokens: shorten it or use a model with a longer context");
+        }
         try (Engine engine = engineOptions.create()) {
             Transformer net = new Transformer(config, engine);
             Initializer.initialize(net, seed);
@@ -64,11 +69,11 @@ public final class BenchCommand implements Callable<Integer> {
             }
             long stateBytes = engine.allocatedBytes(); // parameters, gradients, AdamW's moments
             double flops = FlopCount.trainingStep(config, batch, seq);
-            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up steps "
-                            + "and %s s, then %d timed steps, %.3f GFLOP per step%n", config.name(),
-                    net.layout().total(), engine.name(), batch, seq, warmup,
+            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up %s "
+                            + "and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
+                    net.layout().total(), engine.name(), batch, seq, warmup, warmup == 1 ? "step" : "steps",
                     java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,
-                    flops / 1e9);
+                    steps == 1 ? "step" : "steps", flops / 1e9);
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warmupSteps = 0;
             for (; warmupSteps < warmup || System.nanoTime() < warmupEnd; warmupSteps++) {

@@ -24,7 +24,7 @@ public final class SampleCommand implements Callable<Integer> {
     double temperature;
     @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass. Default: ${DEFAULT-VALUE}.")
     double topP;
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the sampling. Default: ${DEFAULT-VALUE}.")
     long seed;
     @Mixin
     EngineOptions engineOptions;

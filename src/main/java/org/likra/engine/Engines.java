@@ -25,6 +25,9 @@ public final class Engines {
      *               empty for TornadoVM's default device; ignored by the other engines
      */
     public static Engine create(String name, int threads, Precision precision, String device) {
+        if (threads < 0) {
+            throw new UserError("--threads must be 0 (all cores) or a positive number of threads, got " + threads);
+        }
         int workers = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         if (precision == Precision.F64 && !name.equals("reference")) {
             throw new UserError("--precision f64 needs --engine reference (the " + name + " engine is float32)");

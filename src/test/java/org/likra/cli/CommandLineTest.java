@@ -108,6 +108,14 @@ class CommandLineTest {
     }
 
     @Test
+    void benchRefusesASequencePastTheContextAndNegativeThreadsBeforeItStarts() {
+        Run tooLong = run("bench", "--model", "gpt2-S", "--seq", "129", "--engine", "reference");
+        assertOneLineError(tooLong, "--seq 129 is longer than gpt2-S's context of 128 tokens");
+        assertEquals("", tooLong.out(), "no header for a run that cannot start");
+        assertOneLineError(run("bench", "--model", "gpt2-S", "--threads", "-1"), "--threads must be 0 (all cores)");
+    }
+
+    @Test
     void missingCorpusIsOneLine() {
         assertOneLineError(run("pretrain", "--model", "llama-tiny", "--corpus", dir.resolve("none.txt").toString(),
                 "--out", dir.resolve("r").toString(), "--engine", "reference"), "no such corpus file");
