@@ -111,7 +111,7 @@ final class Attention {
         this.vOff = vOff;
         setShape(time, heads, kvHeads, headDim);
         ensureScratch();
-        pool.run(batch * heads, 1, forwardBody);
+        pool.runEach(batch * heads, forwardBody);
         clear();
     }
 
@@ -170,7 +170,7 @@ final class Attention {
         this.probsOff = probsOff;
         setShape(time, heads, kvHeads, headDim);
         ensureScratch();
-        pool.run(batch * kvHeads, 1, backwardBody);
+        pool.runEach(batch * kvHeads, backwardBody);
         clear();
     }
 

@@ -339,13 +339,13 @@ final class MatMul {
             if (sharedB.length < shared) {
                 sharedB = new float[shared];
             }
-            pool.run(packs, 1, packBody);
+            pool.runEach(packs, packBody);
         }
         int count = biasTasks;
         for (Product p : products) {
             count += p.tileCount;
         }
-        pool.run(count, 1, taskBody);
+        pool.runEach(count, taskBody);
         for (Product p : products) {
             p.clear();
         }

@@ -76,11 +76,29 @@ final class WorkPool implements AutoCloseable {
      * that give about {@link #TARGET_CHUNKS} chunks. A job of one chunk, or a single-threaded pool, runs on the caller.
      */
     void run(int n, int grain, Body body) {
-        if (n <= 0) {
-            return;
+        if (n > 0) {
+            runChunks(n, chunkSize(n, grain), body); // at most 2 TARGET_CHUNKS chunks
         }
-        int size = chunkSize(n, grain);
-        int count = (n + size - 1) / size; // at most 2 TARGET_CHUNKS: fits the 16 bits it has in claims
+    }
+
+    /** Most chunks of one job: the 16 bits the count has in {@link #claims}. */
+    static final int MAX_CHUNKS = 0xFFFF;
+
+    /**
+     * Runs body over [0, n) one item per chunk (up to {@link #MAX_CHUNKS} items; beyond, in chunks of
+     * ceil(n / MAX_CHUNKS)), for jobs of few, large, independent items whose results do not depend on how they are
+     * grouped, such as the tiles of a matrix product: every participant can claim one, whatever the thread count. (With
+     * {@link #run}'s 16-32 chunks, the 8 large tiles of one product that head a job of 208 made one chunk, so one
+     * thread of 16 computed them all.)
+     */
+    void runEach(int n, Body body) {
+        if (n > 0) {
+            runChunks(n, n <= MAX_CHUNKS ? 1 : (n + MAX_CHUNKS - 1) / MAX_CHUNKS, body);
+        }
+    }
+
+    private void runChunks(int n, int size, Body body) {
+        int count = (n + size - 1) / size;
         if (threads == 1 || count == 1) {
             for (int c = 0; c < count; c++) {
                 body.run(c * size, Math.min(n, (c + 1) * size), 0);

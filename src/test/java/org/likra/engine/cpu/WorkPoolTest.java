@@ -55,6 +55,35 @@ class WorkPoolTest {
         }
     }
 
+    /**
+     * runEach gives every item a chunk of its own (so that 16 threads can share 8 large tiles), and past
+     * {@link WorkPool#MAX_CHUNKS} items the fewest equal chunks the claims word can count; every item runs once.
+     */
+    @Test
+    void runEachGivesEveryItemItsOwnChunkUpToTheClaimsLimit() {
+        try (WorkPool pool = new WorkPool(4)) {
+            for (int n : new int[] {1, 2, 8, 208, WorkPool.MAX_CHUNKS, WorkPool.MAX_CHUNKS + 1, 200_000}) {
+                int size = n <= WorkPool.MAX_CHUNKS ? 1 : (n + WorkPool.MAX_CHUNKS - 1) / WorkPool.MAX_CHUNKS;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                int[] wrongChunks = {0};
+                pool.runEach(n, (start, end, worker) -> {
+                    if (start % size != 0 || end - start != Math.min(size, n - start)) {
+                        synchronized (wrongChunks) {
+                            wrongChunks[0]++;
+                        }
+                    }
+                    for (int i = start; i < end; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                assertEquals(0, wrongChunks[0], n + " items");
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "item " + i + " of " + n);
+                }
+            }
+        }
+    }
+
     @Test
     void aFailureReachesTheCallerAndThePoolGoesOn() {
         try (WorkPool pool = new WorkPool(2)) {
