@@ -54,26 +54,16 @@ public class AttentionBench {
         forwardGflop = 2.0 * b * h * t * (t + 1.0) * d / 1e9;
         engine = new CpuEngine(threads);
         Random random = new Random(2);
-        q = random(random, b * t * h * d);
-        k = random(random, b * t * kv * d);
-        v = random(random, b * t * kv * d);
-        dOut = random(random, b * t * h * d);
+        q = BenchTensors.gaussian(engine, random, b * t * h * d, 1f);
+        k = BenchTensors.gaussian(engine, random, b * t * kv * d, 1f);
+        v = BenchTensors.gaussian(engine, random, b * t * kv * d, 1f);
+        dOut = BenchTensors.gaussian(engine, random, b * t * h * d, 1f);
         out = engine.allocate(b * t * h * d);
         probs = engine.allocate(b * h * t * t);
         dq = engine.allocate(b * t * h * d);
         dk = engine.allocate(b * t * kv * d);
         dv = engine.allocate(b * t * kv * d);
         engine.attentionForward(out, probs, q, k, v, b, t, h, kv, d);
-    }
-
-    private Tensor random(Random random, int length) {
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = (float) random.nextGaussian();
-        }
-        Tensor tensor = engine.allocate(length);
-        engine.upload(tensor, values, 0);
-        return tensor;
     }
 
     @TearDown(Level.Trial)

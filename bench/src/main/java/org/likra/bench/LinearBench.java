@@ -52,23 +52,13 @@ public class LinearBench {
         gflopPerCall = 2.0 * n * in * outDim / 1e9;
         engine = new CpuEngine(threads);
         Random random = new Random(1);
-        x = random(random, n * in);
-        w = random(random, outDim * in);
-        b = random(random, outDim);
-        dOut = random(random, n * outDim);
+        x = BenchTensors.gaussian(engine, random, n * in, 0.1f);
+        w = BenchTensors.gaussian(engine, random, outDim * in, 0.1f);
+        b = BenchTensors.gaussian(engine, random, outDim, 0.1f);
+        dOut = BenchTensors.gaussian(engine, random, n * outDim, 0.1f);
         out = engine.allocate(n * outDim);
         dx = engine.allocate(n * in);
         dw = engine.allocate(outDim * in);
-    }
-
-    private Tensor random(Random random, int length) {
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = (float) random.nextGaussian() * 0.1f;
-        }
-        Tensor t = engine.allocate(length);
-        engine.upload(t, values, 0);
-        return t;
     }
 
     @TearDown(Level.Trial)
