@@ -31,8 +31,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
 public class AttentionBench {
-    /** 2x256x6x6x64: gpt2-M (context 256); 4x128x4x2x16: llama-tiny with grouped KV heads. */
-    @Param({"2x256x6x6x64", "4x128x4x2x16"})
+    /**
+     * 8x64x4x4x32: gpt2-S at batch 8 x 64; 4x128x6x6x64: gpt2-M at batch 4 x 128; 2x256x6x6x64: gpt2-M at its full
+     * context; 4x128x4x2x16: llama-tiny with grouped KV heads.
+     */
+    @Param({"8x64x4x4x32", "4x128x6x6x64", "2x256x6x6x64", "4x128x4x2x16"})
     public String attention;
 
     @Param({"2"})

@@ -31,8 +31,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
 public class LinearBench {
-    /** 512x128x512: llama-1m/gpt2-1m MLP up (B*T = 512); 1024x256x768; 1024x1024x256; 512x384x50304: LM head. */
-    @Param({"512x128x512", "1024x256x768", "1024x1024x256", "512x384x50304"})
+    /**
+     * At B*T = 512 (gpt2-S at 8 x 64, gpt2-M at 4 x 128): 512x128x512, gpt2-S's MLP up and LM head; 512x384x1536 and
+     * 512x1536x384, gpt2-M's MLP; 512x384x50304, gpt2-M's LM head. 1024x256x768 and 1024x1024x256: the
+     * transformer-like shapes the OpenBLAS comparison also uses.
+     */
+    @Param({"512x128x512", "512x384x1536", "512x1536x384", "512x384x50304", "1024x256x768", "1024x1024x256"})
     public String shape;
 
     @Param({"2"})

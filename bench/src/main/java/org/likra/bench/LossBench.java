@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
 public class LossBench {
-    /** gpt2-M's LM head at B*T = 512. */
-    @Param({"512x50304"})
+    /** The LM heads of gpt2-S (vocabulary 512) and gpt2-M (50304) at B*T = 512. */
+    @Param({"512x512", "512x50304"})
     public String shape;
 
     @Param({"2"})
