@@ -19,4 +19,11 @@ public interface Tokenizer {
 
     /** How a model directory records this tokenizer (see {@link TokenizerSpec}). */
     TokenizerSpec spec();
+
+    /**
+     * Writes the file that {@link #spec()} names into a model directory, so that the directory is self-contained.
+     * Tokenizers without a file of their own write nothing.
+     */
+    default void writeFiles(java.nio.file.Path modelDir) throws java.io.IOException {
+    }
 }

@@ -3,7 +3,7 @@ package org.likra.tokenize;
 /**
  * Which tokenizer a model directory uses, as recorded in its config.json under {@code likra.tokenizer}.
  *
- * @param type "byte" (UTF-8 bytes, 256 ids); other types are added by their readers
+ * @param type "byte" (UTF-8 bytes, 256 ids), "gpt2", "llama2c" (file tokenizer.bin) or "bpe" (file tokenizer.json)
  * @param file a file inside the model directory that holds the vocabulary, or null
  */
 public record TokenizerSpec(String type, String file) {

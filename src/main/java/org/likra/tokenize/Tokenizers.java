@@ -14,17 +14,20 @@ public final class Tokenizers {
         return switch (spec.type()) {
             case "byte" -> new ByteTokenizer();
             case Gpt2Tokenizer.TYPE -> new Gpt2Tokenizer();
-            case Llama2cTokenizer.TYPE -> {
-                if (spec.file() == null || spec.file().isBlank() || Path.of(spec.file()).isAbsolute()
-                        || spec.file().contains("..")) {
-                    throw new UserError(modelDir.resolve("config.json") + ": tokenizer type llama2c needs "
-                            + "likra.tokenizer.file, a file name inside the model directory (got '" + spec.file()
-                            + "')");
-                }
-                yield Llama2cTokenizer.read(modelDir.resolve(spec.file()), spec);
-            }
+            case Llama2cTokenizer.TYPE -> Llama2cTokenizer.read(fileOf(spec, modelDir), spec);
+            case BpeTokenizer.TYPE -> BpeTokenizer.read(fileOf(spec, modelDir));
             default -> throw new UserError(modelDir.resolve("config.json") + ": unknown tokenizer type '"
-                    + spec.type() + "' (known: byte, gpt2, llama2c)");
+                    + spec.type() + "' (known: byte, gpt2, llama2c, bpe)");
         };
+    }
+
+    /** The tokenizer file a spec names, which must be a plain file name inside the model directory. */
+    private static Path fileOf(TokenizerSpec spec, Path modelDir) {
+        if (spec.file() == null || spec.file().isBlank() || Path.of(spec.file()).isAbsolute()
+                || spec.file().contains("..")) {
+            throw new UserError(modelDir.resolve("config.json") + ": tokenizer type " + spec.type() + " needs "
+                    + "likra.tokenizer.file, a file name inside the model directory (got '" + spec.file() + "')");
+        }
+        return modelDir.resolve(spec.file());
     }
 }
