@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Pretrain a model from scratch on a UTF-8 text corpus (byte-level tokens).",
+        description = {"Pretrain a model from scratch on a UTF-8 text corpus (byte tokens, or a byte-level BPE "
+                + "trained on the corpus with --tokenizer bpe:N).",
                 "Writes checkpoint/ (a model directory), metrics.jsonl and loss.png into --out; --resume continues "
                         + "an interrupted run exactly."})
 public final class PretrainCommand implements Callable<Integer> {
@@ -66,6 +67,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", description = "Stop after this step with a checkpoint (continue later with "
             + "--resume).")
     Integer stopAfter;
+    @Option(names = "--tokenizer", description = "byte (UTF-8 bytes, 256 ids) or bpe:<vocab size> (a byte-level BPE "
+            + "trained on the corpus when the run starts, saved as tokenizer.json in each checkpoint; the model's "
+            + "vocabulary becomes <vocab size>; 257..65536). Ignored with --resume, which keeps the run's tokenizer. "
+            + "Default: byte.")
+    String tokenizer;
     @Option(names = "--no-progress", description = "Print a line per evaluation instead of a progress bar.")
     boolean noProgress;
     @Mixin
@@ -76,10 +82,12 @@ public final class PretrainCommand implements Callable<Integer> {
         if (!resume && corpus == null) {
             throw new org.likra.util.UserError("pretrain needs --corpus <text file> (or --resume)");
         }
+        String tokenizerValue = tokenizer == null ? PretrainOptions.BYTE_TOKENIZER : tokenizer;
+        PretrainOptions.bpeVocab(tokenizerValue);
         PretrainOptions options = new PretrainOptions(model, corpus == null ? null : corpus.toString(),
                 steps == null ? (resume ? 0 : 1000) : steps, batch, seq, lr, schedule, warmup, minLrFraction,
                 weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
-                valFraction);
+                valFraction, tokenizerValue);
         try (Engine engine = engineOptions.create()) {
             boolean progress = !noProgress && System.console() != null;
             Pretrainer trainer = new Pretrainer(engine, System.out, progress);

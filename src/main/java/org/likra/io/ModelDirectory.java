@@ -48,7 +48,20 @@ public final class ModelDirectory {
         throw new UserError(path + ": not a model directory (no config.json in it or in its checkpoint/ folder)");
     }
 
-    /** Writes config.json and model.safetensors (float32) into {@code dir}. */
+    /**
+     * Writes config.json, model.safetensors (float32) and the tokenizer's own file, if it has one (the BPE
+     * tokenizer's tokenizer.json), into {@code dir}, so that {@link #load} gives back the same tokenizer.
+     */
+    public static void save(Path dir, Transformer model, Tokenizer tokenizer) throws IOException {
+        Files.createDirectories(dir);
+        tokenizer.writeFiles(dir);
+        save(dir, model, tokenizer.spec());
+    }
+
+    /**
+     * Writes config.json and model.safetensors (float32) into {@code dir}. A tokenizer file that {@code tokenizer}
+     * names must be put into {@code dir} by the caller; {@link #save(Path, Transformer, Tokenizer)} does that.
+     */
     public static void save(Path dir, Transformer model, TokenizerSpec tokenizer) throws IOException {
         Files.createDirectories(dir);
         float[] values = new float[model.layout().total()];

@@ -1,10 +1,14 @@
 package org.likra.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.likra.tokenize.BpeTokenizer;
+import org.likra.tokenize.BpeTrainer;
+import org.likra.util.UserError;
 
 /**
  * Everything that determines a pretraining run. Saved in each checkpoint's trainer_state.json so that
- * {@code --resume} continues with exactly the same settings.
+ * {@code --resume} continues with exactly the same settings. {@code tokenizer} is {@code byte} or
+ * {@code bpe:<vocab size>} (see {@link #bpeVocab}).
  */
 public record PretrainOptions(
         @JsonProperty("model") String model,
@@ -25,12 +29,61 @@ public record PretrainOptions(
         @JsonProperty("eval_every") int evalEvery,
         @JsonProperty("eval_batches") int evalBatches,
         @JsonProperty("checkpoint_every") int checkpointEvery,
-        @JsonProperty("val_fraction") double valFraction) {
+        @JsonProperty("val_fraction") double valFraction,
+        @JsonProperty("tokenizer") String tokenizer) {
+
+    /** The default tokenizer: UTF-8 bytes. */
+    public static final String BYTE_TOKENIZER = "byte";
+    /** What {@code tokenizer} accepts, for help texts and messages. */
+    public static final String TOKENIZER_VALUES = "byte (UTF-8 bytes, 256 ids) or bpe:<vocab size> (byte-level BPE "
+            + "trained on the corpus, vocab size " + BpeTokenizer.MIN_VOCAB + ".." + BpeTokenizer.MAX_VOCAB + ")";
+
+    /** A missing tokenizer (trainer_state.json files written before it existed) is the byte tokenizer. */
+    public PretrainOptions {
+        if (tokenizer == null) {
+            tokenizer = BYTE_TOKENIZER;
+        }
+    }
+
+    /** Options with the byte tokenizer. */
+    public PretrainOptions(String model, String corpus, int steps, int batch, int seq, double lr, String schedule,
+                           int warmup, double minLrFraction, double weightDecay, double beta1, double beta2,
+                           double adamEps, double gradClip, long seed, int evalEvery, int evalBatches,
+                           int checkpointEvery, double valFraction) {
+        this(model, corpus, steps, batch, seq, lr, schedule, warmup, minLrFraction, weightDecay, beta1, beta2, adamEps,
+                gradClip, seed, evalEvery, evalBatches, checkpointEvery, valFraction, BYTE_TOKENIZER);
+    }
 
     public PretrainOptions withSteps(int newSteps) {
         return new PretrainOptions(model, corpus, newSteps, batch, seq, lr, schedule, warmup, minLrFraction,
                 weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
-                valFraction);
+                valFraction, tokenizer);
+    }
+
+    public PretrainOptions withTokenizer(String newTokenizer) {
+        return new PretrainOptions(model, corpus, steps, batch, seq, lr, schedule, warmup, minLrFraction,
+                weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
+                valFraction, newTokenizer);
+    }
+
+    /**
+     * The BPE vocabulary size a tokenizer value asks for, or 0 for {@code byte}; a UserError for anything else.
+     */
+    public static int bpeVocab(String tokenizer) {
+        if (tokenizer == null || tokenizer.equals(BYTE_TOKENIZER)) {
+            return 0;
+        }
+        if (tokenizer.startsWith("bpe:")) {
+            int size;
+            try {
+                size = Integer.parseInt(tokenizer.substring(4));
+            } catch (NumberFormatException e) {
+                throw new UserError("--tokenizer " + tokenizer + ": expected " + TOKENIZER_VALUES);
+            }
+            BpeTrainer.checkVocabSize(size, "--tokenizer " + tokenizer);
+            return size;
+        }
+        throw new UserError("--tokenizer " + tokenizer + ": expected " + TOKENIZER_VALUES);
     }
 
     public LearningRateSchedule learningRate() {

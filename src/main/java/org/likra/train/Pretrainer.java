@@ -12,8 +12,10 @@ import org.likra.io.ModelDirectory;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.plot.LinePlot;
+import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Tokenizer;
+import org.likra.tokenize.Tokenizers;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -29,7 +31,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Pretraining from scratch on a text corpus: random-window batches, AdamW, periodic held-out evaluation,
+ * Pretraining from scratch on a text corpus, with the byte tokenizer or a byte-level BPE tokenizer trained on the
+ * corpus when the run starts (saved in every checkpoint and read back on resume): random-window batches, AdamW, periodic held-out evaluation,
  * crash-safe checkpoints, exact resume, metrics.jsonl and a loss-curve PNG in the run directory.
  */
 public final class Pretrainer {
@@ -61,7 +64,6 @@ public final class Pretrainer {
      * @param requested the options of a new run; on resume only its {@code steps} is used, and only if positive
      */
     public Result run(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
-        Tokenizer tokenizer = new ByteTokenizer();
         PretrainOptions options = requested;
         TrainerState resumeState = null;
         Path checkpoint = RunCheckpoint.find(runDir);
@@ -82,7 +84,21 @@ public final class Pretrainer {
         validate(options);
         ModelConfig preset = resumeState == null ? Presets.load(options.model()) : null;
 
-        int[] tokens = readCorpus(Path.of(options.corpus()), tokenizer);
+        String text = readText(Path.of(options.corpus()));
+        int bpeVocab = PretrainOptions.bpeVocab(options.tokenizer());
+        Tokenizer tokenizer;
+        String tokenizerNote = "";
+        if (resumeState != null) {
+            tokenizer = Tokenizers.load(ModelDirectory.readConfig(checkpoint).tokenizer(), checkpoint);
+        } else if (bpeVocab > 0) {
+            long t0 = System.nanoTime();
+            tokenizer = BpeTokenizer.train(bpeTrainingText(text, options.valFraction()), bpeVocab);
+            tokenizerNote = String.format(", trained in %.1f s", (System.nanoTime() - t0) / 1e9);
+        } else {
+            tokenizer = new ByteTokenizer();
+        }
+        int[] tokens = tokenizer.encode(text);
+        double tokensPerByte = tokens.length / (double) text.getBytes(StandardCharsets.UTF_8).length;
         String sha = sha256(tokens);
         if (resumeState != null && !sha.equals(resumeState.corpusSha256())) {
             throw new UserError(options.corpus() + ": the corpus differs from the one this run was trained on "
@@ -97,13 +113,13 @@ public final class Pretrainer {
             model = loaded.model();
             config = model.config();
         } else {
-            config = preset;
+            config = bpeVocab > 0 ? preset.withVocab(bpeVocab) : preset;
             model = new Transformer(config, engine);
             Initializer.initialize(model, options.seed());
         }
         if (tokenizer.vocabSize() > config.vocab()) {
-            throw new UserError("model " + config.name() + " has a vocabulary of " + config.vocab() + " but the byte "
-                    + "tokenizer needs " + tokenizer.vocabSize());
+            throw new UserError("model " + config.name() + " has a vocabulary of " + config.vocab() + " but the "
+                    + options.tokenizer() + " tokenizer needs " + tokenizer.vocabSize());
         }
         if (options.seq() > config.context()) {
             throw new UserError("--seq " + options.seq() + " is longer than the context of " + config.name() + " ("
@@ -123,8 +139,10 @@ public final class Pretrainer {
         Files.createDirectories(runDir);
         double unigram = data.unigramEntropy(config.vocab());
         log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
-                        + "unigram entropy %.4f nats/token%n", config.name(), model.layout().total(), options.corpus(),
-                data.size(), data.trainTokens(), data.validationTokens(), unigram);
+                        + "tokenizer %s (%,d ids, %.4f tokens/byte%s), unigram entropy %.4f nats/token%n",
+                config.name(), model.layout().total(), options.corpus(), data.size(), data.trainTokens(),
+                data.validationTokens(), options.tokenizer(), tokenizer.vocabSize(), tokensPerByte, tokenizerNote,
+                unigram);
         log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
                 options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(), options.steps(),
                 resumeState != null ? ", resuming after step " + startStep : "");
@@ -178,7 +196,7 @@ public final class Pretrainer {
                 boolean stopping = step == stopAfter && step < options.steps();
                 if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping) {
                     double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
-                    RunCheckpoint.save(runDir, model, optimizer, tokenizer.spec(),
+                    RunCheckpoint.save(runDir, model, optimizer, tokenizer,
                             new TrainerState(step, options, data.size(), sha, elapsed));
                     plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
                 }
@@ -226,10 +244,28 @@ public final class Pretrainer {
             throw new UserError("--val-fraction must be in (0, 0.5), got " + o.valFraction());
         }
         o.learningRate();
+        PretrainOptions.bpeVocab(o.tokenizer());
+    }
+
+    /**
+     * The text a new run's BPE tokenizer is trained on: the corpus without its held-out tail (the last
+     * {@code valFraction} of its characters), so that the tokenizer does not see the text the model is evaluated on.
+     */
+    static String bpeTrainingText(String text, double valFraction) {
+        int end = (int) Math.round(text.length() * (1 - valFraction));
+        if (end > 0 && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, Math.max(0, Math.min(end, text.length())));
     }
 
     /** Reads a UTF-8 text corpus and tokenizes it. */
     public static int[] readCorpus(Path file, Tokenizer tokenizer) {
+        return tokenizer.encode(readText(file));
+    }
+
+    /** Reads a UTF-8 text corpus; a UserError when it is missing, empty or not UTF-8. */
+    public static String readText(Path file) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -257,7 +293,7 @@ public final class Pretrainer {
         if (text.isEmpty()) {
             throw new UserError(file + ": the corpus is empty");
         }
-        return tokenizer.encode(text);
+        return text;
     }
 
     private static String sha256(int[] tokens) {

@@ -6,7 +6,7 @@ import org.likra.io.AtomicFiles;
 import org.likra.io.ModelDirectory;
 import org.likra.io.SafeTensors;
 import org.likra.model.Transformer;
-import org.likra.tokenize.TokenizerSpec;
+import org.likra.tokenize.Tokenizer;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -34,8 +34,11 @@ public final class RunCheckpoint {
     private RunCheckpoint() {
     }
 
-    /** Writes model, optimizer state and trainer state as the run's checkpoint. */
-    public static void save(Path runDir, Transformer model, AdamW optimizer, TokenizerSpec tokenizer,
+    /**
+     * Writes model, tokenizer (its file too, when it has one), optimizer state and trainer state as the run's
+     * checkpoint.
+     */
+    public static void save(Path runDir, Transformer model, AdamW optimizer, Tokenizer tokenizer,
                             TrainerState state) throws IOException {
         Path tmp = runDir.resolve(DIR + ".tmp");
         deleteTree(tmp);

@@ -122,6 +122,34 @@ class CommandLineTest {
     }
 
     @Test
+    void badTokenizerIsOneLineBeforeAnyWork() {
+        Path runDir = dir.resolve("r");
+        Run r = run("pretrain", "--model", "llama-tiny", "--corpus", dir.resolve("none.txt").toString(), "--out",
+                runDir.toString(), "--engine", "reference", "--tokenizer", "bpe:12");
+        assertOneLineError(r, "--tokenizer bpe:12: the BPE vocabulary size must be between 257 and 65536, got 12");
+        assertOneLineError(run("pretrain", "--corpus", "x", "--out", runDir.toString(), "--tokenizer", "sentencepiece"),
+                "--tokenizer sentencepiece: expected byte (UTF-8 bytes, 256 ids) or bpe:<vocab size>");
+        assertFalse(Files.exists(runDir));
+    }
+
+    @Test
+    void pretrainWithBpeThenSample() throws Exception {
+        Path corpus = dir.resolve("corpus.txt");
+        Files.writeString(corpus, "the cat sat on the mat. ".repeat(200));
+        Path runDir = dir.resolve("run");
+        Run r = run("pretrain", "--model", "llama-tiny", "--corpus", corpus.toString(), "--out", runDir.toString(),
+                "--steps", "4", "--batch", "2", "--seq", "16", "--eval-every", "2", "--eval-batches", "1",
+                "--engine", "reference", "--no-progress", "--tokenizer", "bpe:300");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tokenizer bpe:300"), r.out());
+        assertTrue(Files.isRegularFile(runDir.resolve("checkpoint/tokenizer.json")));
+        Run s = run("sample", "--model", runDir.toString(), "--prompt", "the cat", "--steps", "3", "--temperature",
+                "0", "--engine", "reference");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().startsWith("the cat"), s.out());
+    }
+
+    @Test
     void verboseAddsTheStackTrace() {
         Run r = run("--verbose", "pretrain", "--model", "nope", "--corpus", "x", "--out",
                 dir.resolve("r").toString(), "--engine", "reference");
