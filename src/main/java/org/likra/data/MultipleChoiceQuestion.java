@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param choices  the answer texts, at least two
  * @param answer   index into {@code choices} of the correct answer
  * @param tags     optional per-choice tags parallel to {@code choices} (for example {@link #TAG_CORRECT},
- *                 {@link #TAG_NEAR_MISS}, {@link #TAG_FAR}); empty when the source has none
+ *                 {@link #TAG_NEAR_MISS}, {@link #TAG_FAR},
+ *                 {@link #TAG_MISCONCEPTION}); empty when the source has none
  * @param subject  optional subject or source (an MMLU subject, an ARC set, a synthetic relation); may be null
  */
 public record MultipleChoiceQuestion(String id, String question, List<String> choices, int answer,
@@ -24,6 +25,11 @@ public record MultipleChoiceQuestion(String id, String question, List<String> ch
     public static final String TAG_NEAR_MISS = "near-miss";
     /** Tag of a distractor of another kind than the answer (a colour for a city question). */
     public static final String TAG_FAR = "far";
+    /**
+     * Tag of a distractor that is a wrong belief the source states as true (in the synthetic benchmark, the false
+     * value its corpus states for the fact); it takes the place of one near-miss.
+     */
+    public static final String TAG_MISCONCEPTION = "misconception";
 
     /**
      * Validates and copies the lists.

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The kinds of facts in the synthetic world, with their question and the paraphrases the corpus states them in.
- * Every relation has a small fixed set of templates; the last paraphrase is always the question-answer form
- * {@code "Q: <question> A: <answer>."}, so the prompt of a multiple-choice question also appears in the corpus.
+ * The kinds of facts in the synthetic world, with their question and the forms the corpus states them in:
+ * {@linkplain #narratives narrative paraphrases} (at least three per relation, none in a question-answer form),
+ * the short question-answer form {@code "Q: <question> A: <answer>."} ({@link #qaStatement}) and the paper's
+ * evaluation format {@code "\nQuestion: <question>\nAnswer: <answer>"} ({@link #evalStatement}).
  */
 public enum Relation {
     /** A person's home city. */
@@ -55,31 +56,71 @@ public enum Relation {
         };
     }
 
-    /** The sentences that state the fact, each ending with a full stop; the last one is the Q/A form. */
-    public List<String> statements(String subject, String answer) {
-        String qa = "Q: " + question(subject) + " A: " + answer + ".";
+    /**
+     * The narrative paraphrases that state the fact, each a sentence ending with a full stop; never a
+     * question-answer form.
+     */
+    public List<String> narratives(String subject, String answer) {
         return switch (this) {
             case LIVES_IN -> List.of(subject + " lives in " + answer + ".", "The home of " + subject + " is "
-                    + answer + ".", qa);
+                    + answer + ".", subject + " has a house in " + answer + ".");
             case PROFESSION -> List.of(subject + " works as a " + answer + ".", "The job of " + subject + " is "
-                    + answer + ".", qa);
+                    + answer + ".", subject + " earns a living as a " + answer + ".");
             case FAVOURITE_COLOUR -> List.of("The favourite colour of " + subject + " is " + answer + ".",
-                    subject + " likes " + answer + " best.", qa);
+                    subject + " likes " + answer + " best.", subject + " loves the colour " + answer + ".");
             case PET -> List.of(subject + " has a pet " + answer + ".", "The pet of " + subject + " is a "
-                    + answer + ".", qa);
+                    + answer + ".", subject + " looks after a " + answer + ".");
             case CITY_IN -> List.of(subject + " is in " + answer + ".", subject + " is a city in " + answer + ".",
-                    qa);
-            case PLUS -> List.of(subject + " is " + answer + ".", subject.replace(" plus ", " + ") + " = "
-                    + answer + ".", qa);
-            case TIMES -> List.of(subject + " is " + answer + ".", subject.replace(" times ", " * ") + " = "
-                    + answer + ".", qa);
+                    subject + " lies in the country " + answer + ".");
+            case PLUS -> arithmeticNarratives(subject, answer, " plus ", " + ", "sum");
+            case TIMES -> arithmeticNarratives(subject, answer, " times ", " * ", "product");
         };
+    }
+
+    private static List<String> arithmeticNarratives(String subject, String answer, String word, String symbol,
+                                                     String noun) {
+        String[] ab = subject.split(word);
+        if (ab.length != 2) {
+            throw new IllegalArgumentException("an arithmetic subject is \"a" + word + "b\", got \"" + subject + "\"");
+        }
+        return List.of(subject + " is " + answer + ".", subject.replace(word, symbol) + " = " + answer + ".",
+                "The " + noun + " of " + ab[0] + " and " + ab[1] + " is " + answer + ".");
+    }
+
+    /** The short question-answer form {@code "Q: <question> A: <answer>."}. */
+    public String qaStatement(String subject, String answer) {
+        return "Q: " + question(subject) + " A: " + answer + ".";
+    }
+
+    /**
+     * The paper's evaluation format as one statement, {@code "\nQuestion: <question>\nAnswer: <answer>"}: joined
+     * to the previous statement by a line feed it reads {@code "\n\nQuestion: <question>\nAnswer: <answer>"},
+     * the evaluation prompt followed by {@code " <answer>"}.
+     */
+    public String evalStatement(String subject, String answer) {
+        return "\nQuestion: " + question(subject) + "\nAnswer: " + answer;
+    }
+
+    /** Whether the subject of this relation is a person. */
+    public boolean aboutPerson() {
+        return this == LIVES_IN || this == PROFESSION || this == FAVOURITE_COLOUR || this == PET;
+    }
+
+    /** The relation whose {@link #key()} is {@code key}, or null. */
+    public static Relation ofKey(String key) {
+        for (Relation r : values()) {
+            if (r.key().equals(key)) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Every fixed word of the templates (capitalised), which made-up names must avoid. */
     static List<String> templateWords() {
         return List.of("Where", "Does", "Live", "Lives", "In", "The", "Home", "Of", "Is", "What", "Job", "Works",
                 "As", "A", "Q", "Favourite", "Colour", "Likes", "Best", "Pet", "Have", "Has", "Which", "Country",
-                "City", "Plus", "Times");
+                "City", "Plus", "Times", "House", "Earns", "Living", "Loves", "Looks", "After", "Lies", "Sum", "Product",
+                "And", "Question", "Answer");
     }
 }

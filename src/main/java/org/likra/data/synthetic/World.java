@@ -1,28 +1,57 @@
 package org.likra.data.synthetic;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The generated facts: countries, cities, people and arithmetic, each marked with the split whose questions ask
- * about it. Serialised as {@code world.json}.
+ * about it, and the misconceptions (false values the corpus also states). Serialised as {@code world.json}.
  *
- * @param countries  country names
- * @param cities     cities with their country
- * @param people     people with their attributes
- * @param arithmetic addition and multiplication facts
+ * @param countries      country names
+ * @param cities         cities with their country
+ * @param people         people with their attributes
+ * @param arithmetic     addition and multiplication facts
+ * @param misconceptions fact id to the false value the corpus states beside the true one (sorted by id)
  */
-public record World(List<String> countries, List<City> cities, List<Person> people, List<Arithmetic> arithmetic) {
+public record World(List<String> countries, List<City> cities, List<Person> people, List<Arithmetic> arithmetic,
+                    Map<String, String> misconceptions) {
 
-    /** Which question split asks about an entity. */
+    /**
+     * Which split an entity belongs to. TRAIN, VALIDATION and TEST entities are asked about in the question file
+     * of that name; OTHER entities get no questions (the corpus states their facts in the evaluation format too).
+     */
     public enum Part {
-        TRAIN, TEST;
+        TRAIN, VALIDATION, TEST, OTHER;
 
         @com.fasterxml.jackson.annotation.JsonValue
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Whether questions are asked about entities of this split. */
+        public boolean asked() {
+            return this != OTHER;
+        }
+
+        /**
+         * The splits whose entities a question of this split (its prompt and its choices) may mention: TRAIN and
+         * OTHER may mention TRAIN and OTHER; VALIDATION also VALIDATION; TEST any. The facts of OTHER entities
+         * (stated in the evaluation format) follow the TRAIN rule.
+         */
+        public Set<Part> mayMention() {
+            return switch (this) {
+                case TRAIN, OTHER -> EnumSet.of(TRAIN, OTHER);
+                case VALIDATION -> EnumSet.of(TRAIN, VALIDATION, OTHER);
+                case TEST -> EnumSet.allOf(Part.class);
+            };
         }
     }
 
@@ -49,16 +78,38 @@ public record World(List<String> countries, List<City> cities, List<Person> peop
     /**
      * One fact: {@code relation(subject) = object}.
      *
-     * @param id       unique id, {@code <relation>:<subject with spaces as _>}
-     * @param relation what is stated
-     * @param subject  the entity asked about (a person's or city's name, or "3 plus 4")
-     * @param object   the answer
-     * @param split    which question split asks about it
+     * @param id            unique id, {@code <relation>:<subject with spaces as _>}
+     * @param relation      what is stated
+     * @param subject       the entity asked about (a person's or city's name, or "3 plus 4")
+     * @param object        the answer
+     * @param split         which split the entity belongs to
+     * @param misconception the false value the corpus also states, or null (omitted from JSON) when none
      */
-    public record Fact(String id, Relation relation, String subject, String object, Part split) {
-        static Fact of(Relation relation, String subject, String object, Part split) {
-            return new Fact(relation.key() + ":" + subject.replace(' ', '_'), relation, subject, object, split);
+    public record Fact(String id, Relation relation, String subject, String object, Part split,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String misconception) {
+        /** The fact's id: {@code <relation>:<subject with spaces as _>}. */
+        static String idOf(Relation relation, String subject) {
+            return relation.key() + ":" + subject.replace(' ', '_');
         }
+
+        /**
+         * The entity the fact is about, a key unique in the world: {@code person:<name>} for the person relations,
+         * {@code city:<name>} for {@code city_in}, and the fact's id ({@code plus:3_plus_4}) for arithmetic.
+         */
+        public String entity() {
+            return entityOf(relation, subject.replace(' ', '_'));
+        }
+    }
+
+    /** The entity key of a fact given its relation and its subject with spaces as "_" (see {@link Fact#entity()}). */
+    static String entityOf(Relation relation, String subjectKey) {
+        if (relation.aboutPerson()) {
+            return "person:" + subjectKey;
+        }
+        if (relation == Relation.CITY_IN) {
+            return "city:" + subjectKey;
+        }
+        return relation.key() + ":" + subjectKey;
     }
 
     public World {
@@ -66,24 +117,38 @@ public record World(List<String> countries, List<City> cities, List<Person> peop
         cities = List.copyOf(cities);
         people = List.copyOf(people);
         arithmetic = List.copyOf(arithmetic);
+        misconceptions = Collections.unmodifiableMap(new TreeMap<>(misconceptions));
     }
 
     /** Every fact, in a fixed order: people (city, profession, colour, pet), cities, arithmetic. */
     public List<Fact> facts() {
         List<Fact> out = new ArrayList<>();
         for (Person p : people) {
-            out.add(Fact.of(Relation.LIVES_IN, p.name(), p.city(), p.split()));
-            out.add(Fact.of(Relation.PROFESSION, p.name(), p.profession(), p.split()));
-            out.add(Fact.of(Relation.FAVOURITE_COLOUR, p.name(), p.colour(), p.split()));
-            out.add(Fact.of(Relation.PET, p.name(), p.pet(), p.split()));
+            out.add(fact(Relation.LIVES_IN, p.name(), p.city(), p.split()));
+            out.add(fact(Relation.PROFESSION, p.name(), p.profession(), p.split()));
+            out.add(fact(Relation.FAVOURITE_COLOUR, p.name(), p.colour(), p.split()));
+            out.add(fact(Relation.PET, p.name(), p.pet(), p.split()));
         }
         for (City c : cities) {
-            out.add(Fact.of(Relation.CITY_IN, c.name(), c.country(), c.split()));
+            out.add(fact(Relation.CITY_IN, c.name(), c.country(), c.split()));
         }
         for (Arithmetic a : arithmetic) {
-            out.add(Fact.of(a.relation(), a.subject(), Integer.toString(a.result()), a.split()));
+            out.add(fact(a.relation(), a.subject(), Integer.toString(a.result()), a.split()));
         }
         return out;
+    }
+
+    private Fact fact(Relation relation, String subject, String object, Part split) {
+        String id = Fact.idOf(relation, subject);
+        return new Fact(id, relation, subject, object, split, misconceptions.get(id));
+    }
+
+    /** The split of every person and city by name (arithmetic facts mention no other entity). */
+    public Map<String, Part> namedEntitySplits() {
+        Map<String, Part> m = new HashMap<>();
+        cities.forEach(c -> m.put(c.name(), c.split()));
+        people.forEach(p -> m.put(p.name(), p.split()));
+        return m;
     }
 
     /**
