@@ -21,7 +21,15 @@ public enum NegativeStrategy {
     /** The wrong choice(s) the base model finds least likely. */
     FAR("far"),
     /** Correct answers of other questions. */
-    RANDOM_OTHER("random-other");
+    RANDOM_OTHER("random-other"),
+    /** Wrong choices drawn uniformly at random (the authors' DPO recipe: a random rejected answer). */
+    RANDOM("random"),
+    /** Choices tagged {@code near-miss}, then {@code misconception}, then any other wrong choice. */
+    TAG_NEAR_MISS("tag:near-miss"),
+    /** Choices tagged {@code far}, then {@code near-miss}, then any other wrong choice. */
+    TAG_FAR("tag:far"),
+    /** Choices tagged {@code misconception}, then {@code near-miss}, then any other wrong choice. */
+    TAG_MISCONCEPTION("tag:misconception");
 
     private final String label;
 
@@ -39,8 +47,28 @@ public enum NegativeStrategy {
                 return s;
             }
         }
-        throw new UserError("unknown negative strategy '" + name + "' (known: first, all, near-miss, far, "
-                + "random-other)");
+        throw new UserError("unknown negative strategy '" + name + "' (known: "
+                + String.join(", ", java.util.Arrays.stream(values()).map(NegativeStrategy::label).toList()) + ")");
+    }
+
+    /** Whether this strategy reads the choices' tags (and so needs tagged questions). */
+    public boolean needsTags() {
+        return this == TAG_NEAR_MISS || this == TAG_FAR || this == TAG_MISCONCEPTION;
+    }
+
+    /** Up to {@code count} wrong choices: those tagged {@code first}, then {@code second}, then the rest, each in
+     * listed order. */
+    private static void byTags(MultipleChoiceQuestion q, List<Integer> wrong, int count, List<String> out,
+                               String first, String second) {
+        if (!q.hasTags()) {
+            throw new UserError("question " + q.id() + " has no tags; the tag:… negative strategies need tagged "
+                    + "questions (the synthetic benchmark's)");
+        }
+        List<Integer> ordered = new ArrayList<>();
+        wrong.stream().filter(i -> first.equals(q.tags().get(i))).forEach(ordered::add);
+        wrong.stream().filter(i -> second.equals(q.tags().get(i))).forEach(ordered::add);
+        wrong.stream().filter(i -> !ordered.contains(i)).forEach(ordered::add);
+        ordered.stream().limit(count).forEach(i -> out.add(q.choices().get(i)));
     }
 
     /**
@@ -81,6 +109,17 @@ public enum NegativeStrategy {
                     }
                 }
             }
+            case RANDOM -> {
+                List<Integer> shuffled = new ArrayList<>(wrong);
+                java.util.Collections.shuffle(shuffled, random);
+                shuffled.stream().limit(count).forEach(i -> out.add(q.choices().get(i)));
+            }
+            case TAG_NEAR_MISS -> byTags(q, wrong, count, out, MultipleChoiceQuestion.TAG_NEAR_MISS,
+                    MultipleChoiceQuestion.TAG_MISCONCEPTION);
+            case TAG_FAR -> byTags(q, wrong, count, out, MultipleChoiceQuestion.TAG_FAR,
+                    MultipleChoiceQuestion.TAG_NEAR_MISS);
+            case TAG_MISCONCEPTION -> byTags(q, wrong, count, out, MultipleChoiceQuestion.TAG_MISCONCEPTION,
+                    MultipleChoiceQuestion.TAG_NEAR_MISS);
             default -> throw new IllegalStateException();
         }
         for (int i = 0; i < out.size(); i++) {

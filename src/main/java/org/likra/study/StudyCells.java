@@ -1,0 +1,310 @@
+package org.likra.study;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.likra.data.MultipleChoiceQuestion;
+import org.likra.data.QuestionSets;
+import org.likra.engine.Engine;
+import org.likra.experiment.AnswerLikelihood;
+import org.likra.experiment.ChoiceScores;
+import org.likra.experiment.DpoTrainer;
+import org.likra.experiment.Example;
+import org.likra.experiment.HeadCurve;
+import org.likra.experiment.HeadRecipe;
+import org.likra.experiment.NegativeStrategy;
+import org.likra.experiment.PromptFormat;
+import org.likra.experiment.Scorer;
+import org.likra.experiment.TrainingSets;
+import org.likra.io.ModelDirectory;
+import org.likra.train.MetricsLog;
+import org.likra.train.PretrainOptions;
+import org.likra.train.Pretrainer;
+import org.likra.train.RunCheckpoint;
+import org.likra.train.TrainerState;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The work of each kind of study cell, on one engine. Every cell reads what earlier cells wrote (the base model's
+ * checkpoint, its scores, the chosen head recipes) from the study folder and writes one output file atomically, so
+ * a killed study loses at most the cells that were running.
+ */
+final class StudyCells {
+    /** Choices scored in one forward pass. */
+    static final int ROWS_PER_BATCH = 64;
+    static final PromptFormat FORMAT = PromptFormat.PAPER;
+
+    private final StudyPlan plan;
+    private final StudyWorld world;
+    private final StudyLayout layout;
+    private final PrintStream log;
+
+    StudyCells(StudyPlan plan, StudyWorld world, StudyLayout layout, PrintStream log) {
+        this.plan = plan;
+        this.world = world;
+        this.layout = layout;
+        this.log = log;
+    }
+
+    /** The numbers of training questions of the curves: the plan's N below the training set's size, then all. */
+    int[] ns() {
+        int total = world.train().size();
+        List<Integer> out = new ArrayList<>();
+        for (int n : plan.ns()) {
+            if (n < total) {
+                out.add(n);
+            }
+        }
+        if (plan.ns().get(plan.ns().size() - 1) >= total) {
+            out.add(total);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Pretrains (or resumes) one base model, then scores every question set with it. */
+    void base(Engine engine, StudyPlan.Base base, long seed, boolean bars) throws IOException {
+        String id = StudyPlan.baseId(base, seed);
+        Path run = layout.baseRun(id);
+        StudyPlan.Pretrain p = plan.pretrain();
+        PretrainOptions options = new PretrainOptions(base.model(), layout.corpus().toString(), base.steps(),
+                p.batch(), p.seq(), base.lr() == null ? p.lr() : base.lr(), "cosine", p.warmup(), 0.1, p.weightDecay(), 0.9, 0.95, 1e-8, p.gradClip(),
+                seed, p.evalEvery(), p.evalBatches(), p.evalEvery(), p.valFraction(), plan.tokenizer());
+        Path checkpoint = RunCheckpoint.find(run);
+        TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
+        long start = System.nanoTime();
+        if (state == null || state.step() < base.steps()) {
+            new Pretrainer(engine, log, bars).run(options, run, state != null);
+        }
+        double pretrainSeconds = (System.nanoTime() - start) / 1e9;
+        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(run), engine);
+        AnswerLikelihood likelihood = new AnswerLikelihood(loaded.model(), loaded.tokenizer(), FORMAT);
+        Map<String, List<String>> ids = new LinkedHashMap<>();
+        Map<String, List<double[]>> scores = new LinkedHashMap<>();
+        for (Map.Entry<String, List<MultipleChoiceQuestion>> set : Map.of("test", world.test(), "validation",
+                world.validation(), "train", world.train()).entrySet()) {
+            ids.put(set.getKey(), set.getValue().stream().map(MultipleChoiceQuestion::id).toList());
+            scores.put(set.getKey(), likelihood.choices(set.getValue(), null, ROWS_PER_BATCH, () -> { }));
+        }
+        ObjectNode info = StudyPlan.JSON.createObjectNode();
+        info.put("base", id);
+        info.put("model", base.model());
+        info.put("seed", seed);
+        info.put("parameters", loaded.model().layout().total());
+        info.put("tokenizer", plan.tokenizer());
+        info.put("steps", base.steps());
+        info.put("pretrainSecondsThisRun", pretrainSeconds);
+        ArrayNode history = info.putArray("heldOutLoss");
+        for (JsonNode r : MetricsLog.read(run.resolve("metrics.jsonl"))) {
+            if (r.has("val_loss")) {
+                history.addArray().add(r.get("step").asInt()).add(r.get("val_loss").asDouble());
+            }
+        }
+        TrainerState last = RunCheckpoint.readState(RunCheckpoint.find(run));
+        info.put("pretrainSeconds", last.elapsedSeconds());
+        List<ChoiceScores> scored = new ArrayList<>();
+        for (int i = 0; i < world.test().size(); i++) {
+            scored.add(new ChoiceScores(world.test().get(i), scores.get("test").get(i), null, null));
+        }
+        info.put("testAccNorm", accuracy(scored, Scorer.BASE, true));
+        info.put("testAcc", accuracy(scored, Scorer.BASE, false));
+        new CellScores("base", "base", info, ids, scores).write(layout.baseScores(id));
+        log.printf("  %s: %,d parameters, held-out loss %.4f, test acc_norm at N = 0: %.3f%n", id,
+                loaded.model().layout().total(), history.isEmpty() ? Double.NaN
+                        : history.get(history.size() - 1).get(1).asDouble(), info.get("testAccNorm").asDouble());
+    }
+
+    /**
+     * Chooses the heads' learning rate and epochs on the validation questions: the positive head's by SFT acc_norm,
+     * then the negative head's (main arm) by Likra acc_norm with the chosen positive head; N = every training
+     * question, the first head seed. Ties go to the earlier grid point.
+     */
+    void selection(Engine engine, String baseId) throws IOException {
+        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(layout.baseRun(baseId)), engine);
+        CellScores base = CellScores.read(layout.baseScores(baseId));
+        long headSeed = plan.heads().seeds().get(0);
+        List<MultipleChoiceQuestion> train = order(headSeed);
+        TrainingSets sets = trainingSets(train, base, plan.main(), headSeed);
+        int[] all = {train.size()};
+        HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
+        List<MultipleChoiceQuestion> val = world.validation();
+        List<double[]> valBase = base.scores().get("validation");
+        ObjectNode out = StudyPlan.JSON.createObjectNode();
+        ArrayNode posGrid = out.putArray("positiveGrid");
+        HeadRecipe bestPos = null;
+        List<double[]> bestPosScores = null;
+        double bestPosAcc = -1;
+        for (double lr : plan.heads().lr()) {
+            for (int epochs : plan.heads().epochs()) {
+                HeadRecipe r = plan.heads().recipe(lr, epochs);
+                List<double[]>[] got = new List[1];
+                curve.languageModel(sets.positives(), all, r, headSeed(headSeed, "positive"), val,
+                        (n, s) -> got[0] = s, () -> { });
+                double acc = accuracy(val, valBase, got[0], null, Scorer.SFT);
+                posGrid.addObject().put("lr", lr).put("epochs", epochs).put("sftAccNorm", acc);
+                log.printf("  %s selection: positive lr %.0e, %d epochs: validation SFT acc_norm %.3f%n", baseId, lr,
+                        epochs, acc);
+                if (acc > bestPosAcc) {
+                    bestPosAcc = acc;
+                    bestPos = r;
+                    bestPosScores = got[0];
+                }
+            }
+        }
+        ArrayNode negGrid = out.putArray("negativeGrid");
+        HeadRecipe bestNeg = null;
+        double bestNegAcc = -1;
+        for (double lr : plan.heads().lr()) {
+            for (int epochs : plan.heads().epochs()) {
+                HeadRecipe r = plan.heads().recipe(lr, epochs);
+                List<double[]>[] got = new List[1];
+                curve.languageModel(sets.negatives(), all, r, headSeed(headSeed, "negative:" + plan.main().name()),
+                        val, (n, s) -> got[0] = s, () -> { });
+                double acc = accuracy(val, valBase, bestPosScores, got[0], Scorer.LIKRA);
+                negGrid.addObject().put("lr", lr).put("epochs", epochs).put("likraAccNorm", acc);
+                log.printf("  %s selection: negative lr %.0e, %d epochs: validation Likra acc_norm %.3f%n", baseId,
+                        lr, epochs, acc);
+                if (acc > bestNegAcc) {
+                    bestNegAcc = acc;
+                    bestNeg = r;
+                }
+            }
+        }
+        out.set("positive", StudyPlan.JSON.valueToTree(bestPos));
+        out.set("negative", StudyPlan.JSON.valueToTree(bestNeg));
+        out.put("validationQuestions", val.size());
+        out.put("n", train.size());
+        org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+                + "\n");
+    }
+
+    /** The chosen recipes of a base model: [positive, negative]. */
+    HeadRecipe[] chosen(String baseId) throws IOException {
+        JsonNode n = StudyPlan.JSON.readTree(layout.selection(baseId).toFile());
+        return new HeadRecipe[] {StudyPlan.JSON.treeToValue(n.get("positive"), HeadRecipe.class),
+                StudyPlan.JSON.treeToValue(n.get("negative"), HeadRecipe.class)};
+    }
+
+    /** One head's learning curve on the test questions: kind positive, negative (an arm) or dpo (a baseline). */
+    void head(Engine engine, String baseId, long headSeed, String kind, String name, Runnable onUpdate)
+            throws IOException {
+        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(layout.baseRun(baseId)), engine);
+        CellScores base = CellScores.read(layout.baseScores(baseId));
+        HeadRecipe[] chosen = chosen(baseId);
+        List<MultipleChoiceQuestion> train = order(headSeed);
+        HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
+        Map<String, List<double[]>> scores = new LinkedHashMap<>();
+        HeadCurve.Sink sink = (n, s) -> scores.put(Integer.toString(n), s);
+        ObjectNode info = StudyPlan.JSON.createObjectNode();
+        long start = System.nanoTime();
+        HeadRecipe recipe;
+        switch (kind) {
+            case "positive" -> {
+                recipe = chosen[0];
+                TrainingSets sets = trainingSets(train, base, plan.main(), headSeed);
+                curve.languageModel(sets.positives(), ns(), recipe, headSeed(headSeed, "positive"), world.test(),
+                        sink, onUpdate);
+            }
+            case "negative" -> {
+                recipe = chosen[1];
+                StudyPlan.Arm arm = arm(name);
+                TrainingSets sets = trainingSets(train, base, arm, headSeed);
+                curve.languageModel(sets.negatives(), ns(), recipe, headSeed(headSeed, "negative:" + name),
+                        world.test(), sink, onUpdate);
+                info.set("arm", StudyPlan.JSON.valueToTree(arm));
+            }
+            case "dpo" -> {
+                StudyPlan.Dpo d = dpo(name);
+                recipe = d.recipe(chosen[0]);
+                StudyPlan.Arm negatives = d.negatives() == null ? plan.main()
+                        : new StudyPlan.Arm(d.name(), d.negatives(), 1, 0.0);
+                TrainingSets sets = trainingSets(train, base, negatives, headSeed);
+                curve.dpo(sets.pairs(), ns(), recipe, headSeed(headSeed, "dpo:" + name), world.test(), sink,
+                        onUpdate);
+                info.set("negatives", StudyPlan.JSON.valueToTree(negatives));
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+        info.put("base", baseId);
+        info.put("headSeed", headSeed);
+        info.set("recipe", StudyPlan.JSON.valueToTree(recipe));
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        Map<String, List<String>> ids = new LinkedHashMap<>();
+        List<String> testIds = world.test().stream().map(MultipleChoiceQuestion::id).toList();
+        scores.keySet().forEach(k -> ids.put(k, testIds));
+        new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
+    }
+
+    /** Updates one head of this kind makes over its whole curve (for progress). */
+    int updates(String kind, String name) {
+        int total = 0;
+        for (int n : ns()) {
+            int perQuestion = switch (kind) {
+                case "negative" -> arm(name).strategy() == NegativeStrategy.ALL
+                        ? world.train().get(0).choiceCount() - 1 : arm(name).perQuestion();
+                default -> 1;
+            };
+            total += n * perQuestion;
+        }
+        return total;
+    }
+
+    StudyPlan.Arm arm(String name) {
+        return StudyPlan.concat(List.of(plan.main()), plan.arms()).stream().filter(a -> a.name().equals(name))
+                .findFirst().orElseThrow();
+    }
+
+    StudyPlan.Dpo dpo(String name) {
+        return plan.dpo().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The training questions in the order of one head seed. */
+    List<MultipleChoiceQuestion> order(long headSeed) {
+        return QuestionSets.shuffle(world.train(), headSeed(headSeed, "order"));
+    }
+
+    private TrainingSets trainingSets(List<MultipleChoiceQuestion> train, CellScores base, StudyPlan.Arm arm,
+                                      long headSeed) {
+        Map<String, double[]> byId = new LinkedHashMap<>();
+        List<String> ids = base.questions().get("train");
+        for (int i = 0; i < ids.size(); i++) {
+            byId.put(ids.get(i), base.scores().get("train").get(i));
+        }
+        List<double[]> trainBase = train.stream().map(q -> byId.get(q.id())).toList();
+        return TrainingSets.build(train, trainBase, FORMAT, arm.strategy(), arm.perQuestion(), arm.contamination(),
+                headSeed(headSeed, "negatives:" + arm.name()));
+    }
+
+    /** A seed for one purpose of one head seed (each head gets its own random A and its own draws). */
+    static long headSeed(long seed, String purpose) {
+        long z = seed * 0x9E3779B97F4A7C15L + purpose.hashCode();
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private static double accuracy(List<ChoiceScores> scored, Scorer scorer, boolean normalized) {
+        int right = 0;
+        for (ChoiceScores s : scored) {
+            right += s.correct(scorer, normalized, 1, 1) ? 1 : 0;
+        }
+        return (double) right / scored.size();
+    }
+
+    private static double accuracy(List<MultipleChoiceQuestion> qs, List<double[]> base, List<double[]> pos,
+                                   List<double[]> neg, Scorer scorer) {
+        List<ChoiceScores> scored = new ArrayList<>();
+        for (int i = 0; i < qs.size(); i++) {
+            scored.add(new ChoiceScores(qs.get(i), base.get(i), pos == null ? null : pos.get(i),
+                    neg == null ? null : neg.get(i)));
+        }
+        return accuracy(scored, scorer, true);
+    }
+}

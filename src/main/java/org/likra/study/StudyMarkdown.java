@@ -1,0 +1,105 @@
+package org.likra.study;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Locale;
+
+/** The report as Markdown: the verdict table, then per size the base models and the curves' table. */
+final class StudyMarkdown {
+    private StudyMarkdown() {
+    }
+
+    static String of(ObjectNode r) {
+        StringBuilder s = new StringBuilder();
+        s.append("# Study ").append(r.get("study").asText()).append("\n\n");
+        if (!r.get("description").asText().isEmpty()) {
+            s.append(r.get("description").asText()).append("\n\n");
+        }
+        s.append(String.format(Locale.ROOT, "%d test questions about %d entities (%d with a misconception "
+                        + "choice); chance %.3f, type-only %.3f; head seeds %s; %d bootstrap resamples. acc_norm; "
+                        + "intervals are 95%% hierarchical bootstrap (base seeds, head seeds, entity clusters); p "
+                        + "values are Holm-corrected within each family of tests.%n%n",
+                r.get("testQuestions").asInt(), r.get("testEntities").asInt(),
+                r.get("misconceptionQuestions").asInt(), r.get("chance").asDouble(), r.get("typeOnly").asDouble(),
+                r.get("headSeeds"), r.get("bootstrapResamples").asInt()));
+        s.append("## Verdicts\n\n| finding | measure | verdict | per size: estimate [95% CI], Holm p |\n"
+                + "| --- | --- | --- | --- |\n");
+        for (JsonNode f : r.get("verdicts")) {
+            StringBuilder per = new StringBuilder();
+            f.get("perSize").fields().forEachRemaining(e -> {
+                JsonNode v = e.getValue();
+                per.append(per.isEmpty() ? "" : "; ").append(e.getKey()).append(": ").append(v.get("verdict")
+                        .asText());
+                if (v.has("low")) {
+                    per.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f], p=%.3g", v.get("estimate")
+                            .asDouble(), v.get("low").asDouble(), v.get("high").asDouble(), v.get("pHolm")
+                            .asDouble()));
+                } else if (v.has("estimate")) {
+                    per.append(String.format(Locale.ROOT, " %.2f", v.get("estimate").asDouble()));
+                }
+            });
+            s.append("| ").append(f.get("claim").asText()).append(" | ").append(f.get("measure").asText())
+                    .append(" | **").append(f.get("verdict").asText()).append("** | ").append(per).append(" |\n");
+        }
+        for (JsonNode size : r.get("sizes")) {
+            s.append("\n## ").append(size.get("model").asText()).append("\n\n");
+            s.append("| base model | parameters | held-out loss (last evaluations) | pretraining s | acc_norm at N=0 "
+                    + "| acc at N=0 |\n| --- | --- | --- | --- | --- | --- |\n");
+            for (JsonNode b : size.get("bases")) {
+                JsonNode h = b.get("heldOutLoss");
+                StringBuilder loss = new StringBuilder();
+                for (int i = Math.max(0, h.size() - 3); i < h.size(); i++) {
+                    loss.append(loss.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.4f (step %d)",
+                            h.get(i).get(1).asDouble(), h.get(i).get(0).asInt()));
+                }
+                s.append(String.format(Locale.ROOT, "| %s | %,d | %s | %.0f | %.3f | %.3f |%n", b.get("id").asText(),
+                        b.get("parameters").asLong(), loss, b.get("pretrainSeconds").asDouble(),
+                        b.get("testAccNormN0").asDouble(), b.get("testAccN0").asDouble()));
+            }
+            JsonNode curves = size.get("curves");
+            s.append("\nacc_norm [95% CI] (replicates)\n\n| N |");
+            String[] cols = {"base", "sft", "likra", "base-neg", "pos-base", "dpo", "dpo-reward"};
+            StringBuilder sep = new StringBuilder("| --- |");
+            for (String c : cols) {
+                if (curves.has(c)) {
+                    s.append(' ').append(c).append(" |");
+                    sep.append(" --- |");
+                }
+            }
+            s.append('\n').append(sep).append('\n');
+            for (JsonNode p : curves.get("base-neg") == null ? curves.get("base") : curves.get("sft")) {
+                int n = p.get("n").asInt();
+                s.append("| ").append(n).append(" |");
+                for (String c : cols) {
+                    if (!curves.has(c)) {
+                        continue;
+                    }
+                    JsonNode pt = null;
+                    for (JsonNode q : curves.get(c)) {
+                        if (q.get("n").asInt() == n) {
+                            pt = q;
+                        }
+                    }
+                    if (pt == null || !pt.has("acc_norm")) {
+                        s.append(" – |");
+                    } else {
+                        JsonNode a = pt.get("acc_norm");
+                        s.append(String.format(Locale.ROOT, " %.3f [%.3f, %.3f] (%d) |", a.get("estimate").asDouble(),
+                                a.get("low").asDouble(), a.get("high").asDouble(), pt.get("replicates").asInt()));
+                    }
+                }
+                s.append('\n');
+            }
+        }
+        s.append("\n## Paired tests\n\n| family | model | N | difference [95% CI] | p | Holm p |\n"
+                + "| --- | --- | --- | --- | --- | --- |\n");
+        for (JsonNode t : r.get("tests")) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %+.3f [%+.3f, %+.3f] | %.3g | %.3g |%n",
+                    t.get("family").asText(), t.get("model").asText(), t.get("n").asInt(),
+                    t.get("estimate").asDouble(), t.get("low").asDouble(), t.get("high").asDouble(),
+                    t.get("p").asDouble(), t.get("pHolm").asDouble()));
+        }
+        return s.toString();
+    }
+}
