@@ -1,7 +1,10 @@
 package org.likra.study;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -119,7 +122,7 @@ public record StudyPlan(String name, String description, World world, String tok
             negatives = negatives == null ? "all" : negatives;
             perQuestion = perQuestion == null ? 1 : perQuestion;
             contamination = contamination == null ? 0.0 : contamination;
-            name = name == null ? negatives : name;
+            name = name == null ? negatives.replace(':', '-') : name;
         }
 
         public NegativeStrategy strategy() {
@@ -181,8 +184,8 @@ public record StudyPlan(String name, String description, World world, String tok
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new UserError(file + ": no such plan file; see studies/ for examples");
         } catch (JsonMappingException e) {
-            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr() + ":"
-                    + e.getLocation().getColumnNr();
+            JsonLocation at = fieldLocation(file, e);
+            String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
             String field = e.getPath().isEmpty() ? "" : " (field " + fieldPath(e) + ")";
             throw new UserError(file + where + ": " + e.getOriginalMessage().lines().findFirst().orElse("bad plan")
                     + field + "; see docs/study.md for the plan's fields");
@@ -193,6 +196,38 @@ public record StudyPlan(String name, String description, World world, String tok
             throw new UserError(file + ": the plan is empty; see studies/ for examples");
         }
         return plan.validate(file.toString());
+    }
+
+    /**
+     * Where the field the error is about starts in the file: Jackson reports an unknown field of a record at the end
+     * of its object (it buffers the fields until the record is built), which would point at the wrong line.
+     */
+    private static JsonLocation fieldLocation(Path file, JsonMappingException e) {
+        List<JsonMappingException.Reference> path = e.getPath();
+        if (!path.isEmpty() && path.get(path.size() - 1).getFieldName() != null) {
+            try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
+                for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                    if (t == JsonToken.FIELD_NAME && at(p.getParsingContext(), path)) {
+                        return p.currentTokenLocation();
+                    }
+                }
+            } catch (IOException ignored) {
+                // fall back to Jackson's location
+            }
+        }
+        return e.getLocation();
+    }
+
+    private static boolean at(JsonStreamContext c, List<JsonMappingException.Reference> path) {
+        for (int i = path.size() - 1; i >= 0; i--, c = c.getParent()) {
+            JsonMappingException.Reference r = path.get(i);
+            boolean same = r.getFieldName() != null ? c.inObject() && r.getFieldName().equals(c.getCurrentName())
+                    : c.inArray() && c.getCurrentIndex() == r.getIndex();
+            if (!same) {
+                return false;
+            }
+        }
+        return c.inRoot();
     }
 
     private static String fieldPath(JsonMappingException e) {
@@ -212,7 +247,8 @@ public record StudyPlan(String name, String description, World world, String tok
         check(!bases.isEmpty(), where, "bases", "lists no base model; give at least one {\"model\": ..., \"seeds\": [...]}");
         Set<String> ids = new HashSet<>();
         for (Base b : bases) {
-            Presets.load(b.model());
+            check(b.model() != null, where, "bases", "a base names no model preset");
+            inField(where, "bases", () -> Presets.load(b.model()));
             check(!b.seeds().isEmpty(), where, "bases", b.model() + " lists no seed");
             check(b.steps() > 0, where, "bases", b.model() + ": steps must be positive");
             for (long s : b.seeds()) {
@@ -225,7 +261,7 @@ public record StudyPlan(String name, String description, World world, String tok
                 "needs at least one seed, lr and epochs value");
         for (double lr : heads.lr()) {
             for (int e : heads.epochs()) {
-                heads.recipe(lr, e);
+                inField(where, "heads", () -> heads.recipe(lr, e));
             }
         }
         check(!ns.isEmpty() && ns.stream().allMatch(n -> n > 0), where, "ns", "must list positive numbers of "
@@ -233,22 +269,23 @@ public record StudyPlan(String name, String description, World world, String tok
         check(ns.equals(ns.stream().sorted().distinct().toList()), where, "ns", "must be increasing");
         Set<String> armNames = new HashSet<>();
         for (Arm a : concat(List.of(main), arms)) {
-            a.strategy();
-            check(a.perQuestion() >= 1 && a.perQuestion() <= 16, where, "arms", a.name() + ": perQuestion must be "
+            String field = a == main ? "main" : "arms";
+            inField(where, field, a::strategy);
+            check(a.perQuestion() >= 1 && a.perQuestion() <= 16, where, field, a.name() + ": perQuestion must be "
                     + "within 1..16");
-            check(a.contamination() >= 0 && a.contamination() <= 1, where, "arms", a.name()
+            check(a.contamination() >= 0 && a.contamination() <= 1, where, field, a.name()
                     + ": contamination must be within [0, 1]");
-            check(a.name().matches("[A-Za-z0-9._-]+"), where, "arms", "arm name '" + a.name() + "' must use only "
+            check(a.name().matches("[A-Za-z0-9._-]+"), where, field, "arm name '" + a.name() + "' must use only "
                     + "letters, digits, '.', '_' and '-'");
-            check(armNames.add(a.name()), where, "arms", "arm name '" + a.name() + "' is used twice");
+            check(armNames.add(a.name()), where, field, "arm name '" + a.name() + "' is used twice");
         }
         Set<String> dpoNames = new HashSet<>();
         for (Dpo d : dpo) {
             check(d.name().matches("[A-Za-z0-9._-]+") && dpoNames.add(d.name()), where, "dpo", "DPO names must be "
                     + "unique and use only letters, digits, '.', '_' and '-' ('" + d.name() + "')");
-            d.recipe(heads.recipe(heads.lr().get(0), heads.epochs().get(0)));
+            inField(where, "dpo", () -> d.recipe(heads.recipe(heads.lr().get(0), heads.epochs().get(0))));
             if (d.negatives() != null) {
-                NegativeStrategy.parse(d.negatives());
+                inField(where, "dpo", () -> NegativeStrategy.parse(d.negatives()));
             }
         }
         check(negativeWeights.stream().allMatch(w -> w >= 0 && Double.isFinite(w)), where, "negativeWeights",
@@ -256,6 +293,15 @@ public record StudyPlan(String name, String description, World world, String tok
         check(maxTest >= 0, where, "maxTest", "must be 0 (all) or positive");
         check(bootstrap >= 100 && bootstrap <= 100_000, where, "bootstrap", "must be within 100..100000");
         return this;
+    }
+
+    /** Runs a check that throws its own UserError, naming the plan and the field in front of its message. */
+    private static void inField(String where, String field, Runnable check) {
+        try {
+            check.run();
+        } catch (UserError e) {
+            throw new UserError(where + ": field " + field + ": " + e.getMessage(), e);
+        }
     }
 
     private static void check(boolean ok, String where, String field, String what) {
