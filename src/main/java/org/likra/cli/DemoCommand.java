@@ -1,109 +1,77 @@
 package org.likra.cli;
 
-import org.likra.data.MultipleChoiceQuestion;
-import org.likra.data.synthetic.SyntheticBenchmark;
-import org.likra.data.synthetic.SyntheticSpec;
-import org.likra.engine.Engine;
-import org.likra.experiment.CurvePoint;
-import org.likra.experiment.CurveSettings;
-import org.likra.experiment.LearningCurve;
-import org.likra.experiment.NegativeStrategy;
-import org.likra.experiment.PromptFormat;
-import org.likra.io.ModelDirectory;
-import org.likra.lora.LoraConfig;
-import org.likra.train.PretrainOptions;
-import org.likra.train.Pretrainer;
-import org.likra.train.RunCheckpoint;
-import org.likra.train.TrainerState;
-import org.likra.util.Progress;
+import org.likra.engine.Engines;
+import org.likra.study.StudyPlan;
+import org.likra.study.StudyReport;
+import org.likra.study.StudyRunner;
+import org.likra.util.UserError;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole Likra experiment on the synthetic knowledge benchmark, end to end: generate the "
-                + "benchmark, pretrain a small base model on its corpus (or reuse the cached one), train the positive, "
-                + "negative and DPO heads, and print and plot accuracy against the number of training examples for "
-                + "every scorer.",
-                "Everything goes into --out (default runs/demo); a second run reuses the benchmark and the base model."})
+        description = {"The Likra study at demo size, end to end: generate the synthetic world (facts stated in "
+                + "narrative form, question/answer text about other entities, plausible wrong beliefs), pretrain a "
+                + "small base model on its corpus, choose the heads' learning rate on the validation split, train "
+                + "positive, negative and DPO heads from several seeds at several N, and write the report (verdict "
+                + "table, curves with 95% bands, paired tests).",
+                "The plan is studies/demo.json's (built in). Everything goes into --out; a second run reuses every "
+                        + "finished cell, and an interrupted one resumes."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "runs/demo", description = "Output directory. Default: ${DEFAULT-VALUE}.")
+    /** The demo's plan, a copy of studies/demo.json. */
+    static final String PLAN = "/org/likra/study/demo.json";
+
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of everything. Default: ${DEFAULT-VALUE}.")
-    long seed;
-    @Option(names = "--model", defaultValue = "likra-demo", description = "Base model preset. Default: "
-            + "${DEFAULT-VALUE}.")
-    String preset;
-    @Option(names = "--pretrain-steps", defaultValue = "1500", description = "Base model training steps. Default: "
-            + "${DEFAULT-VALUE}.")
-    int pretrainSteps;
-    @Option(names = "--lr", defaultValue = "1e-2", description = "Heads' learning rate. Default: ${DEFAULT-VALUE}.")
-    double lr;
-    @Option(names = "--negatives", defaultValue = "first", description = "Negative strategy. Default: "
-            + "${DEFAULT-VALUE}.")
-    String negatives;
-    @Option(names = "--no-dpo", description = "Skip the DPO baseline.")
-    boolean noDpo;
-    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many training questions "
-            + "(0: all; for quick runs).")
-    int maxTrain;
-    @Option(names = "--max-test", defaultValue = "0", description = "Use at most this many test questions (0: all; "
-            + "for quick runs).")
-    int maxTest;
-    @Mixin
-    EngineOptions engineOptions;
+    @Option(names = "--workers", defaultValue = "1", description = "Cells run at once. Default: ${DEFAULT-VALUE}.")
+    int workers;
+    @Option(names = "--model", description = "Base model preset instead of the plan's (e.g. llama-tiny for a quick "
+            + "check). Default: the plan's, study-1m.")
+    String model;
+    @Option(names = "--pretrain-steps", description = "Pretraining steps instead of the plan's. Default: the plan's.")
+    Integer pretrainSteps;
+    @Option(names = "--max-test", description = "Score at most this many test questions (0: all). Default: the "
+            + "plan's (all).")
+    Integer maxTest;
+    @Option(names = "--max-train", description = "Use at most this many training and validation questions each (0: "
+            + "all). Default: the plan's (all).")
+    Integer maxTrain;
+    @Option(names = "--engine", defaultValue = Engines.DEFAULT, description = "Engine. Default: ${DEFAULT-VALUE}.")
+    String engine;
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
-        Files.createDirectories(out);
-        Path benchDir = out.resolve("benchmark");
-        SyntheticSpec spec = SyntheticSpec.defaults().withSeed(seed);
-        SyntheticBenchmark bench = SyntheticBenchmark.generate(spec);
-        if (!Files.isRegularFile(benchDir.resolve("corpus.txt"))
-                || !Files.readString(benchDir.resolve("corpus.txt")).equals(bench.corpus())) {
-            bench.write(benchDir);
+        StudyPlan plan = plan();
+        if (workers < 1 || workers > 64) {
+            throw new UserError("--workers must be within 1..64, got " + workers);
         }
-        System.out.printf("[1/3] synthetic benchmark in %s: %,d-byte corpus, %d training and %d test questions%n",
-                benchDir, bench.corpus().length(), bench.train().size(), bench.test().size());
-
-        Path baseRun = out.resolve("base-" + preset + "-seed" + seed);
-        try (Engine engine = engineOptions.create()) {
-            PretrainOptions options = new PretrainOptions(preset, benchDir.resolve("corpus.txt").toString(),
-                    pretrainSteps, 16, 64, 3e-3, "cosine", 50, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, seed, 250, 8, 250,
-                    0.05);
-            Path checkpoint = RunCheckpoint.find(baseRun);
-            TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
-            if (state != null && state.step() >= pretrainSteps) {
-                System.out.printf("[2/3] reusing the base model in %s (%d steps)%n", checkpoint, state.step());
-            } else {
-                System.out.printf("[2/3] pretraining the base model (%s, %d steps) into %s%n", preset, pretrainSteps,
-                        baseRun);
-                new Pretrainer(engine, System.out, System.console() != null).run(options, baseRun, state != null);
-            }
-            ModelDirectory.Loaded base = ModelDirectory.load(baseRun, engine);
-
-            System.out.println("[3/3] learning curves: positive, negative" + (noDpo ? "" : " and DPO")
-                    + " heads (LoRA r=8, alpha=8, MLP), one pass, batch 32");
-            CurveSettings settings = new CurveSettings(maxTrain, NegativeStrategy.parse(negatives), 1, 0,
-                    LoraConfig.defaults(), lr, 32, !noDpo, 0.1, lr, 1, 1, seed);
-            List<MultipleChoiceQuestion> train = bench.train();
-            List<MultipleChoiceQuestion> test = maxTest > 0 && bench.test().size() > maxTest
-                    ? org.likra.data.QuestionSets.take(org.likra.data.QuestionSets.shuffle(bench.test(), seed), maxTest)
-                    : bench.test();
-            List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), PromptFormat.PAPER, settings,
-                    Progress.console(System.out)).run(train, test);
-            Path curveDir = out.resolve("curve");
-            CurveCommand.write(points, settings, base.directory().toString(), curveDir, false);
-            System.out.printf("demo finished in %.1f minutes; results in %s (curve.png, curve.csv, curve.json), the "
-                    + "base model in %s%n", (System.nanoTime() - start) / 60e9, curveDir, base.directory());
+        int failed = new StudyRunner(plan, out, System.out, workers, 0, 1, engine).run();
+        if (failed > 0) {
+            System.out.printf("%d cell%s failed; run the demo again to retry them%n", failed, failed == 1 ? "" : "s");
+            return 1;
         }
+        StudyReport.write(out, System.out);
+        System.out.printf("demo finished in %.1f minutes; the plots are %s/report/curves-%s.png and the others in "
+                + "that folder%n", (System.nanoTime() - start) / 60e9, out, plan.bases().get(0).model());
         return 0;
     }
 
+    /** The built-in plan with this command's overrides. */
+    StudyPlan plan() throws java.io.IOException {
+        StudyPlan p;
+        try (var in = DemoCommand.class.getResourceAsStream(PLAN)) {
+            p = StudyPlan.JSON_READER.readValue(in, StudyPlan.class);
+        }
+        if (model != null || pretrainSteps != null) {
+            StudyPlan.Base b = p.bases().get(0);
+            p = p.withBases(List.of(new StudyPlan.Base(model == null ? b.model() : model, b.seeds(),
+                    pretrainSteps == null ? b.steps() : pretrainSteps, b.lr(), b.ablations())));
+        }
+        p = p.withCaps(maxTest == null ? p.maxTest() : maxTest, maxTrain == null ? p.maxTrain() : maxTrain);
+        return p.validate("the demo's plan");
+    }
 }

@@ -80,11 +80,14 @@ final class StudyCells {
         Path checkpoint = RunCheckpoint.find(run);
         TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
         long start = System.nanoTime();
-        if (state == null || state.step() < base.steps()) {
-            new Pretrainer(engine, log, bars).run(options, run, state != null);
+        Pretrainer.BestModel best = Pretrainer.BestModel.read(run);
+        if ((state == null || state.step() < base.steps()) && !best.stopped()) {
+            new Pretrainer(engine, log, bars).stopWhenNoBetter(p.patience()).run(options, run, state != null);
+            best = Pretrainer.BestModel.read(run);
         }
         double pretrainSeconds = (System.nanoTime() - start) / 1e9;
-        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(run), engine);
+        // The model with the lowest held-out loss: pretraining "until the held-out loss stops improving".
+        ModelDirectory.Loaded loaded = ModelDirectory.load(run.resolve(Pretrainer.BEST), engine);
         AnswerLikelihood likelihood = new AnswerLikelihood(loaded.model(), loaded.tokenizer(), FORMAT);
         Map<String, List<String>> ids = new LinkedHashMap<>();
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
@@ -100,6 +103,9 @@ final class StudyCells {
         info.put("parameters", loaded.model().layout().total());
         info.put("tokenizer", plan.tokenizer());
         info.put("steps", base.steps());
+        info.put("bestStep", best.step());
+        info.put("bestHeldOutLoss", best.valLoss());
+        info.put("stoppedEarly", best.stopped());
         info.put("pretrainSecondsThisRun", pretrainSeconds);
         ArrayNode history = info.putArray("heldOutLoss");
         for (JsonNode r : MetricsLog.read(run.resolve("metrics.jsonl"))) {
@@ -127,7 +133,7 @@ final class StudyCells {
      * question, the first head seed. Ties go to the earlier grid point.
      */
     void selection(Engine engine, String baseId) throws IOException {
-        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(layout.baseRun(baseId)), engine);
+        ModelDirectory.Loaded loaded = ModelDirectory.load(layout.baseModel(baseId), engine);
         CellScores base = CellScores.read(layout.baseScores(baseId));
         long headSeed = plan.heads().seeds().get(0);
         List<MultipleChoiceQuestion> train = order(headSeed);
@@ -137,6 +143,16 @@ final class StudyCells {
         List<MultipleChoiceQuestion> val = world.validation();
         List<double[]> valBase = base.scores().get("validation");
         ObjectNode out = StudyPlan.JSON.createObjectNode();
+        if (plan.heads().lr().size() == 1 && plan.heads().epochs().size() == 1) {
+            // A grid of one point: nothing to choose, nothing to train.
+            HeadRecipe only = plan.heads().recipe(plan.heads().lr().get(0), plan.heads().epochs().get(0));
+            out.put("note", "a grid of one point: nothing was chosen");
+            out.set("positive", StudyPlan.JSON.valueToTree(only));
+            out.set("negative", StudyPlan.JSON.valueToTree(only));
+            org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+                    + "\n");
+            return;
+        }
         ArrayNode posGrid = out.putArray("positiveGrid");
         HeadRecipe bestPos = null;
         List<double[]> bestPosScores = null;
@@ -195,7 +211,7 @@ final class StudyCells {
     /** One head's learning curve on the test questions: kind positive, negative (an arm) or dpo (a baseline). */
     void head(Engine engine, String baseId, long headSeed, String kind, String name, Runnable onUpdate)
             throws IOException {
-        ModelDirectory.Loaded loaded = ModelDirectory.load(RunCheckpoint.find(layout.baseRun(baseId)), engine);
+        ModelDirectory.Loaded loaded = ModelDirectory.load(layout.baseModel(baseId), engine);
         CellScores base = CellScores.read(layout.baseScores(baseId));
         HeadRecipe[] chosen = chosen(baseId);
         List<MultipleChoiceQuestion> train = order(headSeed);

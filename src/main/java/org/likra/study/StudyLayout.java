@@ -25,6 +25,11 @@ public record StudyLayout(Path root) {
         return root.resolve("bases").resolve(baseId);
     }
 
+    /** The base model every head is trained on: the run's model with the lowest held-out loss. */
+    public Path baseModel(String baseId) {
+        return baseRun(baseId).resolve(org.likra.train.Pretrainer.BEST);
+    }
+
     public Path cells() {
         return root.resolve("cells");
     }

@@ -44,24 +44,34 @@ import java.util.Set;
  * @param dpo             DPO baselines
  * @param negativeWeights w- values of the scorer ablation (Likra = log p+ - w- log p-)
  * @param maxTest         use at most this many test questions (0: all; smoke plans)
+ * @param maxTrain        use at most this many training and validation questions each (0: all; quick checks)
  * @param bootstrap       bootstrap resamples of every interval and test
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StudyPlan(String name, String description, World world, String tokenizer, Pretrain pretrain,
                         List<Base> bases, Heads heads, List<Integer> ns, Arm main, List<Arm> arms, List<Dpo> dpo,
-                        List<Double> negativeWeights, Integer maxTest, Integer bootstrap) {
+                        List<Double> negativeWeights, Integer maxTest, Integer maxTrain,
+                        Integer bootstrap) {
 
-    /** The synthetic world: a preset of {@code SyntheticSpec} ({@code study}, {@code demo}, {@code legacy}). */
-    public record World(String preset, Long seed) {
+    /**
+     * The synthetic world: a preset of {@code SyntheticSpec} ({@code study}, {@code demo}, {@code legacy}) with its
+     * seed, and optionally other values of its corpus's repetition and misconception parameters.
+     */
+    public record World(String preset, Long seed, Integer repeats, Double misconceptionFraction,
+                        Integer misconceptionRepeats) {
         public World {
             preset = preset == null ? "study" : preset;
             seed = seed == null ? 1L : seed;
         }
     }
 
-    /** Pretraining settings shared by every base (AdamW, cosine schedule). */
+    /**
+     * Pretraining settings shared by every base (AdamW, cosine schedule over the base's steps). Each base keeps its
+     * model with the lowest held-out loss and stops once {@code patience} evaluations in a row (every
+     * {@code evalEvery} steps) have not improved on it; heads are trained on that model.
+     */
     public record Pretrain(Integer batch, Integer seq, Double lr, Integer warmup, Double weightDecay, Double gradClip,
-                           Integer evalEvery, Integer evalBatches, Double valFraction) {
+                           Integer evalEvery, Integer evalBatches, Double valFraction, Integer patience) {
         public Pretrain {
             batch = batch == null ? 16 : batch;
             seq = seq == null ? 128 : seq;
@@ -72,6 +82,7 @@ public record StudyPlan(String name, String description, World world, String tok
             evalEvery = evalEvery == null ? 250 : evalEvery;
             evalBatches = evalBatches == null ? 8 : evalBatches;
             valFraction = valFraction == null ? 0.05 : valFraction;
+            patience = patience == null ? 3 : patience;
         }
     }
 
@@ -157,9 +168,9 @@ public record StudyPlan(String name, String description, World world, String tok
     public StudyPlan {
         name = name == null ? "study" : name;
         description = description == null ? "" : description;
-        world = world == null ? new World(null, null) : world;
+        world = world == null ? new World(null, null, null, null, null) : world;
         tokenizer = tokenizer == null ? "bpe:1024" : tokenizer;
-        pretrain = pretrain == null ? new Pretrain(null, null, null, null, null, null, null, null, null) : pretrain;
+        pretrain = pretrain == null ? new Pretrain(null, null, null, null, null, null, null, null, null, null) : pretrain;
         bases = bases == null ? List.of() : List.copyOf(bases);
         heads = heads == null ? new Heads(null, null, null, null, null, null, null, null, null) : heads;
         ns = ns == null ? List.of(32, 64, 128, 256, 512, 1024) : List.copyOf(ns);
@@ -168,7 +179,24 @@ public record StudyPlan(String name, String description, World world, String tok
         dpo = dpo == null ? List.of() : List.copyOf(dpo);
         negativeWeights = negativeWeights == null ? List.of(0.0, 0.5, 1.0, 2.0) : List.copyOf(negativeWeights);
         maxTest = maxTest == null ? 0 : maxTest;
+        maxTrain = maxTrain == null ? 0 : maxTrain;
         bootstrap = bootstrap == null ? 2000 : bootstrap;
+    }
+
+    /** Reads and writes plans (and the study's JSON files). */
+    public static final ObjectMapper JSON_READER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** This plan with other bases. */
+    public StudyPlan withBases(List<Base> newBases) {
+        return new StudyPlan(name, description, world, tokenizer, pretrain, newBases, heads, ns, main, arms, dpo,
+                negativeWeights, maxTest, maxTrain, bootstrap);
+    }
+
+    /** This plan with other caps on the questions used (0: all). */
+    public StudyPlan withCaps(int newMaxTest, int newMaxTrain) {
+        return new StudyPlan(name, description, world, tokenizer, pretrain, bases, heads, ns, main, arms, dpo,
+                negativeWeights, newMaxTest, newMaxTrain, bootstrap);
     }
 
     static final ObjectMapper JSON = new ObjectMapper()
@@ -244,6 +272,7 @@ public record StudyPlan(String name, String description, World world, String tok
 
     /** Checks everything a run would trip over later, so that a bad plan fails before any work. */
     public StudyPlan validate(String where) {
+        inField(where, "world", () -> StudyWorld.spec(world));
         check(!bases.isEmpty(), where, "bases", "lists no base model; give at least one {\"model\": ..., \"seeds\": [...]}");
         Set<String> ids = new HashSet<>();
         for (Base b : bases) {
@@ -291,6 +320,7 @@ public record StudyPlan(String name, String description, World world, String tok
         check(negativeWeights.stream().allMatch(w -> w >= 0 && Double.isFinite(w)), where, "negativeWeights",
                 "must be finite and non-negative");
         check(maxTest >= 0, where, "maxTest", "must be 0 (all) or positive");
+        check(maxTrain >= 0, where, "maxTrain", "must be 0 (all) or positive");
         check(bootstrap >= 100 && bootstrap <= 100_000, where, "bootstrap", "must be within 100..100000");
         return this;
     }

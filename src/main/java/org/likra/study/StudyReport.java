@@ -179,6 +179,9 @@ public final class StudyReport {
             ObjectNode info = b.cell.info();
             bn.set("parameters", info.get("parameters"));
             bn.set("heldOutLoss", info.get("heldOutLoss"));
+            bn.set("bestStep", info.get("bestStep"));
+            bn.set("bestHeldOutLoss", info.get("bestHeldOutLoss"));
+            bn.set("stoppedEarly", info.get("stoppedEarly"));
             bn.set("pretrainSeconds", info.get("pretrainSeconds"));
             bn.set("testAccNormN0", info.get("testAccNorm"));
             bn.set("testAccN0", info.get("testAcc"));

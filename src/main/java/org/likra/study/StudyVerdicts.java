@@ -27,7 +27,7 @@ import java.util.Locale;
  *   (a measurement, not a test: "measured" where defined, else undecided).</li>
  * </ol>
  * Overall: reproduced where some size reproduces it and none contradicts it, contradicted in the reverse case,
- * undecided otherwise ("mixed" when sizes disagree).
+ * undecided otherwise ("undecided (sizes disagree)" when sizes disagree).
  */
 final class StudyVerdicts {
     private StudyVerdicts() {

@@ -18,8 +18,8 @@ import java.util.List;
  *
  * @param benchmark  the generated benchmark
  * @param test       the test questions the study scores (all, or the first {@code maxTest} in a seeded order)
- * @param validation the questions on which head settings are chosen
- * @param train      the training questions
+ * @param validation the questions on which head settings are chosen (at most {@code maxTrain}: the first ones)
+ * @param train      the training questions (at most {@code maxTrain}: the first ones)
  */
 public record StudyWorld(SyntheticBenchmark benchmark, List<MultipleChoiceQuestion> test,
                          List<MultipleChoiceQuestion> validation, List<MultipleChoiceQuestion> train) {
@@ -32,7 +32,17 @@ public record StudyWorld(SyntheticBenchmark benchmark, List<MultipleChoiceQuesti
             default -> throw new UserError("plan field world.preset: unknown preset '" + world.preset()
                     + "' (known: study, demo, legacy)");
         };
-        return base.withSeed(world.seed());
+        SyntheticSpec spec = base.withSeed(world.seed());
+        if (world.repeats() != null) {
+            spec = spec.withRepeats(world.repeats());
+        }
+        if (world.misconceptionFraction() != null) {
+            spec = spec.withMisconceptionFraction(world.misconceptionFraction());
+        }
+        if (world.misconceptionRepeats() != null) {
+            spec = spec.withMisconceptionRepeats(world.misconceptionRepeats());
+        }
+        return spec.validate();
     }
 
     public static StudyWorld generate(StudyPlan plan) {
@@ -41,11 +51,17 @@ public record StudyWorld(SyntheticBenchmark benchmark, List<MultipleChoiceQuesti
         if (plan.maxTest() > 0 && test.size() > plan.maxTest()) {
             test = QuestionSets.take(QuestionSets.shuffle(test, plan.world().seed()), plan.maxTest());
         }
+        List<MultipleChoiceQuestion> validation = b.validation();
+        List<MultipleChoiceQuestion> train = b.train();
+        if (plan.maxTrain() > 0) {
+            validation = QuestionSets.take(validation, plan.maxTrain());
+            train = QuestionSets.take(train, plan.maxTrain());
+        }
         if (b.validation().isEmpty()) {
             throw new UserError("world preset " + plan.world().preset() + " has no validation questions; head "
                     + "settings must be chosen on a validation split (use the study or demo preset)");
         }
-        return new StudyWorld(b, test, b.validation(), b.train());
+        return new StudyWorld(b, test, validation, train);
     }
 
     /** Writes the world's files into {@code dir} unless they are there with the same corpus. */

@@ -45,11 +45,31 @@ public final class Pretrainer {
     private final PrintStream log;
     private final boolean showProgress;
     private int stopAfter = Integer.MAX_VALUE;
+    private int patience;
 
     public Pretrainer(Engine engine, PrintStream log, boolean showProgress) {
         this.engine = engine;
         this.log = log;
         this.showProgress = showProgress;
+    }
+
+    /** The folder, inside a run, of the model with the lowest held-out loss so far (with {@link #stopWhenNoBetter}). */
+    public static final String BEST = "best";
+    /** The file in {@link #BEST} that records its step and held-out loss. */
+    public static final String BEST_STATE = "best.json";
+
+    /**
+     * Keeps the model with the lowest held-out loss in {@code <run>/best/} (with {@code best.json}: its step and
+     * loss) and ends the run, with a checkpoint and {@code "stopped": true} in best.json, once {@code evaluations}
+     * evaluations in a row have not improved on it: pretraining "until the held-out loss stops improving".
+     * 0 (the default) keeps no best model and runs every step.
+     */
+    public Pretrainer stopWhenNoBetter(int evaluations) {
+        if (evaluations < 0) {
+            throw new UserError("the early-stopping patience must be 0 (off) or positive, got " + evaluations);
+        }
+        this.patience = evaluations;
+        return this;
     }
 
     /** Ends the run after step {@code step} with a checkpoint, so that --resume can continue it later. */
@@ -154,6 +174,7 @@ public final class Pretrainer {
         long tokensPerStep = (long) options.batch() * options.seq();
         double[] stepTokensPerSecond = new double[Math.max(0, options.steps() - startStep)];
         long runStart = System.nanoTime();
+        BestModel best = patience > 0 ? BestModel.read(runDir) : null;
         try (MetricsLog metrics = new MetricsLog(metricsFile, resumeState != null ? startStep : -1);
              ProgressBar bar = progressBar(options.steps(), startStep)) {
             for (int step = startStep + 1; step <= options.steps(); step++) {
@@ -193,12 +214,27 @@ public final class Pretrainer {
                     log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", step, loss, lastVal,
                             lr, tps);
                 }
-                boolean stopping = step == stopAfter && step < options.steps();
+                boolean noBetter = false;
+                if (evaluate && patience > 0) {
+                    if (lastVal < best.valLoss()) {
+                        best = new BestModel(step, lastVal, false);
+                        best.save(runDir, model, tokenizer);
+                    }
+                    noBetter = step - best.step() >= (long) patience * options.evalEvery() && step < options.steps();
+                }
+                boolean stopping = (step == stopAfter && step < options.steps()) || noBetter;
                 if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping) {
                     double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
                     RunCheckpoint.save(runDir, model, optimizer, tokenizer,
                             new TrainerState(step, options, data.size(), sha, elapsed));
                     plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
+                }
+                if (noBetter) {
+                    new BestModel(best.step(), best.valLoss(), true).write(runDir);
+                    log.printf("stopped after step %d: the held-out loss has not improved on step %d's %.4f for %d "
+                            + "evaluations; that model is in %s%n", step, best.step(), best.valLoss(), patience,
+                            runDir.resolve(BEST));
+                    return new Result(step, lastLoss, lastVal, unigram, Double.NaN, runDir);
                 }
                 if (stopping) {
                     log.printf("stopped after step %d as asked; continue with --resume%n", step);
@@ -329,5 +365,37 @@ public final class Pretrainer {
         }
         plot.horizontal("unigram entropy", unigram);
         plot.writePng(png);
+    }
+
+    /**
+     * The model with the lowest held-out loss of a run: its step, its loss and whether the run stopped because no
+     * later evaluation improved on it. Saved as a model directory, {@code <run>/best/}, written atomically.
+     */
+    public record BestModel(int step, double valLoss, boolean stopped) {
+        /** The run's best model so far, or none (step 0, infinite loss). */
+        public static BestModel read(Path runDir) throws IOException {
+            Path f = runDir.resolve(BEST).resolve(BEST_STATE);
+            if (!Files.isRegularFile(f)) {
+                return new BestModel(0, Double.POSITIVE_INFINITY, false);
+            }
+            JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile());
+            return new BestModel(n.get("step").asInt(), n.get("val_loss").asDouble(), n.path("stopped").asBoolean());
+        }
+
+        void save(Path runDir, Transformer model, Tokenizer tokenizer) throws IOException {
+            Path tmp = runDir.resolve(BEST + ".tmp");
+            RunCheckpoint.deleteTree(tmp);
+            ModelDirectory.save(tmp, model, tokenizer);
+            write(tmp);
+            Path target = runDir.resolve(BEST);
+            RunCheckpoint.deleteTree(target);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+
+        void write(Path dir) throws IOException {
+            Path target = dir.getFileName().toString().equals(BEST + ".tmp") ? dir : dir.resolve(BEST);
+            org.likra.io.AtomicFiles.writeString(target.resolve(BEST_STATE), String.format(java.util.Locale.ROOT,
+                    "{\"step\": %d, \"val_loss\": %.6f, \"stopped\": %b}%n", step, valLoss, stopped));
+        }
     }
 }

@@ -254,22 +254,23 @@ class CommandLineTest {
     }
 
     @Test
-    void demoRunsEndToEndAndReusesItsBaseModel() throws Exception {
+    void demoRunsTheDemoStudyEndToEndAndResumes() throws Exception {
         Path out = dir.resolve("demo");
         String[] args = {"demo", "--out", out.toString(), "--model", "llama-tiny", "--pretrain-steps", "4",
-                "--max-train", "40", "--max-test", "6", "--engine", "cpu"};
+                "--max-train", "40", "--max-test", "12", "--engine", "cpu"};
         Run first = run(args);
         assertEquals(0, first.code(), first.err());
-        assertTrue(first.out().contains("pretraining the base model"), first.out());
-        for (String f : new String[] {"curve/curve.csv", "curve/curve.json", "curve/curve.png",
-                "benchmark/corpus.txt", "benchmark/train.jsonl"}) {
+        assertTrue(first.out().contains("## Verdicts"), first.out());
+        for (String f : new String[] {"plan.json", "world/corpus.txt", "world/train.jsonl", "report/report.json",
+                "report/report.md", "report/curves.csv", "report/curves-llama-tiny.png"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
-        java.util.List<String> csv = Files.readAllLines(out.resolve("curve/curve.csv"));
-        assertEquals(1 + 2 * 6, csv.size(), "header + 2 checkpoints (32, 40) x 6 scorers incl. dpo");
+        String report = Files.readString(out.resolve("report/report.json"));
+        assertTrue(report.contains("\"testQuestions\" : 12"), report.substring(0, Math.min(400, report.length())));
         Run second = run(args);
         assertEquals(0, second.code(), second.err());
-        assertTrue(second.out().contains("reusing the base model"), second.out());
+        assertTrue(second.out().contains(" 0 to run"), second.out());
+        assertEquals(report, Files.readString(out.resolve("report/report.json")));
     }
 
     @Test

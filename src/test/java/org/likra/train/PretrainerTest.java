@@ -113,4 +113,33 @@ class PretrainerTest {
         assertTrue(Files.notExists(out.resolve("checkpoint.old")));
         assertTrue(Files.notExists(out.resolve("checkpoint.tmp")));
     }
+
+    @Test
+    void stopWhenNoBetterKeepsTheLowestHeldOutLossModelAndStopsAfterPatience() throws Exception {
+        // A high learning rate on a small corpus: the held-out loss falls, then stops improving.
+        Path corpus = corpus();
+        Path out = dir.resolve("early");
+        PretrainOptions o = new PretrainOptions("llama-tiny", corpus.toString(), 400, 4, 16, 3e-2, "constant", 2,
+                0.1, 0.0, 0.9, 0.95, 1e-8, 1.0, 3, 2, 2, 1000, 0.1);
+        Pretrainer.Result r = new Pretrainer(new ReferenceEngine(Precision.F32),
+                new PrintStream(new ByteArrayOutputStream()), false).stopWhenNoBetter(2).run(o, out, false);
+        List<JsonNode> records = MetricsLog.read(out.resolve("metrics.jsonl"));
+        int bestStep = 0;
+        double bestVal = Double.POSITIVE_INFINITY;
+        int lastStep = 0;
+        for (JsonNode n : records) {
+            lastStep = n.get("step").asInt();
+            if (n.has("val_loss") && n.get("val_loss").asDouble() < bestVal) {
+                bestVal = n.get("val_loss").asDouble();
+                bestStep = lastStep;
+            }
+        }
+        Pretrainer.BestModel best = Pretrainer.BestModel.read(out);
+        assertEquals(bestStep, best.step());
+        assertEquals(bestVal, best.valLoss(), 1e-6);
+        assertTrue(r.steps() < 400, "stopped early, at step " + r.steps());
+        assertTrue(best.stopped());
+        assertEquals(bestStep + 2 * 2, lastStep, "stops two evaluations (4 steps) after the best one");
+        assertTrue(Files.isRegularFile(out.resolve(Pretrainer.BEST).resolve("model.safetensors")));
+    }
 }
