@@ -82,7 +82,10 @@ final class StudyCells {
         long start = System.nanoTime();
         Pretrainer.BestModel best = Pretrainer.BestModel.read(run);
         if ((state == null || state.step() < base.steps()) && !best.stopped()) {
-            new Pretrainer(engine, log, bars).stopWhenNoBetter(p.patience()).run(options, run, state != null);
+            Pretrainer.Criterion criterion = p.stopOn().equals("held-out-loss") ? (m, t, loss) -> loss
+                    : (m, t, loss) -> 1 - validationAccuracy(m, t);
+            new Pretrainer(engine, log, bars).stopWhenNoBetter(p.patience(), criterion).run(options, run,
+                    state != null);
             best = Pretrainer.BestModel.read(run);
         }
         double pretrainSeconds = (System.nanoTime() - start) / 1e9;
@@ -105,6 +108,8 @@ final class StudyCells {
         info.put("steps", base.steps());
         info.put("bestStep", best.step());
         info.put("bestHeldOutLoss", best.valLoss());
+        info.put("stopOn", p.stopOn());
+        info.put("bestValidationAccNorm", p.stopOn().equals("held-out-loss") ? Double.NaN : 1 - best.criterion());
         info.put("stoppedEarly", best.stopped());
         info.put("pretrainSecondsThisRun", pretrainSeconds);
         ArrayNode history = info.putArray("heldOutLoss");
@@ -125,6 +130,13 @@ final class StudyCells {
         log.printf("  %s: %,d parameters, held-out loss %.4f, test acc_norm at N = 0: %.3f%n", id,
                 loaded.model().layout().total(), history.isEmpty() ? Double.NaN
                         : history.get(history.size() - 1).get(1).asDouble(), info.get("testAccNorm").asDouble());
+    }
+
+    /** The base model's acc_norm on the validation questions, in the eval format. */
+    private double validationAccuracy(org.likra.model.Transformer model, org.likra.tokenize.Tokenizer tokenizer) {
+        List<double[]> s = new AnswerLikelihood(model, tokenizer, FORMAT).choices(world.validation(), null,
+                ROWS_PER_BATCH, () -> { });
+        return accuracy(world.validation(), s, null, null, Scorer.BASE);
     }
 
     /**

@@ -44,8 +44,9 @@ final class StudyMarkdown {
         }
         for (JsonNode size : r.get("sizes")) {
             s.append("\n## ").append(size.get("model").asText()).append("\n\n");
-            s.append("| base model | parameters | best held-out loss (step) | last evaluations | pretraining s "
-                    + "| acc_norm at N=0 | acc at N=0 |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+            s.append("| base model | parameters | kept: step, held-out loss, validation acc_norm | held-out loss, "
+                    + "last evaluations | pretraining s | test acc_norm at N=0 | test acc at N=0 |\n"
+                    + "| --- | --- | --- | --- | --- | --- | --- |\n");
             for (JsonNode b : size.get("bases")) {
                 JsonNode h = b.get("heldOutLoss");
                 StringBuilder loss = new StringBuilder();
@@ -53,9 +54,10 @@ final class StudyMarkdown {
                     loss.append(loss.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.4f (step %d)",
                             h.get(i).get(1).asDouble(), h.get(i).get(0).asInt()));
                 }
-                s.append(String.format(Locale.ROOT, "| %s | %,d | %.4f (%d%s) | %s | %.0f | %.3f | %.3f |%n",
-                        b.get("id").asText(), b.get("parameters").asLong(), b.path("bestHeldOutLoss").asDouble(),
-                        b.path("bestStep").asInt(), b.path("stoppedEarly").asBoolean() ? ", stopped early" : "",
+                s.append(String.format(Locale.ROOT, "| %s | %,d | %d%s, %.4f, %.3f | %s | %.0f | %.3f | %.3f |%n",
+                        b.get("id").asText(), b.get("parameters").asLong(), b.path("bestStep").asInt(),
+                        b.path("stoppedEarly").asBoolean() ? " (stopped early)" : "",
+                        b.path("bestHeldOutLoss").asDouble(), b.path("bestValidationAccNorm").asDouble(),
                         loss, b.get("pretrainSeconds").asDouble(),
                         b.get("testAccNormN0").asDouble(), b.get("testAccN0").asDouble()));
             }

@@ -182,6 +182,8 @@ public final class StudyReport {
             bn.set("bestStep", info.get("bestStep"));
             bn.set("bestHeldOutLoss", info.get("bestHeldOutLoss"));
             bn.set("stoppedEarly", info.get("stoppedEarly"));
+            bn.set("stopOn", info.get("stopOn"));
+            bn.set("bestValidationAccNorm", info.get("bestValidationAccNorm"));
             bn.set("pretrainSeconds", info.get("pretrainSeconds"));
             bn.set("testAccNormN0", info.get("testAccNorm"));
             bn.set("testAccN0", info.get("testAcc"));

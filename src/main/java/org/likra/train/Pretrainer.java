@@ -46,6 +46,7 @@ public final class Pretrainer {
     private final boolean showProgress;
     private int stopAfter = Integer.MAX_VALUE;
     private int patience;
+    private Criterion criterion = (model, tokenizer, heldOutLoss) -> heldOutLoss;
 
     public Pretrainer(Engine engine, PrintStream log, boolean showProgress) {
         this.engine = engine;
@@ -59,10 +60,19 @@ public final class Pretrainer {
     public static final String BEST_STATE = "best.json";
 
     /**
-     * Keeps the model with the lowest held-out loss in {@code <run>/best/} (with {@code best.json}: its step and
-     * loss) and ends the run, with a checkpoint and {@code "stopped": true} in best.json, once {@code evaluations}
-     * evaluations in a row have not improved on it: pretraining "until the held-out loss stops improving".
-     * 0 (the default) keeps no best model and runs every step.
+     * What "better" means for {@link #stopWhenNoBetter}: a value computed at each evaluation, lower is better. The
+     * default is the held-out loss itself.
+     */
+    @FunctionalInterface
+    public interface Criterion {
+        double value(Transformer model, Tokenizer tokenizer, double heldOutLoss);
+    }
+
+    /**
+     * Keeps the model with the lowest held-out loss in {@code <run>/best/} (with {@code best.json}: its step, loss
+     * and criterion value) and ends the run, with {@code "stopped": true} in best.json, once {@code evaluations}
+     * evaluations in a row have not improved on it: pretraining "until the held-out loss stops improving". 0 (the
+     * default) keeps no best model and runs every step.
      */
     public Pretrainer stopWhenNoBetter(int evaluations) {
         if (evaluations < 0) {
@@ -70,6 +80,12 @@ public final class Pretrainer {
         }
         this.patience = evaluations;
         return this;
+    }
+
+    /** As {@link #stopWhenNoBetter(int)}, with another criterion than the held-out loss (lower is better). */
+    public Pretrainer stopWhenNoBetter(int evaluations, Criterion by) {
+        this.criterion = by;
+        return stopWhenNoBetter(evaluations);
     }
 
     /** Ends the run after step {@code step} with a checkpoint, so that --resume can continue it later. */
@@ -216,8 +232,9 @@ public final class Pretrainer {
                 }
                 boolean noBetter = false;
                 if (evaluate && patience > 0) {
-                    if (lastVal < best.valLoss()) {
-                        best = new BestModel(step, lastVal, false);
+                    double value = criterion.value(model, tokenizer, lastVal);
+                    if (value < best.criterion()) {
+                        best = new BestModel(step, lastVal, value, false);
                         best.save(runDir, model, tokenizer);
                     }
                     noBetter = step - best.step() >= (long) patience * options.evalEvery() && step < options.steps();
@@ -230,10 +247,10 @@ public final class Pretrainer {
                     plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
                 }
                 if (noBetter) {
-                    new BestModel(best.step(), best.valLoss(), true).write(runDir);
-                    log.printf("stopped after step %d: the held-out loss has not improved on step %d's %.4f for %d "
-                            + "evaluations; that model is in %s%n", step, best.step(), best.valLoss(), patience,
-                            runDir.resolve(BEST));
+                    new BestModel(best.step(), best.valLoss(), best.criterion(), true).write(runDir);
+                    log.printf("stopped after step %d: no evaluation has improved on step %d's (held-out loss %.4f, "
+                            + "criterion %.4f) for %d evaluations; that model is in %s%n", step, best.step(),
+                            best.valLoss(), best.criterion(), patience, runDir.resolve(BEST));
                     return new Result(step, lastLoss, lastVal, unigram, Double.NaN, runDir);
                 }
                 if (stopping) {
@@ -368,18 +385,19 @@ public final class Pretrainer {
     }
 
     /**
-     * The model with the lowest held-out loss of a run: its step, its loss and whether the run stopped because no
-     * later evaluation improved on it. Saved as a model directory, {@code <run>/best/}, written atomically.
+     * The best model of a run by its early-stopping criterion: its step, its held-out loss, the criterion's value
+     * and whether the run stopped because no later evaluation improved on it. Saved as a model directory, {@code <run>/best/}, written atomically.
      */
-    public record BestModel(int step, double valLoss, boolean stopped) {
+    public record BestModel(int step, double valLoss, double criterion, boolean stopped) {
         /** The run's best model so far, or none (step 0, infinite loss). */
         public static BestModel read(Path runDir) throws IOException {
             Path f = runDir.resolve(BEST).resolve(BEST_STATE);
             if (!Files.isRegularFile(f)) {
-                return new BestModel(0, Double.POSITIVE_INFINITY, false);
+                return new BestModel(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
             }
             JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile());
-            return new BestModel(n.get("step").asInt(), n.get("val_loss").asDouble(), n.path("stopped").asBoolean());
+            return new BestModel(n.get("step").asInt(), n.get("val_loss").asDouble(), n.get("criterion").asDouble(),
+                    n.path("stopped").asBoolean());
         }
 
         void save(Path runDir, Transformer model, Tokenizer tokenizer) throws IOException {
@@ -395,7 +413,8 @@ public final class Pretrainer {
         void write(Path dir) throws IOException {
             Path target = dir.getFileName().toString().equals(BEST + ".tmp") ? dir : dir.resolve(BEST);
             org.likra.io.AtomicFiles.writeString(target.resolve(BEST_STATE), String.format(java.util.Locale.ROOT,
-                    "{\"step\": %d, \"val_loss\": %.6f, \"stopped\": %b}%n", step, valLoss, stopped));
+                    "{\"step\": %d, \"val_loss\": %.6f, \"criterion\": %.6f, \"stopped\": %b}%n", step, valLoss,
+                    criterion, stopped));
         }
     }
 }
