@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
                 + "narrative form, question/answer text about other entities, plausible wrong beliefs), pretrain a "
                 + "small base model on its corpus, choose the heads' learning rate on the validation split, train "
                 + "positive, negative and DPO heads from several seeds at several N, and write the report (verdict "
-                + "table, curves with 95% bands, paired tests).",
+                + "table, curves with 95%% bands, paired tests).",
                 "The plan is studies/demo.json's (built in). Everything goes into --out; a second run reuses every "
                         + "finished cell, and an interrupted one resumes."})
 public final class DemoCommand implements Callable<Integer> {

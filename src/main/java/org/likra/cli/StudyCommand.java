@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "study", mixinStandardHelpOptions = true,
         description = {"Run a declared Likra study (a plan: one synthetic world, base models of several sizes and "
                 + "seeds, heads of several seeds, ablations and DPO baselines) and write its report: report.json, "
-                + "CSV, PNG plots with 95% bands and a Markdown table with paired tests.",
+                + "CSV, PNG plots with 95%% bands and a Markdown table with paired tests.",
                 "Finished cells are kept in --out and skipped when the study runs again, so a killed study resumes. "
                         + "--shard i/n runs one of n disjoint slices (e.g. a Slurm array task); `likra study merge` "
                         + "combines their folders. See docs/study.md."},

@@ -151,6 +151,13 @@ final class StudyVerdicts {
         if (measured) {
             return "measured";
         }
+        boolean anyMeasured = false;
+        for (JsonNode s : perSize) {
+            anyMeasured |= !s.get("verdict").asText().equals("not measured");
+        }
+        if (!anyMeasured) {
+            return "not measured";
+        }
         if (rep && !con) {
             return "reproduced";
         }
