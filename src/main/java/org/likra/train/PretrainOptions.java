@@ -60,6 +60,13 @@ public record PretrainOptions(
                 valFraction, tokenizer);
     }
 
+    /** These options reading the corpus from another path (a moved run: its tokens' sha256 is still checked). */
+    public PretrainOptions withCorpus(String newCorpus) {
+        return new PretrainOptions(model, newCorpus, steps, batch, seq, lr, schedule, warmup, minLrFraction,
+                weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
+                valFraction, tokenizer);
+    }
+
     public PretrainOptions withTokenizer(String newTokenizer) {
         return new PretrainOptions(model, corpus, steps, batch, seq, lr, schedule, warmup, minLrFraction,
                 weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,

@@ -113,6 +113,12 @@ public final class Pretrainer {
             if (requested != null && requested.steps() > 0) {
                 options = options.withSteps(requested.steps());
             }
+            if (requested != null && requested.corpus() != null && !requested.corpus().equals(options.corpus())) {
+                // The run (or its corpus) was moved: read the corpus given now; its tokens must hash as before.
+                log.printf("resuming with the corpus %s (the run was started with %s)%n", requested.corpus(),
+                        options.corpus());
+                options = options.withCorpus(requested.corpus());
+            }
         } else if (checkpoint != null) {
             throw new UserError(runDir + " already holds a run (" + checkpoint + "); pass --resume to continue it or "
                     + "choose another --out");

@@ -142,4 +142,18 @@ class PretrainerTest {
         assertEquals(bestStep + 2 * 2, lastStep, "stops two evaluations (4 steps) after the best one");
         assertTrue(Files.isRegularFile(out.resolve(Pretrainer.BEST).resolve("model.safetensors")));
     }
+
+    @Test
+    void aMovedRunResumesWithItsCorpusGivenAtItsNewPath() throws Exception {
+        Path corpus = corpus();
+        Path run = dir.resolve("moved");
+        new Pretrainer(new ReferenceEngine(Precision.F32), new PrintStream(new ByteArrayOutputStream()), false)
+                .stopAfter(5).run(options(corpus, 8, 3e-3), run, false);
+        Path movedCorpus = dir.resolve("elsewhere.txt");
+        Files.move(corpus, movedCorpus);
+        assertThrows(UserError.class, () -> run(null, run, true), "the recorded corpus is gone");
+        Pretrainer.Result r = run(options(movedCorpus, 8, 3e-3), run, true);
+        assertEquals(8, r.steps());
+        assertEquals(movedCorpus.toString(), RunCheckpoint.readState(RunCheckpoint.find(run)).options().corpus());
+    }
 }
