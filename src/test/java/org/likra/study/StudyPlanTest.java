@@ -204,4 +204,16 @@ class StudyPlanTest {
         assertTrue(minimal.toJson().contains("\"negativeWeights\""), minimal.toJson());
         assertEquals(minimal, StudyPlan.read(write("back2.json", minimal.toJson())));
     }
+
+    @Test
+    void theStudiesFolderPlansAreValidAndTheDemoRunsStudiesDemoJson() throws Exception {
+        for (String name : List.of("smoke", "demo", "main")) {
+            StudyPlan.read(Path.of("studies", name + ".json"));
+        }
+        try (var in = StudyPlanTest.class.getResourceAsStream("/org/likra/study/demo.json")) {
+            assertEquals(Files.readString(Path.of("studies", "demo.json")),
+                    new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    "the demo's built-in plan is a copy of studies/demo.json");
+        }
+    }
 }
