@@ -2,9 +2,6 @@ package org.likra.cli;
 
 import org.likra.engine.Engines;
 import org.likra.study.StudyPlan;
-import org.likra.study.StudyReport;
-import org.likra.study.StudyRunner;
-import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,15 +43,10 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         StudyPlan plan = plan();
-        if (workers < 1 || workers > 64) {
-            throw new UserError("--workers must be within 1..64, got " + workers);
+        int code = StudyCommand.runAndReport(plan, out, workers, new int[] {0, 1}, engine, true, "run the demo again");
+        if (code != 0) {
+            return code;
         }
-        int failed = new StudyRunner(plan, out, System.out, workers, 0, 1, engine).run();
-        if (failed > 0) {
-            System.out.printf("%d cell%s failed; run the demo again to retry them%n", failed, failed == 1 ? "" : "s");
-            return 1;
-        }
-        StudyReport.write(out, System.out);
         System.out.printf("demo finished in %.1f minutes; the plots are %s/report/curves-%s.png and the others in "
                 + "that folder%n", (System.nanoTime() - start) / 60e9, out, plan.bases().get(0).model());
         return 0;

@@ -45,17 +45,23 @@ public final class StudyCommand implements Callable<Integer> {
             throw new UserError("likra study needs --plan PLAN.json and --out DIR (or a subcommand: merge, report)");
         }
         int[] slice = parseShard(shard);
-        StudyPlan p = StudyPlan.read(plan);
-        if (workers < 1 || workers > 64) {
-            throw new UserError("--workers must be within 1..64, got " + workers);
-        }
-        int failed = new StudyRunner(p, out, System.out, workers, slice[0], slice[1], engine).run();
+        return runAndReport(StudyPlan.read(plan), out, workers, slice, engine, !noReport && slice[1] == 1,
+                "run the same command again");
+    }
+
+    /**
+     * Runs a plan's unfinished cells (the runner checks {@code workers}) and, when none failed and {@code report},
+     * writes the report; returns the exit code (1 when a cell failed, saying how to retry).
+     */
+    static int runAndReport(StudyPlan plan, Path out, int workers, int[] slice, String engine, boolean report,
+                            String retry) throws java.io.IOException {
+        int failed = new StudyRunner(plan, out, System.out, workers, slice[0], slice[1], engine).run();
         if (failed > 0) {
-            System.out.printf("%d cell%s failed (see the lines above); run the same command again to retry them%n",
-                    failed, failed == 1 ? "" : "s");
+            System.out.printf("%d cell%s failed (see the lines above); %s to retry them%n", failed,
+                    failed == 1 ? "" : "s", retry);
             return 1;
         }
-        if (!noReport && slice[1] == 1) {
+        if (report) {
             StudyReport.write(out, System.out);
         }
         return 0;

@@ -53,13 +53,8 @@ public final class HeadCurve {
             List<Example> items = flatten(perQuestion, n);
             LoraAdapter adapter = new LoraAdapter(model, recipe.lora());
             adapter.initialize(seed);
-            train(adapter, items, recipe, seed, batch -> {
-                SequenceBatch b = SequenceBatch.of(batch, tokenizer, model.config().context());
-                model.setInputs(b.inputs, b.targets, b.meanWeights(), b.batch, b.time);
-                model.forward();
-                model.backward();
-                return model.loss();
-            }, onUpdate);
+            train(adapter, items, recipe, seed, batch -> HeadTrainer.lossAndGradient(model, tokenizer, batch),
+                    onUpdate);
             sink.accept(n, likelihood.choices(eval, adapter, rowsPerBatch, () -> { }));
         }
     }
@@ -114,11 +109,6 @@ public final class HeadCurve {
         } finally {
             model.attach(previous);
         }
-    }
-
-    /** Number of updates a head makes on {@code items} examples. */
-    public static int updates(int items, HeadRecipe recipe) {
-        return recipe.epochs() * ((items + recipe.batch() - 1) / recipe.batch());
     }
 
     private static <T> List<T> flatten(List<List<T>> perQuestion, int n) {

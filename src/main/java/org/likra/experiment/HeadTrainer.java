@@ -40,6 +40,18 @@ public final class HeadTrainer {
         this.settings = settings;
     }
 
+    /**
+     * The mean cross-entropy of the answer tokens of {@code examples} under the model with its attached adapter;
+     * leaves the gradient in the model's (and adapter's) gradient buffers.
+     */
+    static double lossAndGradient(Transformer model, Tokenizer tokenizer, List<Example> examples) {
+        SequenceBatch b = SequenceBatch.of(examples, tokenizer, model.config().context());
+        model.setInputs(b.inputs, b.targets, b.meanWeights(), b.batch, b.time);
+        model.forward();
+        model.backward();
+        return model.loss();
+    }
+
     /** A fresh adapter trained on {@code perQuestion} (examples grouped by question), snapshotting at checkpoints. */
     public LoraAdapter train(List<List<Example>> perQuestion, int[] checkpoints, Snapshot snapshot) {
         LoraAdapter adapter = new LoraAdapter(model, settings.lora());
@@ -59,11 +71,7 @@ public final class HeadTrainer {
     }
 
     private void step(AdamW adam, int step, List<Example> examples) {
-        SequenceBatch b = SequenceBatch.of(examples, tokenizer, model.config().context());
-        model.setInputs(b.inputs, b.targets, b.meanWeights(), b.batch, b.time);
-        model.forward();
-        model.backward();
-        double loss = model.loss();
+        double loss = lossAndGradient(model, tokenizer, examples);
         if (!Double.isFinite(loss)) {
             throw new UserError("the head's training loss became " + loss + " at step " + step
                     + "; lower the learning rate");

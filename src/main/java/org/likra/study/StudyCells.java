@@ -8,11 +8,10 @@ import org.likra.data.QuestionSets;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
 import org.likra.experiment.ChoiceScores;
-import org.likra.experiment.DpoTrainer;
+import org.likra.experiment.Evaluation;
 import org.likra.experiment.Example;
 import org.likra.experiment.HeadCurve;
 import org.likra.experiment.HeadRecipe;
-import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
@@ -25,7 +24,6 @@ import org.likra.train.TrainerState;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +54,11 @@ final class StudyCells {
 
     /** The numbers of training questions of the curves: the plan's N below the training set's size, then all. */
     int[] ns() {
-        int total = world.train().size();
+        return ns(plan, world.train().size());
+    }
+
+    /** {@link #ns()} for a plan and a training set of {@code total} questions. */
+    static int[] ns(StudyPlan plan, int total) {
         List<Integer> out = new ArrayList<>();
         for (int n : plan.ns()) {
             if (n < total) {
@@ -145,15 +147,6 @@ final class StudyCells {
      * question, the first head seed. Ties go to the earlier grid point.
      */
     void selection(Engine engine, String baseId) throws IOException {
-        ModelDirectory.Loaded loaded = ModelDirectory.load(layout.baseModel(baseId), engine);
-        CellScores base = CellScores.read(layout.baseScores(baseId));
-        long headSeed = plan.heads().seeds().get(0);
-        List<MultipleChoiceQuestion> train = order(headSeed);
-        TrainingSets sets = trainingSets(train, base, plan.main(), headSeed);
-        int[] all = {train.size()};
-        HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
-        List<MultipleChoiceQuestion> val = world.validation();
-        List<double[]> valBase = base.scores().get("validation");
         ObjectNode out = StudyPlan.JSON.createObjectNode();
         if (plan.heads().lr().size() == 1 && plan.heads().epochs().size() == 1) {
             // A grid of one point: nothing to choose, nothing to train.
@@ -165,52 +158,62 @@ final class StudyCells {
                     + "\n");
             return;
         }
-        ArrayNode posGrid = out.putArray("positiveGrid");
-        HeadRecipe bestPos = null;
-        List<double[]> bestPosScores = null;
-        double bestPosAcc = -1;
-        for (double lr : plan.heads().lr()) {
-            for (int epochs : plan.heads().epochs()) {
-                HeadRecipe r = plan.heads().recipe(lr, epochs);
-                List<double[]>[] got = new List[1];
-                curve.languageModel(sets.positives(), all, r, headSeed(headSeed, "positive"), val,
-                        (n, s) -> got[0] = s, () -> { });
-                double acc = accuracy(val, valBase, got[0], null, Scorer.SFT);
-                posGrid.addObject().put("lr", lr).put("epochs", epochs).put("sftAccNorm", acc);
-                log.printf("  %s selection: positive lr %.0e, %d epochs: validation SFT acc_norm %.3f%n", baseId, lr,
-                        epochs, acc);
-                if (acc > bestPosAcc) {
-                    bestPosAcc = acc;
-                    bestPos = r;
-                    bestPosScores = got[0];
-                }
-            }
-        }
-        ArrayNode negGrid = out.putArray("negativeGrid");
-        HeadRecipe bestNeg = null;
-        double bestNegAcc = -1;
-        for (double lr : plan.heads().lr()) {
-            for (int epochs : plan.heads().epochs()) {
-                HeadRecipe r = plan.heads().recipe(lr, epochs);
-                List<double[]>[] got = new List[1];
-                curve.languageModel(sets.negatives(), all, r, headSeed(headSeed, "negative:" + plan.main().name()),
-                        val, (n, s) -> got[0] = s, () -> { });
-                double acc = accuracy(val, valBase, bestPosScores, got[0], Scorer.LIKRA);
-                negGrid.addObject().put("lr", lr).put("epochs", epochs).put("likraAccNorm", acc);
-                log.printf("  %s selection: negative lr %.0e, %d epochs: validation Likra acc_norm %.3f%n", baseId,
-                        lr, epochs, acc);
-                if (acc > bestNegAcc) {
-                    bestNegAcc = acc;
-                    bestNeg = r;
-                }
-            }
-        }
-        out.set("positive", StudyPlan.JSON.valueToTree(bestPos));
-        out.set("negative", StudyPlan.JSON.valueToTree(bestNeg));
+        ModelDirectory.Loaded loaded = ModelDirectory.load(layout.baseModel(baseId), engine);
+        CellScores base = CellScores.read(layout.baseScores(baseId));
+        long headSeed = plan.heads().seeds().get(0);
+        List<MultipleChoiceQuestion> train = order(headSeed);
+        TrainingSets sets = trainingSets(train, base, plan.main(), headSeed);
+        HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
+        List<MultipleChoiceQuestion> val = world.validation();
+        List<double[]> valBase = base.scores().get("validation");
+        Choice positive = gridSearch(baseId, "positive", "SFT", out.putArray("positiveGrid"),
+                r -> trainOnAll(curve, sets.positives(), r, headSeed(headSeed, "positive")),
+                scores -> accuracy(val, valBase, scores, null, Scorer.SFT));
+        Choice negative = gridSearch(baseId, "negative", "Likra", out.putArray("negativeGrid"),
+                r -> trainOnAll(curve, sets.negatives(), r, headSeed(headSeed, "negative:" + plan.main().name())),
+                scores -> accuracy(val, valBase, positive.scores(), scores, Scorer.LIKRA));
+        out.set("positive", StudyPlan.JSON.valueToTree(positive.recipe()));
+        out.set("negative", StudyPlan.JSON.valueToTree(negative.recipe()));
         out.put("validationQuestions", val.size());
         out.put("n", train.size());
         org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
                 + "\n");
+    }
+
+    /** A grid point and the validation scores of its head. */
+    private record Choice(HeadRecipe recipe, List<double[]> scores) {
+    }
+
+    /** The grid point whose head (trained by {@code train}) gets the highest validation acc_norm. */
+    private Choice gridSearch(String baseId, String role, String scorer, ArrayNode record,
+                              java.util.function.Function<HeadRecipe, List<double[]>> train,
+                              java.util.function.ToDoubleFunction<List<double[]>> accuracy) {
+        Choice best = null;
+        double bestAcc = -1;
+        for (double lr : plan.heads().lr()) {
+            for (int epochs : plan.heads().epochs()) {
+                HeadRecipe r = plan.heads().recipe(lr, epochs);
+                List<double[]> scores = train.apply(r);
+                double acc = accuracy.applyAsDouble(scores);
+                record.addObject().put("lr", lr).put("epochs", epochs).put(scorer.toLowerCase(java.util.Locale.ROOT)
+                        + "AccNorm", acc);
+                log.printf("  %s selection: %s lr %.0e, %d epochs: validation %s acc_norm %.3f%n", baseId, role, lr,
+                        epochs, scorer, acc);
+                if (acc > bestAcc) {
+                    bestAcc = acc;
+                    best = new Choice(r, scores);
+                }
+            }
+        }
+        return best;
+    }
+
+    /** The validation scores of a head trained on every training question's examples. */
+    private List<double[]> trainOnAll(HeadCurve curve, List<List<Example>> examples, HeadRecipe recipe, long seed) {
+        List<List<double[]>> got = new ArrayList<>();
+        curve.languageModel(examples, new int[] {examples.size()}, recipe, seed, world.validation(),
+                (n, s) -> got.add(s), () -> { });
+        return got.get(0);
     }
 
     /** The chosen recipes of a base model: [positive, negative]. */
@@ -221,8 +224,8 @@ final class StudyCells {
     }
 
     /** One head's learning curve on the test questions: kind positive, negative (an arm) or dpo (a baseline). */
-    void head(Engine engine, String baseId, long headSeed, String kind, String name, Runnable onUpdate)
-            throws IOException {
+    void head(Engine engine, String baseId, long headSeed, String kind, String name) throws IOException {
+        Runnable onUpdate = () -> { };
         ModelDirectory.Loaded loaded = ModelDirectory.load(layout.baseModel(baseId), engine);
         CellScores base = CellScores.read(layout.baseScores(baseId));
         HeadRecipe[] chosen = chosen(baseId);
@@ -270,20 +273,6 @@ final class StudyCells {
         new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
     }
 
-    /** Updates one head of this kind makes over its whole curve (for progress). */
-    int updates(String kind, String name) {
-        int total = 0;
-        for (int n : ns()) {
-            int perQuestion = switch (kind) {
-                case "negative" -> arm(name).strategy() == NegativeStrategy.ALL
-                        ? world.train().get(0).choiceCount() - 1 : arm(name).perQuestion();
-                default -> 1;
-            };
-            total += n * perQuestion;
-        }
-        return total;
-    }
-
     StudyPlan.Arm arm(String name) {
         return StudyPlan.concat(List.of(plan.main()), plan.arms()).stream().filter(a -> a.name().equals(name))
                 .findFirst().orElseThrow();
@@ -312,18 +301,12 @@ final class StudyCells {
 
     /** A seed for one purpose of one head seed (each head gets its own random A and its own draws). */
     static long headSeed(long seed, String purpose) {
-        long z = seed * 0x9E3779B97F4A7C15L + purpose.hashCode();
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return org.likra.util.Seeds.derive(seed, purpose);
     }
 
     private static double accuracy(List<ChoiceScores> scored, Scorer scorer, boolean normalized) {
-        int right = 0;
-        for (ChoiceScores s : scored) {
-            right += s.correct(scorer, normalized, 1, 1) ? 1 : 0;
-        }
-        return (double) right / scored.size();
+        Evaluation e = Evaluation.of(scorer, scored, 1, 1);
+        return (normalized ? e.accNorm() : e.acc()).value();
     }
 
     private static double accuracy(List<MultipleChoiceQuestion> qs, List<double[]> base, List<double[]> pos,

@@ -60,8 +60,7 @@ final class StudyData {
         plan = StudyPlan.read(layout.plan());
         world = StudyWorld.generate(plan);
         test = world.test();
-        StudyCells cells = new StudyCells(plan, world, layout, System.out);
-        ns = cells.ns();
+        ns = StudyCells.ns(plan, world.train().size());
         Map<String, Integer> clusterIds = new HashMap<>();
         cluster = new int[test.size()];
         for (int i = 0; i < test.size(); i++) {

@@ -72,7 +72,7 @@ final class StudyMarkdown {
                 }
             }
             s.append('\n').append(sep).append('\n');
-            for (JsonNode p : curves.get("base-neg") == null ? curves.get("base") : curves.get("sft")) {
+            for (JsonNode p : curves.get("base")) {
                 int n = p.get("n").asInt();
                 s.append("| ").append(n).append(" |");
                 for (String c : cols) {

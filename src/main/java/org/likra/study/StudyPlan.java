@@ -16,7 +16,6 @@ import org.likra.lora.LoraConfig;
 import org.likra.util.UserError;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;

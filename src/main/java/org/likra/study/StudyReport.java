@@ -422,7 +422,7 @@ public final class StudyReport {
                         double lx0 = Math.log(Math.max(prev, 1));
                         double lx1 = Math.log(m);
                         double f = (target - prevY) / (y - prevY);
-                        equivalent = prev == 0 && f * (lx1 - lx0) < 0 ? (double) m : Math.exp(lx0 + f * (lx1 - lx0));
+                        equivalent = Math.exp(lx0 + f * (lx1 - lx0));
                         break;
                     }
                     prev = m;

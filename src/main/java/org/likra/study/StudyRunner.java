@@ -83,11 +83,12 @@ public final class StudyRunner {
     /** Every cell of this shard, in dependency order. */
     List<Cell> cells(StudyCells work, boolean bars) {
         List<Cell> cells = new ArrayList<>();
+        int index = 0;
         for (StudyPlan.Base b : plan.bases()) {
             for (long seed : b.seeds()) {
                 String id = StudyPlan.baseId(b, seed);
-                if (basesOfShard().stream().noneMatch(x -> x[0].equals(b.model()) && Long.parseLong(x[1]) == seed)) {
-                    continue;
+                if (index++ % shards != shard) {
+                    continue; // another shard's base (the rule of basesOfShard)
                 }
                 cells.add(new Cell("base " + id, layout.baseScores(id), List.of(),
                         engine -> work.base(engine, b, seed, bars)));
@@ -108,7 +109,7 @@ public final class StudyRunner {
                     for (String[] k : heads) {
                         cells.add(new Cell(k[0] + " " + k[1] + " " + id + " h" + h,
                                 layout.head(id, h, k[0], k[1]), List.of("selection " + id),
-                                engine -> work.head(engine, id, h, k[0], k[1], () -> { })));
+                                engine -> work.head(engine, id, h, k[0], k[1])));
                     }
                 }
             }
@@ -193,14 +194,12 @@ public final class StudyRunner {
                             (System.nanoTime() - t0) / 1e9, finished.incrementAndGet(), cells.size());
                 }
             }, pool).whenComplete((v, e) -> {
-                if (e != null && !(e.getCause() instanceof SkippedException)) {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-                    if (!(cause instanceof SkippedException)) {
-                        failed.incrementAndGet();
-                        synchronized (log) {
-                            log.printf("[%s] FAILED %s: %s%n", clock(start), cell.id(), cause instanceof UserError
-                                    ? cause.getMessage() : cause.toString());
-                        }
+                Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                if (cause != null && !(cause instanceof SkippedException)) {
+                    failed.incrementAndGet();
+                    synchronized (log) {
+                        log.printf("[%s] FAILED %s: %s%n", clock(start), cell.id(), cause instanceof UserError
+                                ? cause.getMessage() : cause.toString());
                     }
                 }
             });

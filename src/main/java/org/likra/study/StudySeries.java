@@ -1,6 +1,8 @@
 package org.likra.study;
 
 import org.likra.data.MultipleChoiceQuestion;
+import org.likra.experiment.ChoiceScores;
+import org.likra.experiment.Scorer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -75,15 +77,6 @@ interface StudySeries {
 
     /** The index of the predicted choice: the highest score, or per character of the answer with {@code norm}. */
     static int predict(MultipleChoiceQuestion q, double[] s, boolean norm) {
-        int best = -1;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < s.length; c++) {
-            double v = norm ? s[c] / Math.max(1, q.choices().get(c).length()) : s[c];
-            if (best < 0 || v > bestScore) {
-                best = c;
-                bestScore = v;
-            }
-        }
-        return best;
+        return new ChoiceScores(q, s, null, null).predict(Scorer.BASE, norm, 1, 1);
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The verdict on each of the paper's findings, per base size and overall, by fixed rules on the report's paired
@@ -165,9 +164,5 @@ final class StudyVerdicts {
             return "contradicted";
         }
         return rep ? "undecided (sizes disagree)" : "undecided";
-    }
-
-    static String format(double x) {
-        return String.format(Locale.ROOT, "%+.3f", x);
     }
 }

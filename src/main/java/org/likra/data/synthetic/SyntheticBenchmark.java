@@ -507,10 +507,7 @@ public record SyntheticBenchmark(SyntheticSpec spec, World world, String corpus,
 
     /** A seed for one purpose, so that changing one part of the spec does not reshuffle the others. */
     static long subSeed(long seed, String purpose) {
-        long z = seed * 0x9E3779B97F4A7C15L + purpose.hashCode();
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return org.likra.util.Seeds.derive(seed, purpose);
     }
 
     static Random rng(long seed, String purpose) {
