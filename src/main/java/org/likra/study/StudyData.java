@@ -42,6 +42,7 @@ final class StudyData {
         }
     }
 
+    final StudyLayout layout;
     final StudyPlan plan;
     final StudyWorld world;
     final List<MultipleChoiceQuestion> test;
@@ -52,7 +53,7 @@ final class StudyData {
     final Map<String, List<Base>> bySize = new LinkedHashMap<>();
 
     StudyData(Path dir) {
-        StudyLayout layout = new StudyLayout(dir);
+        layout = new StudyLayout(dir);
         if (!Files.isRegularFile(layout.plan())) {
             throw new UserError(dir + " is not a study folder (no plan.json); run `likra study --plan ... --out "
                     + dir + "` first");

@@ -23,6 +23,13 @@ final class StudyMarkdown {
                 r.get("testQuestions").asInt(), r.get("testEntities").asInt(),
                 r.get("misconceptionQuestions").asInt(), r.get("chance").asDouble(), r.get("typeOnly").asDouble(),
                 r.get("headSeeds"), r.get("bootstrapResamples").asInt()));
+        JsonNode compute = r.path("compute");
+        if (compute.path("runs").asInt() > 0) {
+            s.append(String.format(Locale.ROOT, "Compute recorded: %d cells in %d runs, %.2f h wall, %.2f h of CPU "
+                            + "time (%.2f h on 2 cores).%n%n", compute.get("cellsFinished").asInt(),
+                    compute.get("runs").asInt(), compute.get("wallSeconds").asDouble() / 3600,
+                    compute.get("cpuSeconds").asDouble() / 3600, compute.get("cpuSeconds").asDouble() / 7200));
+        }
         s.append("## Verdicts\n\n| finding | measure | verdict | per size: estimate [95% CI], Holm p |\n"
                 + "| --- | --- | --- | --- |\n");
         for (JsonNode f : r.get("verdicts")) {

@@ -151,6 +151,7 @@ public final class StudyReport {
         report.set("ns", StudyPlan.JSON.valueToTree(data.ns));
         report.set("headSeeds", StudyPlan.JSON.valueToTree(data.plan.heads().seeds()));
         report.put("bootstrapResamples", data.plan.bootstrap());
+        report.set("compute", StudyCompute.total(data.layout));
         ArrayNode sizes = report.putArray("sizes");
         StringBuilder csv = new StringBuilder("model,series,n,metric,estimate,low,high,replicates\n");
         for (Map.Entry<String, List<StudyData.Base>> e : data.bySize.entrySet()) {

@@ -132,7 +132,12 @@ public final class StudyRunner {
                             + "validation and %d training questions; N = %s%n", plan.name(), cells.size(), shard,
                     shards, done, cells.size() - done, workers, workers == 1 ? "" : "s", world.test().size(),
                     world.validation().size(), world.train().size(), java.util.Arrays.toString(work.ns()));
-            return execute(cells, done);
+            StudyCompute compute = new StudyCompute(layout, shard, shards, workers);
+            try {
+                return execute(cells, done, compute);
+            } finally {
+                compute.save();
+            }
         }
     }
 
@@ -163,7 +168,7 @@ public final class StudyRunner {
         }
     }
 
-    private int execute(List<Cell> cells, long alreadyDone) {
+    private int execute(List<Cell> cells, long alreadyDone, StudyCompute compute) {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "study-worker");
@@ -186,6 +191,7 @@ public final class StudyRunner {
                 }
                 try (Engine engine = Engines.create(engineName, threads, Precision.F32)) {
                     cell.work().run(engine);
+                    compute.cellFinished();
                 } catch (IOException e) {
                     throw new UserError(cell.id() + ": " + e);
                 }

@@ -72,9 +72,13 @@ class StudyRunnerTest {
         return Files.readString(study.resolve("report/report.json"), StandardCharsets.UTF_8);
     }
 
-    /** report.json without the wall-clock pretraining times (the only fields a rerun of a base may change). */
+    /**
+     * report.json without the wall-clock pretraining times and the compute records (the only fields a rerun of a
+     * base, or another run, may change).
+     */
     static JsonNode withoutTimes(Path study) throws IOException {
         ObjectNode r = (ObjectNode) StudyPlan.JSON.readTree(reportJson(study));
+        r.remove("compute");
         r.get("sizes").forEach(s -> s.get("bases").forEach(b -> ((ObjectNode) b).remove("pretrainSeconds")));
         return r;
     }
@@ -192,12 +196,12 @@ class StudyRunnerTest {
 
     @Test
     void aSecondRunSkipsEveryCellAndAnAbsentCellIsRecomputed() throws IOException {
-        String before = reportJson(full);
+        JsonNode before = withoutTimes(full);
         String again = run(plan, full, 0, 1);
         assertTrue(again.contains("(" + CELLS + " done, 0 to run)"), again);
         assertFalse(again.contains("] start "), again);
         report(full);
-        assertEquals(before, reportJson(full));
+        assertEquals(before, withoutTimes(full));
 
         Path cell = new StudyLayout(full).head("llama-tiny-s2", 1, "negative", "near-miss");
         assertTrue(Files.isRegularFile(cell), cell.toString());
@@ -209,7 +213,7 @@ class StudyRunnerTest {
         assertTrue(started.get(0).endsWith("start  negative near-miss llama-tiny-s2 h1"), started.get(0));
         assertTrue(Files.isRegularFile(cell));
         report(full);
-        assertEquals(before, reportJson(full), "the recomputed cell gives the same report");
+        assertEquals(before, withoutTimes(full), "the recomputed cell gives the same report");
     }
 
     @Test
@@ -238,8 +242,8 @@ class StudyRunnerTest {
         assertTrue(log0.contains(CELLS / 2 + " cells in shard 0/2"), log0);
         assertTrue(log1.contains(CELLS / 2 + " cells in shard 1/2"), log1);
         // No base model runs in both shards.
-        assertEquals(Set.of("llama-tiny-s1"), children(dir.resolve("s0/cells")));
-        assertEquals(Set.of("llama-tiny-s2"), children(dir.resolve("s1/cells")));
+        assertEquals(Set.of("llama-tiny-s1", "compute"), children(dir.resolve("s0/cells")));
+        assertEquals(Set.of("llama-tiny-s2", "compute"), children(dir.resolve("s1/cells")));
         assertEquals(Set.of("llama-tiny-s1"), children(dir.resolve("s0/bases")));
         assertEquals(Set.of("llama-tiny-s2"), children(dir.resolve("s1/bases")));
 
@@ -248,6 +252,27 @@ class StudyRunnerTest {
                 new PrintStream(new ByteArrayOutputStream()));
         report(merged);
         assertEquals(withoutTimes(full), withoutTimes(merged));
+        JsonNode compute = StudyPlan.JSON.readTree(reportJson(merged)).get("compute");
+        assertEquals(2, compute.get("runs").asInt(), "one compute record per shard's run, merged");
+        assertEquals(CELLS, compute.get("cellsFinished").asInt(), compute.toString());
+    }
+
+    @Test
+    void eachRunRecordsItsComputeBesideTheCells() throws IOException {
+        Path study = dir.resolve("compute");
+        run(plan, study, 0, 2);
+        report(study);
+        JsonNode first = StudyPlan.JSON.readTree(reportJson(study)).get("compute");
+        assertEquals(1, first.get("runs").asInt(), first.toString());
+        assertEquals(CELLS / 2, first.get("cellsFinished").asInt(), first.toString());
+        assertTrue(first.get("cpuSeconds").asDouble() > 0 && first.get("wallSeconds").asDouble() > 0, first.toString());
+        run(plan, study, 0, 2);
+        report(study);
+        JsonNode second = StudyPlan.JSON.readTree(reportJson(study)).get("compute");
+        assertEquals(2, second.get("runs").asInt(), "a resumed run adds its own record: " + second);
+        assertEquals(CELLS / 2, second.get("cellsFinished").asInt(), "it finished no cell: " + second);
+        assertTrue(Files.readString(study.resolve("report/report.md")).contains("Compute recorded: " + CELLS / 2
+                + " cells in 2 runs"));
     }
 
     private static Set<String> children(Path d) throws IOException {
