@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -39,9 +40,10 @@ public final class TrainCommand implements Callable<Integer> {
     String head;
     @Option(names = "--out", required = true, description = "Directory for the adapters.")
     Path out;
-    @Option(names = "--overwrite", description = "Replace the heads in a non-empty --out (without it, such an --out "
-            + "is refused). The heads are written into a temporary folder beside --out and renamed into place once "
-            + "all are trained, so --out never holds heads of two trainings.")
+    @Option(names = "--overwrite", description = "Replace the positive and negative heads (or, with --head dpo, the "
+            + "DPO head) that --out already holds; without it such an --out is refused. The heads go into a "
+            + "temporary folder beside --out, renamed into place once all are trained, so --out never holds a "
+            + "positive and a negative head of two trainings; its other contents are kept.")
     boolean overwrite;
     @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many questions (0: all).")
     int maxTrain;
@@ -60,7 +62,8 @@ public final class TrainCommand implements Callable<Integer> {
             questions = questions.subList(0, maxTrain);
         }
         PromptFormat format = options.format();
-        try (StagedFolder staged = StagedFolder.create(out, overwrite, "--out");
+        Set<String> group = head.equals("dpo") ? Set.of("dpo") : Set.of("positive", "negative");
+        try (StagedFolder staged = StagedFolder.create(out, group, overwrite, "--out");
              Engine engine = engineOptions.create()) {
             heads = staged.path();
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);

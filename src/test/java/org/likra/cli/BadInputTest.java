@@ -107,8 +107,9 @@ class BadInputTest {
                         "{finished-run}: the run is already finished: its checkpoint is of step 2"),
                 bad("pretrain --resume --out {finished-run} --lr 0.5 --batch 3" + tiny, 0,
                         "note: --batch, --lr are ignored with --resume"),
-                bad("train --model {model} --data {good.jsonl} --out {finished-run}" + tiny, 1,
-                        "{finished-run} already holds files; pass --overwrite"),
+                bad("train --model {model} --data {good.jsonl} --head negative --out {heads}" + tiny, 1,
+                        "{heads} already holds positive/ from another run; pass --overwrite to replace negative/, "
+                                + "positive/"),
 
                 // I/O errors: one line naming the file and what to do.
                 bad(pretrain + " --out {corpus.txt} --steps 2", 1,
@@ -218,6 +219,8 @@ class BadInputTest {
         }
         Path state = noSha.resolve("trainer_state.json");
         Files.writeString(state, Files.readString(state).replaceAll("\"corpus_sha256\" : \"[0-9a-f]+\",", ""));
+
+        Files.createDirectories(fixtures.resolve("heads/positive"));
 
         // A run folder that another run holds (its lock file locked).
         Path locked = fixtures.resolve("locked-run");

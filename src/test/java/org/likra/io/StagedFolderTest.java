@@ -8,13 +8,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StagedFolderTest {
+    private static final Set<String> PAIR = Set.of("positive", "negative");
+
     @TempDir
     Path dir;
 
@@ -28,15 +32,19 @@ class StagedFolderTest {
         Files.writeString(into.resolve("negative/adapter.txt"), training);
     }
 
+    private static void write(Path target, Set<String> group, boolean overwrite, String training) throws IOException {
+        try (StagedFolder staged = StagedFolder.create(target, group, overwrite, "--out")) {
+            writeHeads(staged.path(), training, false);
+            staged.commit();
+        }
+    }
+
     @Test
     void aFailureBetweenTheHeadsLeavesTheOldPairWhole() throws Exception {
         Path heads = dir.resolve("heads");
-        try (StagedFolder staged = StagedFolder.create(heads, false, "--out")) {
-            writeHeads(staged.path(), "first", false);
-            staged.commit();
-        }
+        write(heads, PAIR, false, "first");
         assertThrows(IOException.class, () -> {
-            try (StagedFolder staged = StagedFolder.create(heads, true, "--out")) {
+            try (StagedFolder staged = StagedFolder.create(heads, PAIR, true, "--out")) {
                 writeHeads(staged.path(), "second", true);
                 staged.commit();
             }
@@ -46,25 +54,31 @@ class StagedFolderTest {
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of(heads), s.toList(), "the temporary folder is gone");
         }
-        try (StagedFolder staged = StagedFolder.create(heads, true, "--out")) {
-            writeHeads(staged.path(), "third", false);
-            staged.commit();
-        }
+        write(heads, PAIR, true, "third");
         assertEquals("third", Files.readString(heads.resolve("positive/adapter.txt")));
         assertEquals("third", Files.readString(heads.resolve("negative/adapter.txt")));
     }
 
     @Test
-    void aNonEmptyFolderNeedsOverwriteAnEmptyOneDoesNot() throws Exception {
+    void replacingAHeadOfThePairNeedsOverwriteAndOtherEntriesAreKept() throws Exception {
         Path heads = dir.resolve("heads");
-        Files.createDirectories(heads.resolve("positive"));
-        UserError e = assertThrows(UserError.class, () -> StagedFolder.create(heads, false, "--out"));
-        assertTrue(e.getMessage().contains("already holds files; pass --overwrite"), e.getMessage());
-        Path empty = Files.createDirectories(dir.resolve("empty"));
-        try (StagedFolder staged = StagedFolder.create(empty, false, "--out")) {
-            writeHeads(staged.path(), "x", false);
+        Files.createDirectories(heads.resolve("dpo"));
+        Files.writeString(heads.resolve("dpo/adapter.txt"), "dpo");
+        write(heads, PAIR, false, "first");
+        UserError e = assertThrows(UserError.class, () -> StagedFolder.create(heads, PAIR, false, "--out"));
+        assertTrue(e.getMessage().contains("already holds negative/, positive/ from another run; pass --overwrite"),
+                e.getMessage());
+        // Training only the positive head with --overwrite drops the old negative one: never a mixed pair.
+        try (StagedFolder staged = StagedFolder.create(heads, PAIR, true, "--out")) {
+            Files.createDirectories(staged.path().resolve("positive"));
+            Files.writeString(staged.path().resolve("positive/adapter.txt"), "second");
             staged.commit();
         }
-        assertTrue(Files.isRegularFile(empty.resolve("negative/adapter.txt")));
+        assertEquals("second", Files.readString(heads.resolve("positive/adapter.txt")));
+        assertFalse(Files.exists(heads.resolve("negative")));
+        assertEquals("dpo", Files.readString(heads.resolve("dpo/adapter.txt")));
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        assertTrue(assertThrows(UserError.class, () -> StagedFolder.create(file, PAIR, true, "--out")).getMessage()
+                .contains("is a file, not a folder"));
     }
 }
