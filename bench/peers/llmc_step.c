@@ -12,7 +12,7 @@
  *        bench/peers/llmc_step.c -lm
  * (-fvisibility=hidden keeps llm.c's functions internal to the library, so that GCC may optimise across them as in
  * the train_gpt2 executable. The library's step still measured 0-15% slower than that executable in alternated runs
- * on a noisy 2-vCPU machine: see docs/performance.md, "Figures of session 8".)
+ * on a noisy 2-vCPU machine: see docs/performance.md, "Against llm.c".)
  *
  * Floating-point mode: an executable built with -Ofast starts with denormals flushed to zero (FTZ and DAZ in MXCSR,
  * set by crtfastmath.o); a shared library does not get that start-up code, and the JVM runs with IEEE denormals.
