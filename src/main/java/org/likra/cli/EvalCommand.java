@@ -72,15 +72,22 @@ public final class EvalCommand implements Callable<Integer> {
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(),
                     new PromptFormat(questionTemplate, answerTemplate));
-            List<double[]> b = likelihood.choices(questions, null, 32, () -> { });
-            List<double[]> p = pos == null ? null : likelihood.choices(questions, pos, 32, () -> { });
-            List<double[]> n = neg == null ? null : likelihood.choices(questions, neg, 32, () -> { });
+            List<double[]> b = AnswerLikelihood.requireFinite(questions,
+                    likelihood.choices(questions, null, 32, () -> { }), "the base model");
+            List<double[]> p = pos == null ? null : AnswerLikelihood.requireFinite(questions,
+                    likelihood.choices(questions, pos, 32, () -> { }), "the positive head");
+            List<double[]> n = neg == null ? null : AnswerLikelihood.requireFinite(questions,
+                    likelihood.choices(questions, neg, 32, () -> { }), "the negative head");
             List<ChoiceScores> scored = new ArrayList<>();
             for (int i = 0; i < questions.size(); i++) {
                 scored.add(new ChoiceScores(questions.get(i), b.get(i), p == null ? null : p.get(i),
                         n == null ? null : n.get(i)));
             }
             System.out.printf("%d questions from %s%n", questions.size(), data);
+            String repeated = QuestionSets.repeatedChoicesNote(questions);
+            if (repeated != null) {
+                System.out.println(repeated);
+            }
             System.out.printf("%-9s %-32s %-32s%n", "scorer", "acc [95% CI]", "acc_norm [95% CI]");
             for (Scorer s : scorers) {
                 Evaluation e = Evaluation.of(s, scored, positiveWeight, negativeWeight);

@@ -7,7 +7,10 @@ import picocli.CommandLine.Option;
 
 import java.util.List;
 
-/** The {@code likra} command line. Input errors print one line (with --verbose, the stack trace) and exit 1. */
+/**
+ * The {@code likra} command line. Input errors, I/O errors and running out of memory print one line (with
+ * --verbose, the stack trace) and exit 1; internal errors exit 3 (see {@link Failures}).
+ */
 @Command(name = "likra", mixinStandardHelpOptions = true, version = "likra-jvm 0.1.0",
         description = "Train and study small transformer language models on the JVM; run Likra experiments.",
         subcommands = {PretrainCommand.class, SampleCommand.class, GradCommand.class, TrainCommand.class,
@@ -43,21 +46,31 @@ public final class Main implements Runnable {
                 throw new IllegalStateException("cannot create command " + name, e);
             }
         }
+        // Running out of memory is an Error, which picocli lets through: report it like an exception.
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parseResult -> {
+            try {
+                return runLast.execute(parseResult);
+            } catch (OutOfMemoryError e) {
+                List<CommandLine> chain = parseResult.asCommandLineList();
+                throw new CommandLine.ExecutionException(chain.get(chain.size() - 1), String.valueOf(e), e);
+            }
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--verbose"))
                     || hasVerbose(parseResult);
+            Throwable failure = ex instanceof CommandLine.ExecutionException && ex.getCause() instanceof Error
+                    ? ex.getCause() : ex;
+            Failures.Report report = Failures.of(failure);
             java.io.PrintWriter err = commandLine.getErr();
-            if (ex instanceof UserError) {
-                err.println("likra: " + ex.getMessage());
-            } else {
-                err.println("likra: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
-            }
+            err.println("likra: " + report.line()
+                    + (report.internal() && !verbose ? " (run with --verbose for details)" : ""));
             if (verbose) {
-                ex.printStackTrace(err);
+                failure.printStackTrace(err);
             }
             err.flush();
-            return ex instanceof UserError ? 1 : 3;
+            return report.exitCode();
         });
         return cl;
     }

@@ -4,10 +4,13 @@ import org.likra.engine.Engine;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
@@ -62,6 +65,9 @@ public final class PretrainCommand implements Callable<Integer> {
     int evalBatches;
     @Option(names = "--checkpoint-every", defaultValue = "200", description = "Checkpoint interval (steps).")
     int checkpointEvery;
+    @Option(names = "--checkpoint-minutes", description = "Also save a checkpoint when this many minutes have "
+            + "passed since the last (0: by steps only). SIGINT (Ctrl-C) and SIGTERM save one too. Default: 10.")
+    Double checkpointMinutes;
     @Option(names = "--val-fraction", defaultValue = "0.05", description = "Tail of the corpus held out.")
     double valFraction;
     @Option(names = "--stop-after", description = "Stop after this step with a checkpoint (continue later with "
@@ -76,6 +82,13 @@ public final class PretrainCommand implements Callable<Integer> {
     boolean noProgress;
     @Mixin
     EngineOptions engineOptions;
+    @Spec
+    CommandSpec spec;
+
+    /** The options that a run keeps from its start: given with --resume, they are ignored. */
+    private static final List<String> RUN_SETTINGS = List.of("--model", "--batch", "--seq", "--lr", "--schedule",
+            "--warmup", "--min-lr-fraction", "--weight-decay", "--beta1", "--beta2", "--adam-eps", "--grad-clip",
+            "--seed", "--eval-every", "--eval-batches", "--checkpoint-every", "--val-fraction", "--tokenizer");
 
     @Override
     public Integer call() throws Exception {
@@ -94,7 +107,19 @@ public final class PretrainCommand implements Callable<Integer> {
             if (stopAfter != null) {
                 trainer.stopAfter(stopAfter);
             }
+            if (checkpointMinutes != null) {
+                trainer.checkpointEveryMinutes(checkpointMinutes);
+            }
+            List<String> ignored = resume ? RUN_SETTINGS.stream()
+                    .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList() : List.of();
+            if (!ignored.isEmpty()) {
+                System.out.println("note: " + String.join(", ", ignored) + (ignored.size() == 1 ? " is" : " are")
+                        + " ignored with --resume: a resumed run keeps the settings saved in its checkpoint "
+                        + "(trainer_state.json); only --steps and --corpus apply");
+            }
             trainer.run(options, out, resume);
+        } catch (Pretrainer.Interrupted e) {
+            return 130; // the JVM exits with the signal's status; the message is printed already
         }
         return 0;
     }

@@ -11,6 +11,7 @@ import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
+import org.likra.io.StagedFolder;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
 import org.likra.util.UserError;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -38,6 +40,11 @@ public final class TrainCommand implements Callable<Integer> {
     String head;
     @Option(names = "--out", required = true, description = "Directory for the adapters.")
     Path out;
+    @Option(names = "--overwrite", description = "Replace the positive and negative heads (or, with --head dpo, the "
+            + "DPO head) that --out already holds; without it such an --out is refused. The heads go into a "
+            + "temporary folder beside --out, renamed into place once all are trained, so --out never holds a "
+            + "positive and a negative head of two trainings; its other contents are kept.")
+    boolean overwrite;
     @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many questions (0: all).")
     int maxTrain;
     @Mixin
@@ -55,7 +62,10 @@ public final class TrainCommand implements Callable<Integer> {
             questions = questions.subList(0, maxTrain);
         }
         PromptFormat format = options.format();
-        try (Engine engine = engineOptions.create()) {
+        Set<String> group = head.equals("dpo") ? Set.of("dpo") : Set.of("positive", "negative");
+        try (StagedFolder staged = StagedFolder.create(out, group, overwrite, "--out");
+             Engine engine = engineOptions.create()) {
+            heads = staged.path();
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
             NegativeStrategy strategy = options.negativeStrategy();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
@@ -84,14 +94,18 @@ public final class TrainCommand implements Callable<Integer> {
                 save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta).train(pairs, none,
                         (n, v) -> { }), "dpo", base);
             }
-            System.out.printf("trained on %d questions (%s negatives)%n", questions.size(), strategy.label());
+            staged.commit();
+            System.out.printf("trained on %d questions (%s negatives); wrote the heads to %s%n", questions.size(),
+                    strategy.label(), out);
         }
         return 0;
     }
 
+    /** The folder the heads are saved into before they replace --out (see {@link StagedFolder}). */
+    private Path heads;
+
     private void save(LoraAdapter adapter, String name, ModelDirectory.Loaded base) throws java.io.IOException {
-        Path dir = out.resolve(name);
-        LoraFiles.save(dir, adapter, base.directory().toAbsolutePath().toString());
-        System.out.println("wrote the " + name + " head to " + dir);
+        LoraFiles.save(heads.resolve(name), adapter, base.directory().toAbsolutePath().toString());
+        System.out.println("trained the " + name + " head (" + out.resolve(name) + ")");
     }
 }

@@ -15,8 +15,8 @@ import java.util.Set;
  * Reads questions in likra's own JSON Lines schema, one object per line:
  * <pre>{"id": "q1", "question": "Where does Tomar live?", "choices": ["Velis", "Oran", "red", "Kamo"],
  *  "answer": 0, "tags": ["correct", "near-miss", "far", "near-miss"], "subject": "lives_in"}</pre>
- * {@code id}, {@code question}, {@code choices} (at least two strings) and {@code answer} (a 0-based index into
- * choices) are required; {@code tags} (empty or one string per choice) and {@code subject} (string or null) are
+ * {@code id}, {@code question} (not empty), {@code choices} (at least two different, non-empty strings) and
+ * {@code answer} (a 0-based index into choices) are required; {@code tags} (empty or one string per choice) and {@code subject} (string or null) are
  * optional. Blank lines are skipped; unknown fields, duplicate ids and malformed lines are rejected with file and line.
  * {@link JsonlQuestionWriter} writes this schema.
  */
@@ -65,9 +65,23 @@ public final class JsonlQuestionReader {
             throw line.error("field \"id\" is blank; give every question a non-empty id");
         }
         String question = line.text(n, "question", "question", false);
+        if (question.isBlank()) {
+            throw line.error("field \"question\" is empty; give the question text");
+        }
         List<String> choices = strings(line, n, "choices", true);
         if (choices.size() < 2) {
             throw line.error("\"choices\" has " + choices.size() + " entries; a question needs at least 2");
+        }
+        for (int i = 0; i < choices.size(); i++) {
+            if (choices.get(i).isBlank()) {
+                throw line.error("choices[" + i + "] is empty; every choice needs text (an empty answer would "
+                        + "always score highest)");
+            }
+            int first = choices.indexOf(choices.get(i));
+            if (first < i) {
+                throw line.error("choices[" + i + "] repeats choices[" + first + "] (\"" + choices.get(i)
+                        + "\"); identical choices get identical scores, so make every choice different");
+            }
         }
         JsonNode a = n.get("answer");
         if (a == null || a.isNull()) {
@@ -95,7 +109,11 @@ public final class JsonlQuestionReader {
             }
             subject = s.asText();
         }
-        return new MultipleChoiceQuestion(id, question, choices, answer, tags, subject);
+        try {
+            return new MultipleChoiceQuestion(id, question, choices, answer, tags, subject);
+        } catch (IllegalArgumentException e) {
+            throw line.error(e.getMessage());
+        }
     }
 
     private static List<String> strings(JsonLines.Line line, JsonNode n, String field, boolean required) {

@@ -107,8 +107,12 @@ public final class MmluReader {
             for (int i = 1; i <= 4; i++) {
                 choices.add(normalize(f.get(i)));
             }
-            out.add(new MultipleChoiceQuestion(idPrefix + "/" + out.size(), normalize(f.get(0)), choices, answer,
-                    List.of(), subject));
+            try {
+                out.add(new MultipleChoiceQuestion(idPrefix + "/" + out.size(), normalize(f.get(0)), choices,
+                        answer, List.of(), subject));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(source + ":" + row.line() + ": " + e.getMessage());
+            }
         }
         return out;
     }

@@ -8,8 +8,8 @@ import java.util.Objects;
  * One multiple-choice question: a prompt, its choices and the index of the correct one.
  *
  * @param id       identifier, unique within its set (never blank)
- * @param question the question text (the prompt the choices continue)
- * @param choices  the answer texts, at least two
+ * @param question the question text (the prompt the choices continue), not blank
+ * @param choices  the answer texts, at least two, none blank (they may repeat: see {@link #repeatedChoice})
  * @param answer   index into {@code choices} of the correct answer
  * @param tags     optional per-choice tags parallel to {@code choices} (for example {@link #TAG_CORRECT},
  *                 {@link #TAG_NEAR_MISS}, {@link #TAG_FAR},
@@ -42,13 +42,21 @@ public record MultipleChoiceQuestion(String id, String question, List<String> ch
             throw new IllegalArgumentException("question id is missing or blank");
         }
         Objects.requireNonNull(question, "question");
+        if (question.isBlank()) {
+            throw new IllegalArgumentException("question " + id + " has an empty question text");
+        }
         if (choices == null || choices.size() < 2) {
             throw new IllegalArgumentException("question " + id + " needs at least 2 choices, has "
                     + (choices == null ? 0 : choices.size()));
         }
-        for (String c : choices) {
-            if (c == null) {
+        for (int i = 0; i < choices.size(); i++) {
+            if (choices.get(i) == null) {
                 throw new IllegalArgumentException("question " + id + " has a null choice");
+            }
+            if (choices.get(i).isBlank()) {
+                // An empty answer has no tokens, so its log-likelihood is 0 and it would always win.
+                throw new IllegalArgumentException("question " + id + ": choice " + i + " is empty; every choice "
+                        + "needs text");
             }
         }
         if (answer < 0 || answer >= choices.size()) {
@@ -72,6 +80,19 @@ public record MultipleChoiceQuestion(String id, String question, List<String> ch
     /** A question without tags or subject. */
     public MultipleChoiceQuestion(String id, String question, List<String> choices, int answer) {
         this(id, question, choices, answer, List.of(), null);
+    }
+
+    /**
+     * The index of the first choice whose text equals an earlier choice's, or -1 when all differ. Identical choices
+     * get identical scores, and a tie goes to the first, so such a question is not scored fairly.
+     */
+    public int repeatedChoice() {
+        for (int i = 1; i < choices.size(); i++) {
+            if (choices.subList(0, i).contains(choices.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The text of the correct choice. */

@@ -46,13 +46,44 @@ public final class QuestionSets {
     private QuestionSets() {
     }
 
-    /** Loads questions from a file or folder, picking the reader by {@link #detect(Path)}. */
+    /**
+     * Loads questions from a file or folder, picking the reader by {@link #detect(Path)}; a UserError when it holds
+     * none.
+     */
     public static List<MultipleChoiceQuestion> load(Path path) {
-        return switch (detect(path)) {
+        List<MultipleChoiceQuestion> questions = switch (detect(path)) {
             case ARC -> ArcReader.read(path);
             case MMLU -> MmluReader.read(path);
             case JSONL -> JsonlQuestionReader.read(path);
         };
+        if (questions.isEmpty()) {
+            throw new UserError(path + ": no questions in it (an empty file?); give a file with at least one question");
+        }
+        return questions;
+    }
+
+    /**
+     * A one-line note on the questions that have two identical choices (published sets may have them: 13 of the
+     * 15,906 MMLU questions in ../shared do), or null when none has. Such a question is kept as published; its
+     * identical choices get identical scores and a tie goes to the first of them.
+     */
+    public static String repeatedChoicesNote(List<MultipleChoiceQuestion> questions) {
+        int count = 0;
+        MultipleChoiceQuestion first = null;
+        for (MultipleChoiceQuestion q : questions) {
+            if (q.repeatedChoice() >= 0) {
+                count++;
+                first = first == null ? q : first;
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        int i = first.repeatedChoice();
+        return String.format("note: %d question%s with two identical choices (the first: %s, choices %d and %d, "
+                        + "\"%s\") %s scored as published: the tie goes to the earlier choice", count,
+                count == 1 ? "" : "s", first.id(), first.choices().indexOf(first.choices().get(i)), i,
+                first.choices().get(i), count == 1 ? "is" : "are");
     }
 
     /**
@@ -104,6 +135,8 @@ public final class QuestionSets {
                 }
             }
             return null;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw JsonLines.notUtf8(path);
         } catch (IOException e) {
             throw new UserError("cannot read " + path + ": " + e.getMessage(), e);
         }

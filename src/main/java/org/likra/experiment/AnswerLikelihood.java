@@ -65,6 +65,26 @@ public final class AnswerLikelihood {
         return out;
     }
 
+    /**
+     * {@code scores} (one array per question, as {@link #choices(List, LoraAdapter, int, Runnable)} returns), or a
+     * UserError naming the first question and choice whose score is NaN or infinite, which no prediction can be
+     * made from; {@code scorer} names the model state (e.g. "the base model").
+     */
+    public static List<double[]> requireFinite(List<MultipleChoiceQuestion> questions, List<double[]> scores,
+                                               String scorer) {
+        for (int i = 0; i < scores.size(); i++) {
+            double[] s = scores.get(i);
+            for (int c = 0; c < s.length; c++) {
+                if (!Double.isFinite(s[c])) {
+                    throw new org.likra.util.UserError("question " + questions.get(i).id() + ", choice " + c
+                            + ": the log-likelihood under " + scorer + " is " + s[c] + " (its outputs overflow); "
+                            + "use another model or an earlier checkpoint");
+                }
+            }
+        }
+        return scores;
+    }
+
     /** log p(answer | prompt) of each example, with {@code adapter} attached (null: the base model). */
     public double[] sequences(List<Example> rows, LoraAdapter adapter) {
         LoraAdapter previous = model.adapter();

@@ -50,6 +50,12 @@ public final class Sampler {
             model.setInputs(window, null, null, 1, window.length);
             model.forward();
             float[] logits = model.logitsAt(window.length - 1);
+            for (float z : logits) {
+                if (!Float.isFinite(z)) {
+                    throw new UserError("the model's logits for token " + (length + 1) + " hold " + z + " (its "
+                            + "outputs overflow); use another model or an earlier checkpoint");
+                }
+            }
             int next = choose(logits);
             if (next == stopToken) {
                 break;

@@ -2,6 +2,7 @@ package org.likra.io;
 
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
+import org.likra.model.NonFinite;
 import org.likra.model.ParameterLayout;
 import org.likra.model.ParameterSpec;
 import org.likra.model.Transformer;
@@ -37,7 +38,8 @@ public final class ModelDirectory {
         if (Files.isRegularFile(path.resolve(CONFIG))) {
             return path;
         }
-        for (String inRun : new String[] {"checkpoint", "checkpoint.old"}) {
+        // A run directory's newest checkpoint, the one before it, or (from an earlier version) checkpoint.old.
+        for (String inRun : new String[] {"checkpoint", "checkpoint.previous", "checkpoint.old"}) {
             if (Files.isRegularFile(path.resolve(inRun).resolve(CONFIG))) {
                 return path.resolve(inRun);
             }
@@ -160,7 +162,7 @@ public final class ModelDirectory {
         return HfConfig.read(resolve(dir).resolve(CONFIG));
     }
 
-    /** Loads a model directory onto an engine. */
+    /** Loads a model directory onto an engine; a UserError naming the tensor when a weight is NaN or infinite. */
     public static Loaded load(Path path, Engine engine) {
         Path dir = resolve(path);
         HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
@@ -176,6 +178,11 @@ public final class ModelDirectory {
         }
         Transformer model = new Transformer(config, engine);
         float[] values = readWeights(dir.resolve(WEIGHTS), model.layout());
+        NonFinite bad = NonFinite.find(model.layout(), values);
+        if (bad != null) {
+            throw new UserError(dir.resolve(WEIGHTS) + ": " + bad.describe() + "; the model is broken (a training "
+                    + "run that diverged?): use an earlier checkpoint or train it again");
+        }
         engine.upload(model.parameters(), values, 0);
         return new Loaded(model, tokenizer, dir);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.io.AtomicFiles;
 import org.likra.io.SafeTensors;
+import org.likra.model.NonFinite;
 import org.likra.model.Transformer;
 import org.likra.util.UserError;
 
@@ -76,7 +77,7 @@ public final class LoraFiles {
                 targets);
     }
 
-    /** Loads an adapter saved by {@link #save} for {@code model}. */
+    /** Loads an adapter saved by {@link #save} for {@code model}; a UserError naming a tensor with NaN or infinity. */
     public static LoraAdapter load(Path dir, Transformer model) {
         LoraAdapter adapter = new LoraAdapter(model, readConfig(dir));
         float[] values = new float[adapter.parameters().length()];
@@ -85,6 +86,12 @@ public final class LoraFiles {
             for (LoraAdapter.Site s : adapter.sites().values()) {
                 st.readInto(tensorName(s.module, "A"), new int[] {r, s.inDim}, values, s.aOffset);
                 st.readInto(tensorName(s.module, "B"), new int[] {s.outDim, r}, values, s.bOffset);
+                NonFinite bad = NonFinite.find(tensorName(s.module, "A"), values, s.aOffset, r * s.inDim);
+                bad = bad != null ? bad : NonFinite.find(tensorName(s.module, "B"), values, s.bOffset, s.outDim * r);
+                if (bad != null) {
+                    throw new UserError(dir.resolve(WEIGHTS) + ": " + bad.describe() + "; the head is broken (its "
+                            + "training diverged?): train it again with a lower --lr");
+                }
             }
         }
         adapter.load(values);

@@ -49,12 +49,31 @@ public final class AdamW {
     }
 
     /**
-     * Applies update number {@code step} (1-based) with learning rate {@code lr}. Allocates nothing on an engine
-     * that does not (the settings go to the engine as primitives, the views were built by the constructor).
+     * Applies update number {@code step} (1-based) with learning rate {@code lr}: {@link #gradientNorm()}, then
+     * {@link #update}. Allocates nothing on an engine that does not (the settings go to the engine as primitives,
+     * the views were built by the constructor).
      */
     public void step(int step, float lr) {
+        computeGradientNormSquared();
+        update(step, lr);
+    }
+
+    /**
+     * Computes the global gradient norm ||g||_2 over all parameters (on the engine, for clipping by {@link #update})
+     * and returns it (one float copied from the engine), so that a caller can refuse a NaN or infinite gradient before
+     * it reaches the parameters.
+     */
+    public double gradientNorm() {
+        computeGradientNormSquared();
+        return lastGradNorm();
+    }
+
+    /**
+     * Applies update number {@code step} (1-based) with learning rate {@code lr} to the current gradients, clipped by
+     * the norm that the last {@link #gradientNorm()} computed.
+     */
+    public void update(int step, float lr) {
         int total = parameters.length();
-        engine.sumOfSquares(gradNormSquared, gradients, total);
         if (decayedCount > 0) {
             engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, lr, beta1, beta2, eps,
                     weightDecay, maxGradNorm, step, decayedCount);
@@ -64,6 +83,10 @@ public final class AdamW {
             engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, lr, beta1, beta2, eps, 0f, maxGradNorm,
                     step, others);
         }
+    }
+
+    private void computeGradientNormSquared() {
+        engine.sumOfSquares(gradNormSquared, gradients, parameters.length());
     }
 
     /** The global gradient norm of the last step, before clipping (one float copied from the engine). */

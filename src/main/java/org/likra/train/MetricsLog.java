@@ -17,6 +17,7 @@ import java.util.List;
 /** {@code metrics.jsonl}: one JSON object per logged step (step, loss, lr, tokens_per_s, grad_norm, val_loss). */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
     private final BufferedWriter out;
 
     /**
@@ -24,6 +25,7 @@ public final class MetricsLog implements AutoCloseable {
      * that checkpoint by the interrupted run) are dropped first, so the file reads as one uninterrupted run.
      */
     public MetricsLog(Path file, int keepUpTo) throws IOException {
+        this.file = file;
         if (keepUpTo >= 0 && Files.exists(file)) {
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -51,10 +53,17 @@ public final class MetricsLog implements AutoCloseable {
         return node;
     }
 
+    /** Appends one record; a write error (a full disk) names this file. */
     public void write(ObjectNode record) throws IOException {
-        out.write(JSON.writeValueAsString(record));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(JSON.writeValueAsString(record));
+            out.write('\n');
+            out.flush();
+        } catch (java.nio.file.FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            throw AtomicFiles.namingFile(file, e);
+        }
     }
 
     /** Reads every record of a metrics file. */

@@ -8,8 +8,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
 import org.likra.engine.Engine;
+import org.likra.io.FolderLock;
 import org.likra.io.ModelDirectory;
 import org.likra.model.Initializer;
+import org.likra.model.NonFinite;
 import org.likra.model.Transformer;
 import org.likra.plot.LinePlot;
 import org.likra.tokenize.BpeTokenizer;
@@ -29,6 +31,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Pretraining from scratch on a text corpus, with the byte tokenizer or a byte-level BPE tokenizer trained on the
@@ -45,6 +48,9 @@ public final class Pretrainer {
     private final PrintStream log;
     private final boolean showProgress;
     private int stopAfter = Integer.MAX_VALUE;
+    private long checkpointNanos = (long) (DEFAULT_CHECKPOINT_MINUTES * 60e9);
+    private LongSupplier clock = System::nanoTime;
+    private volatile boolean stopRequested;
     private int patience;
     private Criterion criterion = (model, tokenizer, heldOutLoss) -> heldOutLoss;
 
@@ -95,23 +101,93 @@ public final class Pretrainer {
     }
 
     /**
-     * Runs (or, with {@code resume}, continues) a pretraining run in {@code runDir}.
+     * Saves a checkpoint whenever {@code minutes} have passed since the last one, besides every
+     * {@code checkpoint_every} steps (0: by steps only). The default is {@link #DEFAULT_CHECKPOINT_MINUTES}.
+     */
+    public Pretrainer checkpointEveryMinutes(double minutes) {
+        if (!(minutes >= 0) || Double.isInfinite(minutes)) {
+            throw new UserError("--checkpoint-minutes must be 0 (off) or positive, got " + minutes);
+        }
+        this.checkpointNanos = (long) (minutes * 60e9);
+        return this;
+    }
+
+    /** The clock of {@link #checkpointEveryMinutes}, in nanoseconds (tests pass one that they advance). */
+    Pretrainer clock(LongSupplier nanoTime) {
+        this.clock = nanoTime;
+        return this;
+    }
+
+    /** Stops the run after the current step with a checkpoint, as SIGINT or SIGTERM does (tests call it). */
+    void requestStop() {
+        this.stopRequested = true;
+    }
+
+    /** The default of {@link #checkpointEveryMinutes}. */
+    public static final double DEFAULT_CHECKPOINT_MINUTES = 10;
+
+    /**
+     * Thrown when SIGINT or SIGTERM stopped the run after it saved a checkpoint; its message has already been printed
+     * to the log (before the JVM was let exit).
+     */
+    public static final class Interrupted extends UserError {
+        Interrupted(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs (or, with {@code resume}, continues) a pretraining run in {@code runDir}, holding its
+     * {@link FolderLock} throughout. SIGINT and SIGTERM stop it after the current step with a checkpoint
+     * ({@link Interrupted}); a NaN or infinite loss, gradient norm or weight stops it before anything non-finite is
+     * saved (a UserError naming the last good checkpoint).
      *
-     * @param requested the options of a new run; on resume only its {@code steps} is used, and only if positive
+     * @param requested the options of a new run; on resume only its {@code steps} (if positive) and {@code corpus}
+     *                  (if given) are used
      */
     public Result run(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
+        if (resume) {
+            if (RunCheckpoint.find(runDir) == null) {
+                throw new UserError(runDir + ": no checkpoint to resume from (expected " + runDir.resolve(
+                        RunCheckpoint.DIR).resolve(RunCheckpoint.STATE) + "); start a new run without --resume");
+            }
+        } else {
+            // What can be checked before anything is written.
+            validate(requested);
+            Presets.load(requested.model());
+        }
+        try (FolderLock lock = FolderLock.acquire(runDir, "likra pretrain run")) {
+            return runLocked(requested, runDir, resume);
+        }
+    }
+
+    private Result runLocked(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
         PretrainOptions options = requested;
         TrainerState resumeState = null;
         Path checkpoint = RunCheckpoint.find(runDir);
         if (resume) {
             if (checkpoint == null) {
-                throw new UserError(runDir + ": no checkpoint to resume from (expected " + runDir.resolve(
-                        RunCheckpoint.DIR).resolve(RunCheckpoint.STATE) + "); start a new run without --resume");
+                throw new UserError(runDir + ": no checkpoint to resume from; start a new run without --resume");
             }
             resumeState = RunCheckpoint.readState(checkpoint);
+            Path stateFile = checkpoint.resolve(RunCheckpoint.STATE);
+            if (resumeState.options() == null) {
+                throw new UserError(stateFile + " has no \"options\" field, so the run's settings are unknown; the "
+                        + "checkpoint is incomplete: start a new run");
+            }
+            if (resumeState.corpusSha256() == null) {
+                throw new UserError(stateFile + " has no \"corpus_sha256\" field, so the corpus cannot be checked "
+                        + "against the one the run was trained on; the checkpoint is incomplete: start a new run");
+            }
             options = resumeState.options();
             if (requested != null && requested.steps() > 0) {
                 options = options.withSteps(requested.steps());
+            }
+            if (resumeState.step() >= options.steps()) {
+                log.printf("%s: the run is already finished: its checkpoint is of step %d and the run has %d steps; "
+                                + "nothing to do (give --steps with more than %d to train further)%n", runDir,
+                        resumeState.step(), options.steps(), resumeState.step());
+                return new Result(resumeState.step(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, runDir);
             }
             if (requested != null && requested.corpus() != null && !requested.corpus().equals(options.corpus())) {
                 // The run (or its corpus) was moved: read the corpus given now; its tokens must hash as before.
@@ -178,17 +254,33 @@ public final class Pretrainer {
             RunCheckpoint.loadOptimizer(checkpoint, model, optimizer, startStep);
         }
 
-        Files.createDirectories(runDir);
         double unigram = data.unigramEntropy(config.vocab());
-        log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
-                        + "tokenizer %s (%,d ids, %.4f tokens/byte%s), unigram entropy %.4f nats/token%n",
-                config.name(), model.layout().total(), options.corpus(), data.size(), data.trainTokens(),
-                data.validationTokens(), options.tokenizer(), tokenizer.vocabSize(), tokensPerByte, tokenizerNote,
-                unigram);
-        log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
-                options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(), options.steps(),
-                resumeState != null ? ", resuming after step " + startStep : "");
+        try (StopOnSignal signal = StopOnSignal.install()) {
+            log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
+                            + "tokenizer %s (%,d ids, %.4f tokens/byte%s), unigram entropy %.4f nats/token%n",
+                    config.name(), model.layout().total(), options.corpus(), data.size(), data.trainTokens(),
+                    data.validationTokens(), options.tokenizer(), tokenizer.vocabSize(), tokensPerByte, tokenizerNote,
+                    unigram);
+            log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
+                    options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(),
+                    options.steps(), resumeState != null ? ", resuming after step " + startStep : "");
+            return loop(new Run(options, runDir, model, tokenizer, optimizer, data, sha, unigram, startStep,
+                    elapsedBefore), signal);
+        }
+    }
 
+    /** What the training loop works on. */
+    private record Run(PretrainOptions options, Path runDir, Transformer model, Tokenizer tokenizer,
+                       AdamW optimizer, TokenDataset data, String sha, double unigram, int startStep,
+                       double elapsedBefore) {
+    }
+
+    private Result loop(Run run, StopOnSignal signal) throws IOException {
+        PretrainOptions options = run.options();
+        Path runDir = run.runDir();
+        Transformer model = run.model();
+        AdamW optimizer = run.optimizer();
+        int startStep = run.startStep();
         LearningRateSchedule schedule = options.learningRate();
         Path metricsFile = runDir.resolve("metrics.jsonl");
         double lastLoss = Double.NaN;
@@ -196,24 +288,29 @@ public final class Pretrainer {
         long tokensPerStep = (long) options.batch() * options.seq();
         double[] stepTokensPerSecond = new double[Math.max(0, options.steps() - startStep)];
         long runStart = System.nanoTime();
+        long lastCheckpointAt = clock.getAsLong();
+        int lastGoodStep = run.startStep() > 0 ? run.startStep() : -1;
         BestModel best = patience > 0 ? BestModel.read(runDir) : null;
-        try (MetricsLog metrics = new MetricsLog(metricsFile, resumeState != null ? startStep : -1);
+        try (MetricsLog metrics = new MetricsLog(metricsFile, startStep > 0 ? startStep : -1);
              ProgressBar bar = progressBar(options.steps(), startStep)) {
             for (int step = startStep + 1; step <= options.steps(); step++) {
                 long t0 = System.nanoTime();
-                TokenDataset.Batch batch = data.trainingBatch(options.seed(), step, options.batch(), options.seq());
+                TokenDataset.Batch batch = run.data().trainingBatch(options.seed(), step, options.batch(),
+                        options.seq());
                 model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
                 model.forward();
                 model.backward();
                 float lr = (float) schedule.at(step);
-                optimizer.step(step, lr);
                 double loss = model.loss();
-                long t1 = System.nanoTime();
-                if (!Double.isFinite(loss)) {
-                    throw new UserError("the training loss became " + loss + " at step " + step + " (lr " + lr
-                            + "); the last good checkpoint is in " + runDir.resolve(RunCheckpoint.DIR)
-                            + "; lower --lr or raise --warmup and start again");
+                double gradNorm = optimizer.gradientNorm();
+                if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+                    // Checked before the update, so that nothing non-finite reaches the parameters.
+                    throw diverged(step, lr, (Double.isFinite(loss) ? "the gradient norm became " + gradNorm
+                            + " (loss " + loss + ")" : "the training loss became " + loss) + "; the step was not "
+                            + "applied", runDir, lastGoodStep);
                 }
+                optimizer.update(step, lr);
+                long t1 = System.nanoTime();
                 lastLoss = loss;
                 double tps = tokensPerStep / ((t1 - t0) / 1e9);
                 stepTokensPerSecond[step - startStep - 1] = tps;
@@ -221,10 +318,10 @@ public final class Pretrainer {
                 record.put("loss", loss);
                 record.put("lr", lr);
                 record.put("tokens_per_s", Math.round(tps * 10) / 10.0);
-                record.put("grad_norm", optimizer.lastGradNorm());
+                record.put("grad_norm", gradNorm);
                 boolean evaluate = step % options.evalEvery() == 0 || step == options.steps();
                 if (evaluate) {
-                    lastVal = evaluate(model, data, options);
+                    lastVal = evaluate(model, run.data(), options);
                     record.put("val_loss", lastVal);
                 }
                 metrics.write(record);
@@ -238,38 +335,73 @@ public final class Pretrainer {
                 }
                 boolean noBetter = false;
                 if (evaluate && patience > 0) {
-                    double value = criterion.value(model, tokenizer, lastVal);
+                    double value = criterion.value(model, run.tokenizer(), lastVal);
                     if (value < best.criterion()) {
                         best = new BestModel(step, lastVal, value, false);
-                        best.save(runDir, model, tokenizer);
+                        best.save(runDir, model, run.tokenizer());
                     }
                     noBetter = step - best.step() >= (long) patience * options.evalEvery() && step < options.steps();
                 }
-                boolean stopping = (step == stopAfter && step < options.steps()) || noBetter;
-                if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping) {
-                    double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
-                    RunCheckpoint.save(runDir, model, optimizer, tokenizer,
-                            new TrainerState(step, options, data.size(), sha, elapsed));
-                    plotLoss(metricsFile, runDir.resolve("loss.png"), config.name(), unigram);
+                boolean interrupted = signal.requested() || stopRequested;
+                boolean stopping = (step == stopAfter && step < options.steps()) || noBetter || interrupted;
+                long now = clock.getAsLong();
+                boolean byTime = checkpointNanos > 0 && now - lastCheckpointAt >= checkpointNanos;
+                if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping || byTime) {
+                    double elapsed = run.elapsedBefore() + (System.nanoTime() - runStart) / 1e9;
+                    RunCheckpoint.Snapshot values = RunCheckpoint.Snapshot.of(model, optimizer);
+                    NonFinite bad = values.firstNonFinite(model.layout());
+                    if (bad != null) {
+                        throw diverged(step, lr, "after its update, " + bad.describe() + "; nothing of this step "
+                                + "was saved", runDir, lastGoodStep);
+                    }
+                    RunCheckpoint.save(runDir, model, values, run.tokenizer(),
+                            new TrainerState(step, options, run.data().size(), run.sha(), elapsed));
+                    lastGoodStep = step;
+                    if (!interrupted) {
+                        // Not while the JVM shuts down: drawing may start AWT, which cannot start then.
+                        plotLoss(metricsFile, runDir.resolve("loss.png"), model.config().name(), run.unigram());
+                    }
+                    if (byTime && bar == null && !stopping && step % options.checkpointEvery() != 0) {
+                        log.printf("  step %5d  checkpoint (%.1f minutes since the last)%n", step,
+                                (now - lastCheckpointAt) / 60e9);
+                    }
+                    lastCheckpointAt = now;
                 }
                 if (noBetter) {
                     new BestModel(best.step(), best.valLoss(), best.criterion(), true).write(runDir);
                     log.printf("stopped after step %d: no evaluation has improved on step %d's (held-out loss %.4f, "
                             + "criterion %.4f) for %d evaluations; that model is in %s%n", step, best.step(),
                             best.valLoss(), best.criterion(), patience, runDir.resolve(BEST));
-                    return new Result(step, lastLoss, lastVal, unigram, Double.NaN, runDir);
+                    return new Result(step, lastLoss, lastVal, run.unigram(), Double.NaN, runDir);
+                }
+                if (interrupted) {
+                    String message = "interrupted: stopped after step " + step + " with a checkpoint in "
+                            + runDir.resolve(RunCheckpoint.DIR) + "; continue with --resume";
+                    log.println(message);
+                    log.flush();
+                    throw new Interrupted(message);
                 }
                 if (stopping) {
                     log.printf("stopped after step %d as asked; continue with --resume%n", step);
-                    return new Result(step, lastLoss, lastVal, unigram, Double.NaN, runDir);
+                    return new Result(step, lastLoss, lastVal, run.unigram(), Double.NaN, runDir);
                 }
             }
         }
         double median = median(stepTokensPerSecond);
         log.printf("done: step %d, loss %.4f, held-out loss %.4f (unigram entropy %.4f); %.0f tokens/s (median); "
-                        + "model in %s%n", options.steps(), lastLoss, lastVal, unigram, median,
+                        + "model in %s%n", options.steps(), lastLoss, lastVal, run.unigram(), median,
                 runDir.resolve(RunCheckpoint.DIR));
-        return new Result(options.steps(), lastLoss, lastVal, unigram, median, runDir);
+        return new Result(options.steps(), lastLoss, lastVal, run.unigram(), median, runDir);
+    }
+
+    /** The error of a diverged run: what became non-finite at {@code step} and where the last good checkpoint is. */
+    private static UserError diverged(int step, float lr, String what, Path runDir, int lastGoodStep) {
+        Path good = RunCheckpoint.find(runDir);
+        String checkpoint = lastGoodStep > 0 && good != null
+                ? "the last good checkpoint (step " + lastGoodStep + ") is in " + good
+                : "no checkpoint was saved (a checkpoint is only saved when every value is finite)";
+        return new UserError(String.format(java.util.Locale.ROOT, "the training diverged at step %d (lr %.3g): %s; "
+                + "%s; lower --lr or raise --warmup and start a new run", step, lr, what, checkpoint));
     }
 
     /** Mean loss over the fixed held-out batches. */
@@ -397,6 +529,11 @@ public final class Pretrainer {
     public record BestModel(int step, double valLoss, double criterion, boolean stopped) {
         /** The run's best model so far, or none (step 0, infinite loss). */
         public static BestModel read(Path runDir) throws IOException {
+            Path old = runDir.resolve(BEST + ".old");
+            if (!Files.exists(runDir.resolve(BEST)) && Files.isRegularFile(old.resolve(BEST_STATE))) {
+                // A crash between the two renames of save(): the previous best model is the best one.
+                Files.move(old, runDir.resolve(BEST));
+            }
             Path f = runDir.resolve(BEST).resolve(BEST_STATE);
             if (!Files.isRegularFile(f)) {
                 return new BestModel(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
@@ -412,8 +549,14 @@ public final class Pretrainer {
             ModelDirectory.save(tmp, model, tokenizer);
             write(tmp);
             Path target = runDir.resolve(BEST);
-            RunCheckpoint.deleteTree(target);
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Path old = runDir.resolve(BEST + ".old");
+            RunCheckpoint.deleteTree(old);
+            if (Files.exists(target)) {
+                Files.move(target, old);
+            }
+            // Between these renames only best.old/ exists, and read() takes it back.
+            Files.move(tmp, target);
+            RunCheckpoint.deleteTree(old);
         }
 
         void write(Path dir) throws IOException {

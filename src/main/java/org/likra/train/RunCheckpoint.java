@@ -3,15 +3,20 @@ package org.likra.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.likra.io.AtomicFiles;
+import org.likra.io.HfConfig;
 import org.likra.io.ModelDirectory;
 import org.likra.io.SafeTensors;
+import org.likra.model.NonFinite;
+import org.likra.model.ParameterLayout;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
+import org.likra.tokenize.Tokenizers;
 import org.likra.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,54 +26,127 @@ import java.util.stream.Stream;
  * A run directory's {@code checkpoint/}: a loadable model directory (config.json, model.safetensors) that is also
  * a resumable run (optimizer.safetensors with the AdamW moments, trainer_state.json with the position).
  *
- * <p>Saving is crash-safe: the new checkpoint is written whole into {@code checkpoint.tmp/}, then the old one is
- * renamed to {@code checkpoint.old/}, the new one to {@code checkpoint/}, and the old one deleted. A crash at any
- * point leaves either {@code checkpoint/} or {@code checkpoint.old/} complete, and {@link #find} takes whichever.
+ * <p>Two generations are kept: {@code checkpoint/}, the newest, and {@code checkpoint.previous/}, the one before.
+ * Saving writes the new checkpoint whole into {@code checkpoint.tmp/} and reads it back, comparing every value with
+ * what was meant to be written; only then is {@code checkpoint.previous/} deleted, {@code checkpoint/} renamed to
+ * {@code checkpoint.previous/} and {@code checkpoint.tmp/} to {@code checkpoint/}. A crash at any point leaves a
+ * complete {@code checkpoint/} or {@code checkpoint.previous/}, and {@link #find} takes the newer. Nothing with a
+ * NaN or infinite value is saved ({@link Snapshot#firstNonFinite}).
  */
 public final class RunCheckpoint {
     public static final String DIR = "checkpoint";
+    /** The generation before {@link #DIR}. */
+    public static final String PREVIOUS = "checkpoint.previous";
+    /** Where a save is written before it replaces {@link #DIR}. */
+    static final String TMP = "checkpoint.tmp";
+    /** Where earlier versions kept the old checkpoint between the two renames of a save; still read by {@link #find}. */
+    static final String LEGACY_OLD = "checkpoint.old";
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer_state.json";
+    private static final String FIRST_MOMENT = "adamw.exp_avg";
+    private static final String SECOND_MOMENT = "adamw.exp_avg_sq";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private RunCheckpoint() {
     }
 
-    /**
-     * Writes model, tokenizer (its file too, when it has one), optimizer state and trainer state as the run's
-     * checkpoint.
-     */
-    public static void save(Path runDir, Transformer model, AdamW optimizer, Tokenizer tokenizer,
-                            TrainerState state) throws IOException {
-        Path tmp = runDir.resolve(DIR + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        ModelDirectory.save(tmp, model, tokenizer);
-        int n = model.layout().total();
-        float[] m = new float[n];
-        float[] v = new float[n];
-        model.engine().download(optimizer.firstMoment(), m, 0);
-        model.engine().download(optimizer.secondMoment(), v, 0);
-        SafeTensors.write(tmp.resolve(OPTIMIZER), List.of(
-                new SafeTensors.Output("adamw.exp_avg", new int[] {n}, m, 0),
-                new SafeTensors.Output("adamw.exp_avg_sq", new int[] {n}, v, 0)),
-                Map.of("step", Integer.toString(state.step())));
-        AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
-        Path current = runDir.resolve(DIR);
-        Path old = runDir.resolve(DIR + ".old");
-        if (Files.exists(current)) {
-            deleteTree(old);
-            Files.move(current, old);
+    /** The values a checkpoint holds, copied from the engine: the parameters and the two AdamW moments. */
+    public record Snapshot(float[] parameters, float[] firstMoment, float[] secondMoment) {
+        public static Snapshot of(Transformer model, AdamW optimizer) {
+            int n = model.layout().total();
+            float[] p = new float[n];
+            float[] m = new float[n];
+            float[] v = new float[n];
+            model.engine().download(model.parameters(), p, 0);
+            model.engine().download(optimizer.firstMoment(), m, 0);
+            model.engine().download(optimizer.secondMoment(), v, 0);
+            return new Snapshot(p, m, v);
         }
-        // Without checkpoint/ (a crash after the move above), checkpoint.old/ is the only complete checkpoint and
-        // stays until the new one is in place.
-        Files.move(tmp, current);
-        deleteTree(old);
+
+        /** The first NaN or infinite value: in a parameter tensor (layout order), then in the moments; or null. */
+        public NonFinite firstNonFinite(ParameterLayout layout) {
+            NonFinite bad = NonFinite.find(layout, parameters);
+            bad = bad != null ? bad : NonFinite.find(FIRST_MOMENT, firstMoment, 0, firstMoment.length);
+            return bad != null ? bad : NonFinite.find(SECOND_MOMENT, secondMoment, 0, secondMoment.length);
+        }
     }
 
-    /** The newest complete checkpoint directory of a run, or null when the run has none. */
+    /**
+     * Saves model (config and {@code values.parameters()}), tokenizer (its file too, when it has one), optimizer
+     * state and trainer state as the run's checkpoint, keeping the one it replaces as {@link #PREVIOUS}.
+     *
+     * @throws IllegalArgumentException when {@code values} holds a NaN or infinity (check
+     *                                  {@link Snapshot#firstNonFinite} first)
+     * @throws IOException              when writing fails or the files read back differ from {@code values}
+     */
+    public static void save(Path runDir, Transformer model, Snapshot values, Tokenizer tokenizer,
+                            TrainerState state) throws IOException {
+        NonFinite bad = values.firstNonFinite(model.layout());
+        if (bad != null) {
+            throw new IllegalArgumentException("refusing to save a checkpoint whose " + bad.describe());
+        }
+        Path tmp = runDir.resolve(TMP);
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        tokenizer.writeFiles(tmp);
+        ModelDirectory.writeWeights(tmp.resolve(ModelDirectory.WEIGHTS), model.layout(), values.parameters(),
+                Map.of("format", "pt"));
+        HfConfig.write(tmp.resolve(ModelDirectory.CONFIG), model.config(), tokenizer.spec());
+        int n = model.layout().total();
+        SafeTensors.write(tmp.resolve(OPTIMIZER), List.of(
+                new SafeTensors.Output(FIRST_MOMENT, new int[] {n}, values.firstMoment(), 0),
+                new SafeTensors.Output(SECOND_MOMENT, new int[] {n}, values.secondMoment(), 0)),
+                Map.of("step", Integer.toString(state.step())));
+        AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+        verify(tmp, model.layout(), values, state);
+
+        Path current = runDir.resolve(DIR);
+        Path previous = runDir.resolve(PREVIOUS);
+        if (Files.exists(current)) {
+            deleteTree(previous);
+            Files.move(current, previous);
+        }
+        // Between these two renames checkpoint.previous/ is the newest complete checkpoint, and find() takes it.
+        Files.move(tmp, current);
+        deleteTree(runDir.resolve(LEGACY_OLD));
+    }
+
+    /**
+     * Reads a checkpoint written into {@code dir} back and compares it with what was written: every parameter and
+     * moment bit for bit, the trainer state, the config and the tokenizer (which must load). An IOException names the
+     * first difference.
+     */
+    static void verify(Path dir, ParameterLayout layout, Snapshot values, TrainerState state) throws IOException {
+        try {
+            float[] parameters = ModelDirectory.readWeights(dir.resolve(ModelDirectory.WEIGHTS), layout);
+            if (!Arrays.equals(parameters, values.parameters())) {
+                throw new IOException(dir.resolve(ModelDirectory.WEIGHTS) + " does not read back as written");
+            }
+            int n = values.firstMoment().length;
+            float[] moment = new float[n];
+            try (SafeTensors st = SafeTensors.open(dir.resolve(OPTIMIZER))) {
+                st.readInto(FIRST_MOMENT, new int[] {n}, moment, 0);
+                boolean same = Arrays.equals(moment, values.firstMoment());
+                st.readInto(SECOND_MOMENT, new int[] {n}, moment, 0);
+                if (!same || !Arrays.equals(moment, values.secondMoment())) {
+                    throw new IOException(dir.resolve(OPTIMIZER) + " does not read back as written");
+                }
+            }
+            if (!readState(dir).equals(state)) {
+                throw new IOException(dir.resolve(STATE) + " does not read back as written");
+            }
+            Tokenizers.load(ModelDirectory.readConfig(dir).tokenizer(), dir);
+        } catch (UserError e) {
+            throw new IOException("the checkpoint written into " + dir + " does not read back: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The newest complete checkpoint directory of a run ({@link #DIR}, else {@link #PREVIOUS}, else an earlier
+     * version's {@code checkpoint.old/}), or null when the run has none.
+     */
     public static Path find(Path runDir) {
-        for (String name : new String[] {DIR, DIR + ".old"}) {
+        for (String name : new String[] {DIR, PREVIOUS, LEGACY_OLD}) {
             Path dir = runDir.resolve(name);
             if (Files.isRegularFile(dir.resolve(STATE))) {
                 return dir;
@@ -87,7 +165,7 @@ public final class RunCheckpoint {
         }
     }
 
-    /** Restores the AdamW moments saved with a checkpoint. */
+    /** Restores the AdamW moments saved with a checkpoint; a UserError when they are not finite. */
     public static void loadOptimizer(Path checkpointDir, Transformer model, AdamW optimizer, int expectedStep) {
         Path file = checkpointDir.resolve(OPTIMIZER);
         try (SafeTensors st = SafeTensors.open(file)) {
@@ -98,10 +176,16 @@ public final class RunCheckpoint {
             }
             int n = model.layout().total();
             float[] values = new float[n];
-            st.readInto("adamw.exp_avg", new int[] {n}, values, 0);
-            model.engine().upload(optimizer.firstMoment(), values, 0);
-            st.readInto("adamw.exp_avg_sq", new int[] {n}, values, 0);
-            model.engine().upload(optimizer.secondMoment(), values, 0);
+            for (String name : new String[] {FIRST_MOMENT, SECOND_MOMENT}) {
+                st.readInto(name, new int[] {n}, values, 0);
+                NonFinite bad = NonFinite.find(name, values, 0, n);
+                if (bad != null) {
+                    throw new UserError(file + ": " + bad.describe() + "; the checkpoint is broken: start the run "
+                            + "again");
+                }
+                model.engine().upload(name.equals(FIRST_MOMENT) ? optimizer.firstMoment() : optimizer.secondMoment(),
+                        values, 0);
+            }
         }
     }
 

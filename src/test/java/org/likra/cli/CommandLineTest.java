@@ -288,6 +288,12 @@ class CommandLineTest {
                 "--batch", "4", "--engine", "reference");
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.isRegularFile(heads.resolve("negative/adapter_model.safetensors")));
+        // A DPO head goes beside the pair; the pair itself is replaced only with --overwrite.
+        Run dpo = run("train", "--model", model.toString(), "--data", data.toString(), "--out", heads.toString(),
+                "--head", "dpo", "--batch", "4", "--engine", "reference");
+        assertEquals(0, dpo.code(), dpo.err());
+        assertTrue(Files.isRegularFile(heads.resolve("dpo/adapter_model.safetensors")));
+        assertTrue(Files.isRegularFile(heads.resolve("positive/adapter_model.safetensors")));
         Run e = run("eval", "--model", model.toString(), "--heads", heads.toString(), "--data", data.toString(),
                 "--engine", "reference");
         assertEquals(0, e.code(), e.err());

@@ -156,4 +156,148 @@ class PretrainerTest {
         assertEquals(8, r.steps());
         assertEquals(movedCorpus.toString(), RunCheckpoint.readState(RunCheckpoint.find(run)).options().corpus());
     }
+    /** Every parameter and moment of a checkpoint, read back from its files. */
+    private static void assertAllFinite(Path checkpoint) {
+        org.likra.io.RawModel raw = org.likra.io.ModelDirectory.readRaw(checkpoint);
+        assertEquals(null, org.likra.model.NonFinite.find(raw.layout(), raw.values()), "model.safetensors");
+        try (org.likra.io.SafeTensors st = org.likra.io.SafeTensors.open(checkpoint.resolve(RunCheckpoint.OPTIMIZER))) {
+            for (String name : st.entries().keySet()) {
+                float[] v = st.read(name);
+                assertEquals(null, org.likra.model.NonFinite.find(name, v, 0, v.length), name);
+            }
+        }
+    }
+
+    @Test
+    void aDivergingRunStopsBeforeSavingAnythingNonFiniteAndNamesTheLastGoodCheckpoint() throws Exception {
+        // lr 1e3 without warm-up: the gradient norm becomes NaN while the loss (computed before the update) is
+        // still finite; before, the NaN update was applied and checkpointed as "the last good checkpoint".
+        for (String schedule : new String[] {"cosine", "constant"}) {
+            Path out = dir.resolve("diverge-" + schedule);
+            PretrainOptions o = new PretrainOptions("llama-tiny", corpus().toString(), schedule.equals("cosine") ? 20 : 6,
+                    2, 16, 1e3, schedule, 0, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 1, 100, 1, 1, 0.1);
+            UserError e = assertThrows(UserError.class, () -> run(o, out, false), schedule);
+            assertTrue(e.getMessage().startsWith("the training diverged at step "), e.getMessage());
+            Path checkpoint = RunCheckpoint.find(out);
+            if (checkpoint == null) {
+                assertTrue(e.getMessage().contains("no checkpoint was saved"), e.getMessage());
+                continue;
+            }
+            assertAllFinite(checkpoint);
+            for (Path other : new Path[] {out.resolve(RunCheckpoint.PREVIOUS)}) {
+                if (Files.exists(other)) {
+                    assertAllFinite(other);
+                }
+            }
+            int step = RunCheckpoint.readState(checkpoint).step();
+            assertTrue(e.getMessage().contains("the last good checkpoint (step " + step + ") is in " + checkpoint),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void eachSaveKeepsThePreviousCheckpointBesideTheNewOne() throws Exception {
+        Path out = dir.resolve("generations");
+        run(options(corpus(), 6, 1e-3), out, false);
+        assertEquals(6, RunCheckpoint.readState(out.resolve(RunCheckpoint.DIR)).step());
+        assertEquals(4, RunCheckpoint.readState(out.resolve(RunCheckpoint.PREVIOUS)).step());
+        assertTrue(Files.notExists(out.resolve(RunCheckpoint.TMP)));
+        // A crash between the renames of a save: checkpoint/ gone, checkpoint.previous/ complete.
+        RunCheckpoint.deleteTree(out.resolve(RunCheckpoint.DIR));
+        assertEquals(out.resolve(RunCheckpoint.PREVIOUS), RunCheckpoint.find(out));
+        assertEquals(out.resolve(RunCheckpoint.PREVIOUS), org.likra.io.ModelDirectory.resolve(out));
+    }
+
+    @Test
+    void aSaveThatDoesNotReadBackAsWrittenIsRefused() throws Exception {
+        Path out = dir.resolve("verify");
+        run(options(corpus(), 2, 1e-3), out, false);
+        Path checkpoint = RunCheckpoint.find(out);
+        org.likra.io.RawModel raw = org.likra.io.ModelDirectory.readRaw(checkpoint);
+        int n = raw.values().length;
+        float[] moment = new float[n];
+        TrainerState state = RunCheckpoint.readState(checkpoint);
+        try (org.likra.io.SafeTensors st = org.likra.io.SafeTensors.open(checkpoint.resolve(RunCheckpoint.OPTIMIZER))) {
+            st.readInto("adamw.exp_avg", new int[] {n}, moment, 0);
+        }
+        float[] second = new float[n];
+        try (org.likra.io.SafeTensors st = org.likra.io.SafeTensors.open(checkpoint.resolve(RunCheckpoint.OPTIMIZER))) {
+            st.readInto("adamw.exp_avg_sq", new int[] {n}, second, 0);
+        }
+        RunCheckpoint.verify(checkpoint, raw.layout(), new RunCheckpoint.Snapshot(raw.values(), moment, second), state);
+        float[] changed = raw.values().clone();
+        changed[n / 2] += 1;
+        assertThrows(java.io.IOException.class, () -> RunCheckpoint.verify(checkpoint, raw.layout(),
+                new RunCheckpoint.Snapshot(changed, moment, second), state));
+        assertThrows(java.io.IOException.class, () -> RunCheckpoint.verify(checkpoint, raw.layout(),
+                new RunCheckpoint.Snapshot(raw.values(), moment, second), new TrainerState(state.step() + 1,
+                        state.options(), state.corpusTokens(), state.corpusSha256(), state.elapsedSeconds())));
+    }
+
+    @Test
+    void checkpointsAreSavedByTimeAsWellAsBySteps() throws Exception {
+        Path out = dir.resolve("by-time");
+        // checkpoint_every 1000: without the clock only the last step would be saved. The clock advances 11
+        // minutes at each reading (once before the loop, once after each step) and records, at each reading, the
+        // step of the checkpoint on disk.
+        PretrainOptions o = new PretrainOptions("llama-tiny", corpus().toString(), 4, 2, 16, 1e-3, "cosine", 2, 0.1,
+                0.1, 0.9, 0.95, 1e-8, 1.0, 1, 100, 1, 1000, 0.1);
+        java.util.List<Integer> onDisk = new java.util.ArrayList<>();
+        long[] now = {0};
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Pretrainer(new ReferenceEngine(Precision.F32), new PrintStream(log), false).checkpointEveryMinutes(10)
+                .clock(() -> {
+                    Path c = RunCheckpoint.find(out);
+                    onDisk.add(c == null ? 0 : RunCheckpoint.readState(c).step());
+                    return now[0] += 11 * 60_000_000_000L;
+                }).run(o, out, false);
+        assertEquals(List.of(0, 0, 1, 2, 3), onDisk);
+        assertTrue(log.toString().contains("step     1  checkpoint (11.0 minutes since the last)"), log.toString());
+        assertEquals(4, RunCheckpoint.readState(RunCheckpoint.find(out)).step());
+    }
+
+    @Test
+    void aStopRequestSavesACheckpointAndTheResumedRunIsBitIdentical() throws Exception {
+        // What SIGINT and SIGTERM do (through StopOnSignal): stop after the current step with a checkpoint.
+        Path corpus = corpus();
+        Path straight = dir.resolve("straight-run");
+        run(options(corpus, 10, 3e-3), straight, false);
+        Path stopped = dir.resolve("stopped-run");
+        Pretrainer trainer = new Pretrainer(new ReferenceEngine(Precision.F32),
+                new PrintStream(new ByteArrayOutputStream()), false);
+        int[] readings = {0};
+        trainer.clock(() -> {
+            if (++readings[0] == 4) {
+                trainer.requestStop(); // read after step 3: the loop stops after step 4
+            }
+            return 0L;
+        });
+        Pretrainer.Interrupted e = assertThrows(Pretrainer.Interrupted.class,
+                () -> trainer.run(options(corpus, 10, 3e-3), stopped, false));
+        assertTrue(e.getMessage().contains("stopped after step 4 with a checkpoint"), e.getMessage());
+        assertEquals(4, RunCheckpoint.readState(RunCheckpoint.find(stopped)).step());
+        run(null, stopped, true);
+        List<JsonNode> a = MetricsLog.read(straight.resolve("metrics.jsonl"));
+        List<JsonNode> b = MetricsLog.read(stopped.resolve("metrics.jsonl"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 0.0, "step " + (i + 1));
+        }
+        assertEquals(java.util.Arrays.toString(org.likra.io.ModelDirectory.readRaw(straight).values()),
+                java.util.Arrays.toString(org.likra.io.ModelDirectory.readRaw(stopped).values()));
+    }
+
+    @Test
+    void resumingAFinishedRunSaysSoAndDoesNothing() throws Exception {
+        Path out = dir.resolve("finished");
+        run(options(corpus(), 2, 1e-3), out, false);
+        byte[] before = Files.readAllBytes(out.resolve("metrics.jsonl"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Pretrainer.Result r = new Pretrainer(new ReferenceEngine(Precision.F32), new PrintStream(log), false)
+                .run(null, out, true);
+        assertEquals(2, r.steps());
+        assertTrue(log.toString().contains("the run is already finished"), log.toString());
+        assertTrue(!log.toString().contains("NaN"), log.toString());
+        assertEquals(new String(before), Files.readString(out.resolve("metrics.jsonl")));
+    }
 }
