@@ -30,11 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * model ({@link #chooseTiles}): the estimated cycles of the busiest thread, ceil(tiles / threads) x (multiply-adds
  * of a tile at two vector FMAs per cycle + its packing) + the delay of a thread that starts late or runs slower for a
  * while (up to half a tile, at most {@link #SLOW_SPELL}), over tiles of up to {@link #MAX_ROWS} rows. So the LM
- * head's forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice instead of once per 96
- * rows, and the dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns.
+ * head's forward product (512 rows, 50304 columns, a transposing pack of W) packs W twice (two row tiles), and the
+ * dW product of the LM head (50304 rows, 384 columns) packs its A block once for all 384 columns.
  * Tile boundaries only decide which thread computes an element, never the order of its sums. A B of up to
  * {@link #SHARED_B_MAX} floats in a product of several row tiles is instead packed whole, once, by all threads in a
- * pool run of its own before the tiles, which then read their strips from it (with two threads, each used to pack
+ * pool run of its own before the tiles, which then read their strips from it (so that two threads do not each pack
  * the same panels); the cost model counts such a B's packing once.
  *
  * <p><b>Order of the sums.</b> C[r, c] = ((block_0 + block_1) + ...) (+ bias), where block_j is the register sum over
@@ -70,7 +70,7 @@ final class MatMul {
     /**
      * Whether pairs of full MR-row strips use {@link #kernel8}: by default where vectors are 512 bits wide (AVX-512,
      * whose 32 vector registers hold its 16 accumulators; on a Sapphire-Rapids-class Xeon it measured a median 1.08x
-     * the 4-row kernel on the presets' products, docs/performance.md, "Session 11"). The system property
+     * the 4-row kernel on the presets' products, 2026-11-27). The system property
      * {@code likra.cpu.eightRows} (true or false) forces it, for measurements. Both kernels add the same products in
      * the same order, so the bits do not depend on it.
      */

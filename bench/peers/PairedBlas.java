@@ -32,10 +32,10 @@ import java.util.Random;
  * The two replacing forms are printed on a second line per shape.
  *
  * A single-file program for JDK 22+ (it calls OpenBLAS through java.lang.foreign, final since 22; the project itself
- * targets 21), run by {@code bench/paired_blas.sh}, which finds an OpenBLAS library and clears the environment
+ * targets 21), run by {@code bench/peers/paired_blas.sh}, which finds an OpenBLAS library and clears the environment
  * variables that would force an older kernel. Usage:
  * {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/likra.jar
- * bench/PairedBlas.java <libopenblas.so> <threads> <rounds> <n>x<in>x<out>...}. With one thread, slices are the
+ * bench/peers/PairedBlas.java <libopenblas.so> <threads> <rounds> <n>x<in>x<out>...}. With one thread, slices are the
  * calling thread's CPU time (OpenBLAS computes in the calling thread then); with more, wall time, each slice after
  * 150 ms of untimed work on the same side (so that the other side's threads have stopped spinning).
  */

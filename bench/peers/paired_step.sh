@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# A training step of the cpu engine against llm.c's, measured in one process (bench/PairedStep.java): slices of likra
-# steps and of llm.c steps alternate, so both see the same state of a shared machine; prints each round's ratio of
-# tokens/s and their median. llm.c's step is built from your llm.c copy into a shared library (bench/llmc_step.c) in
-# a temporary folder; nothing of llm.c enters this repository.
+# A training step of the cpu engine against llm.c's, measured in one process (bench/peers/PairedStep.java): slices
+# of likra steps and of llm.c steps alternate, so both see the same state of a shared machine; prints each round's
+# ratio of tokens/s and their median. llm.c's step is built from your llm.c copy into a shared library
+# (bench/peers/llmc_step.c) in a temporary folder; nothing of llm.c enters this repository.
 #
-#   LLMC_DIR=/path/to/llmc-build bench/paired_step.sh      # a folder with train_gpt2.c, llmc/, S.bin and M.bin
+#   LLMC_DIR=/path/to/llmc-build bench/peers/paired_step.sh      # a folder with train_gpt2.c, llmc/, S.bin and M.bin
 #
 # Environment: LLMC_DIR (required: see docs/performance.md, "Comparing with llm.c", for the checkpoints), THREADS
 # (default 2), ROUNDS (default 8 for gpt2-S, 5 for gpt2-M), PRESETS (default "gpt2-S gpt2-M"), JVM_OPTS (extra JVM
 # options for likra's side, e.g. -Dlikra.cpu.eightRows=false). Needs gcc with
 # OpenMP and a JDK 22 or newer (java.lang.foreign is final since 22).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-# shellcheck source=../scripts/jdk.sh
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 likra_find_jdk
 likra_require_foreign paired_step llm.c
@@ -26,7 +26,7 @@ read -ra jvm_opts <<< "${JVM_OPTS:-}"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 gcc -Ofast -march=native -fopenmp -shared -fPIC -fvisibility=hidden -I"$LLMC_DIR" -o "$build/libllmc_step.so" \
-  "$root/bench/llmc_step.c" -lm
+  "$root/bench/peers/llmc_step.c" -lm
 "$root/scripts/likra" --help >/dev/null # builds target/likra.jar if it is missing or stale
 
 echo "== $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg), $threads threads"
@@ -39,6 +39,6 @@ for preset in ${PRESETS:-gpt2-S gpt2-M}; do
   OMP_NUM_THREADS="$threads" "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
     --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${jvm_opts[@]+"${jvm_opts[@]}"} \
     -cp "$root/target/likra.jar:$root/target/lib/*" \
-    "$root/bench/PairedStep.java" \
+    "$root/bench/peers/PairedStep.java" \
     "$build/libllmc_step.so" "${args[@]}" 2>&1 | grep -E "^(paired step|round|gpt2)|rror"
 done

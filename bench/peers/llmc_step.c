@@ -1,7 +1,7 @@
 /*
- * llm.c's training step as a shared library, so that bench/PairedStep.java can alternate it with likra's steps in
+ * llm.c's training step as a shared library, so that bench/peers/PairedStep.java can alternate it with likra's steps in
  * one process (both then see the same state of a shared machine). This file holds no llm.c code: it includes the
- * train_gpt2.c of your own llm.c copy at build time (bench/paired_step.sh does this), renames its main away, and
+ * train_gpt2.c of your own llm.c copy at build time (bench/peers/paired_step.sh does this), renames its main away, and
  * adds two entry points:
  *
  *   int   llmc_load(const char *checkpoint)                              vocabulary size of the loaded model
@@ -9,10 +9,10 @@
  *                                                                        forward, zero_grad, backward, AdamW
  *
  * Build: gcc -Ofast -march=native -fopenmp -shared -fPIC -fvisibility=hidden -I$LLMC_DIR -o libllmc_step.so
- *        bench/llmc_step.c -lm
+ *        bench/peers/llmc_step.c -lm
  * (-fvisibility=hidden keeps llm.c's functions internal to the library, so that GCC may optimise across them as in
  * the train_gpt2 executable. The library's step still measured 0-15% slower than that executable in alternated runs
- * on a noisy 2-vCPU machine: see docs/performance.md, "Figures of session 8".)
+ * on a noisy 2-vCPU machine: see docs/performance.md, "Against llm.c".)
  *
  * Floating-point mode: an executable built with -Ofast starts with denormals flushed to zero (FTZ and DAZ in MXCSR,
  * set by crtfastmath.o); a shared library does not get that start-up code, and the JVM runs with IEEE denormals.

@@ -1,5 +1,5 @@
 """OpenBLAS (through numpy) float32 GFLOP/s for the three products of a linear layer, at the shapes of
-LinearBench. Run it as docs/performance.md shows: with OPENBLAS_NUM_THREADS set and with OPENBLAS_CORETYPE and
+LinearBench. Run it as bench/README.md shows: with OPENBLAS_NUM_THREADS set and with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE unset (they force an older kernel)."""
 import statistics
 import sys

@@ -27,10 +27,11 @@ import java.util.Random;
  * its steps, a round's ratio is llm.c's ms/step over likra's (= likra's tokens/s over llm.c's: both run the same
  * batch of the same random tokens), and the figure that matters is the median of the rounds' ratios.
  *
- * <p>A single-file program for JDK 22+ (java.lang.foreign), run by {@code bench/paired_step.sh}, which builds
- * llm.c's step into a shared library ({@code bench/llmc_step.c}) and sets {@code OMP_NUM_THREADS}. Usage:
+ * <p>A single-file program for JDK 22+ (java.lang.foreign), run by {@code bench/peers/paired_step.sh}, which builds
+ * llm.c's step into a shared library ({@code bench/peers/llmc_step.c}) and sets {@code OMP_NUM_THREADS}. Usage:
  * {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp target/likra.jar:target/lib/*
- * bench/PairedStep.java <libllmc_step.so> <llm.c checkpoint> <preset> <batch> <seq> <threads> <rounds> <slice s>}.
+ * bench/peers/PairedStep.java <libllmc_step.so> <llm.c checkpoint> <preset> <batch> <seq> <threads> <rounds>
+ * <slice s>}.
  * The checkpoint must have the preset's configuration (see docs/performance.md, "Comparing with llm.c").
  */
 public final class PairedStep {

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Side-by-side timing of a training step: likra's cpu engine against llm.c's train_gpt2 on the same configurations,
 # one right after the other, for ROUNDS rounds (wall-clock figures on a shared machine move between runs; run the
-# two programs interleaved and compare within a round). Then the same step in one process (bench/paired_step.sh,
+# two programs interleaved and compare within a round). Then the same step in one process (bench/peers/paired_step.sh,
 # where LLMC_DIR also holds train_gpt2.c and gcc is installed), and the linear products against OpenBLAS in one
-# process (bench/paired_blas.sh). See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and
+# process (bench/peers/paired_blas.sh). See docs/performance.md ("Comparing with llm.c" says how to build train_gpt2 and
 # write S.bin, M.bin).
 #
-#   LLMC_DIR=/path/to/llmc-build bench/side_by_side.sh        # a folder with train_gpt2, S.bin, S_data.bin, M.bin, M_data.bin
+#   LLMC_DIR=/path/to/llmc-build bench/peers/side_by_side.sh   # train_gpt2, S.bin, S_data.bin, M.bin, M_data.bin
 #
 # Environment: LLMC_DIR (required for the llm.c half; skipped with a message when absent), ROUNDS (default 3),
 # THREADS (default 2), PAIRED_ROUNDS (rounds of the OpenBLAS comparison, default 10). Run from anywhere; needs
 # scripts/likra's JDK and, for the OpenBLAS half, a JDK 22+ and an OpenBLAS library (numpy's, or $OPENBLAS_LIB).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${ROUNDS:-3}"
 threads="${THREADS:-2}"
 cd "$root"
@@ -61,11 +61,11 @@ for spec in "gpt2-S 8 64 30 20 S" "gpt2-M 4 128 5 5 M"; do
 done
 
 if [ -n "${LLMC_DIR:-}" ] && [ -f "$LLMC_DIR/train_gpt2.c" ] && command -v gcc >/dev/null; then
-  echo "-- the training step against llm.c, measured in one process (bench/paired_step.sh)"
-  (unset ROUNDS; THREADS="$threads" "$root/bench/paired_step.sh" | grep -v "^==") \
+  echo "-- the training step against llm.c, measured in one process (bench/peers/paired_step.sh)"
+  (unset ROUNDS; THREADS="$threads" "$root/bench/peers/paired_step.sh" | grep -v "^==") \
     || echo "side_by_side: skipping the paired step" >&2
 fi
-echo "-- linear products against OpenBLAS, measured in one process (bench/paired_blas.sh), 1 and $threads threads"
-THREADS="1 $threads" ROUNDS="${PAIRED_ROUNDS:-10}" "$root/bench/paired_blas.sh" \
+echo "-- linear products against OpenBLAS, measured in one process (bench/peers/paired_blas.sh), 1 and $threads threads"
+THREADS="1 $threads" ROUNDS="${PAIRED_ROUNDS:-10}" "$root/bench/peers/paired_blas.sh" \
   || echo "side_by_side: skipping the linear products" >&2
 echo "== end $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg)"
