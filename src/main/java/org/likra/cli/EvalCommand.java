@@ -11,6 +11,7 @@ import org.likra.experiment.Scorer;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,9 +73,17 @@ public final class EvalCommand implements Callable<Integer> {
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(),
                     new PromptFormat(questionTemplate, answerTemplate));
-            List<double[]> b = likelihood.choices(questions, null, 32, () -> { });
-            List<double[]> p = pos == null ? null : likelihood.choices(questions, pos, 32, () -> { });
-            List<double[]> n = neg == null ? null : likelihood.choices(questions, neg, 32, () -> { });
+            // Each question once per model state: the base model, then each head.
+            Progress progress = Progress.console(System.err);
+            progress.stage("scoring", (long) questions.size() * (1 + (pos == null ? 0 : 1) + (neg == null ? 0 : 1)),
+                    "questions");
+            progress.message("base model");
+            List<double[]> b = likelihood.choices(questions, null, 32, progress::step);
+            progress.message("positive head");
+            List<double[]> p = pos == null ? null : likelihood.choices(questions, pos, 32, progress::step);
+            progress.message("negative head");
+            List<double[]> n = neg == null ? null : likelihood.choices(questions, neg, 32, progress::step);
+            progress.done();
             List<ChoiceScores> scored = new ArrayList<>();
             for (int i = 0; i < questions.size(); i++) {
                 scored.add(new ChoiceScores(questions.get(i), b.get(i), p == null ? null : p.get(i),
