@@ -11,6 +11,7 @@ import org.likra.experiment.Scorer;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,12 +73,20 @@ public final class EvalCommand implements Callable<Integer> {
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(),
                     new PromptFormat(questionTemplate, answerTemplate));
+            // Each question once per model state: the base model, then each head.
+            Progress progress = Progress.console(System.err);
+            progress.stage("scoring", (long) questions.size() * (1 + (pos == null ? 0 : 1) + (neg == null ? 0 : 1)),
+                    "questions");
+            progress.message("base model");
             List<double[]> b = AnswerLikelihood.requireFinite(questions,
-                    likelihood.choices(questions, null, 32, () -> { }), "the base model");
+                    likelihood.choices(questions, null, 32, progress::step), "the base model");
+            progress.message("positive head");
             List<double[]> p = pos == null ? null : AnswerLikelihood.requireFinite(questions,
-                    likelihood.choices(questions, pos, 32, () -> { }), "the positive head");
+                    likelihood.choices(questions, pos, 32, progress::step), "the positive head");
+            progress.message("negative head");
             List<double[]> n = neg == null ? null : AnswerLikelihood.requireFinite(questions,
-                    likelihood.choices(questions, neg, 32, () -> { }), "the negative head");
+                    likelihood.choices(questions, neg, 32, progress::step), "the negative head");
+            progress.done();
             List<ChoiceScores> scored = new ArrayList<>();
             for (int i = 0; i < questions.size(); i++) {
                 scored.add(new ChoiceScores(questions.get(i), b.get(i), p == null ? null : p.get(i),

@@ -102,7 +102,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
                 valFraction, tokenizerValue);
         try (Engine engine = engineOptions.create()) {
-            boolean progress = !noProgress && System.console() != null;
+            boolean progress = !noProgress && org.likra.util.Progress.onTerminal();
             Pretrainer trainer = new Pretrainer(engine, System.out, progress);
             if (stopAfter != null) {
                 trainer.stopAfter(stopAfter);

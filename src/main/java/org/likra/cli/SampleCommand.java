@@ -4,6 +4,7 @@ import org.likra.engine.Engine;
 import org.likra.generate.Sampler;
 import org.likra.io.ModelDirectory;
 import org.likra.tokenize.Tokenizer;
+import org.likra.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +43,10 @@ public final class SampleCommand implements Callable<Integer> {
                 promptIds = withBos;
             }
             Sampler sampler = new Sampler(loaded.model(), temperature, topP, seed);
-            int[] generated = sampler.generate(promptIds, steps, tokenizer.eos(), id -> { });
+            Progress progress = Progress.console(System.err);
+            progress.stage("sample", steps, "tokens");
+            int[] generated = sampler.generate(promptIds, steps, tokenizer.eos(), id -> progress.step());
+            progress.done();
             int[] all = java.util.Arrays.copyOf(promptIds, promptIds.length + generated.length);
             System.arraycopy(generated, 0, all, promptIds.length, generated.length);
             System.out.println(tokenizer.decode(all));

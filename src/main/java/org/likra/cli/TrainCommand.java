@@ -14,6 +14,7 @@ import org.likra.io.ModelDirectory;
 import org.likra.io.StagedFolder;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,8 +70,12 @@ public final class TrainCommand implements Callable<Integer> {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
             NegativeStrategy strategy = options.negativeStrategy();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
+            Progress progress = Progress.console(System.out);
+            if (TrainingSets.needsBaseScores(strategy)) {
+                progress.stage("base model scores", questions.size(), "questions");
+            }
             List<double[]> scores = TrainingSets.needsBaseScores(strategy)
-                    ? likelihood.choices(questions, null, 32, () -> { })
+                    ? likelihood.choices(questions, null, 32, progress::step)
                     : java.util.Collections.nCopies(questions.size(), null);
             TrainingSets sets = TrainingSets.build(questions, scores, format, strategy, options.negativesPerQuestion,
                     options.contamination, options.seed);
@@ -81,18 +86,18 @@ public final class TrainCommand implements Callable<Integer> {
                     options.seed);
             int[] none = new int[0];
             if (head.equals("positive") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(positives, none, (n, v) -> { }),
-                        "positive", base);
+                save(new HeadTrainer(base.model(), base.tokenizer(), settings).showing(progress, "positive head")
+                        .train(positives, none, (n, v) -> { }), "positive", base, progress);
             }
             if (head.equals("negative") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(negatives, none, (n, v) -> { }),
-                        "negative", base);
+                save(new HeadTrainer(base.model(), base.tokenizer(), settings).showing(progress, "negative head")
+                        .train(negatives, none, (n, v) -> { }), "negative", base, progress);
             }
             if (head.equals("dpo")) {
                 HeadTrainer.Settings dpo = new HeadTrainer.Settings(options.lora(), options.dpoLearningRate(),
                         options.batch, options.seed);
-                save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta).train(pairs, none,
-                        (n, v) -> { }), "dpo", base);
+                save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta)
+                        .showing(progress, "DPO head").train(pairs, none, (n, v) -> { }), "dpo", base, progress);
             }
             staged.commit();
             System.out.printf("trained on %d questions (%s negatives); wrote the heads to %s%n", questions.size(),
@@ -104,7 +109,9 @@ public final class TrainCommand implements Callable<Integer> {
     /** The folder the heads are saved into before they replace --out (see {@link StagedFolder}). */
     private Path heads;
 
-    private void save(LoraAdapter adapter, String name, ModelDirectory.Loaded base) throws java.io.IOException {
+    private void save(LoraAdapter adapter, String name, ModelDirectory.Loaded base, Progress progress)
+            throws java.io.IOException {
+        progress.done();
         LoraFiles.save(heads.resolve(name), adapter, base.directory().toAbsolutePath().toString());
         System.out.println("trained the " + name + " head (" + out.resolve(name) + ")");
     }

@@ -4,6 +4,7 @@ import org.likra.lora.LoraAdapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 
 import java.util.ArrayList;
@@ -28,12 +29,21 @@ public final class DpoTrainer {
     private final Tokenizer tokenizer;
     private final HeadTrainer.Settings settings;
     private final double beta;
+    private Progress progress = Progress.silent();
+    private String stage = "";
 
     public DpoTrainer(Transformer model, Tokenizer tokenizer, HeadTrainer.Settings settings, double beta) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.beta = beta;
+    }
+
+    /** Shows each {@link #train} as a stage of {@code progress}, counting pairs, as {@link HeadTrainer#showing}. */
+    public DpoTrainer showing(Progress progress, String stage) {
+        this.progress = progress;
+        this.stage = stage;
+        return this;
     }
 
     /** Pairs grouped by question; snapshots as in {@link HeadTrainer#train}. */
@@ -43,7 +53,9 @@ public final class DpoTrainer {
         AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
                 0f, 0f);
         int[] step = {0};
-        OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adapter, adam, ++step[0], batch),
+        LossProgress shown = new LossProgress(progress, stage, perQuestion, "pairs");
+        OnePass.run(perQuestion, settings.batch(), checkpoints,
+                batch -> shown.step(batch.size(), step(adapter, adam, ++step[0], batch)),
                 n -> snapshot.accept(n, adapter.values()));
         return adapter;
     }

@@ -5,6 +5,7 @@ import org.likra.lora.LoraConfig;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 
 import java.util.List;
@@ -33,11 +34,23 @@ public final class HeadTrainer {
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final Settings settings;
+    private Progress progress = Progress.silent();
+    private String stage = "";
 
     public HeadTrainer(Transformer model, Tokenizer tokenizer, Settings settings) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
+    }
+
+    /**
+     * Shows each {@link #train} as the stage {@code stage} of {@code progress}: examples trained on, their rate, the
+     * ETA and the loss (a moving average, {@link LossProgress}). The stage stays open when train returns.
+     */
+    public HeadTrainer showing(Progress progress, String stage) {
+        this.progress = progress;
+        this.stage = stage;
+        return this;
     }
 
     /**
@@ -62,7 +75,9 @@ public final class HeadTrainer {
         model.attach(adapter);
         try {
             int[] step = {0};
-            OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adam, ++step[0], batch),
+            LossProgress shown = new LossProgress(progress, stage, perQuestion, "examples");
+            OnePass.run(perQuestion, settings.batch(), checkpoints,
+                    batch -> shown.step(batch.size(), step(adam, ++step[0], batch)),
                     n -> snapshot.accept(n, adapter.values()));
             return adapter;
         } finally {
@@ -70,12 +85,14 @@ public final class HeadTrainer {
         }
     }
 
-    private void step(AdamW adam, int step, List<Example> examples) {
+    /** One update; returns the batch's mean loss. */
+    private double step(AdamW adam, int step, List<Example> examples) {
         double loss = lossAndGradient(model, tokenizer, examples);
         if (!Double.isFinite(loss)) {
             throw new UserError("the head's training loss became " + loss + " at step " + step
                     + "; lower the learning rate");
         }
         adam.step(step, (float) settings.lr());
+        return loss;
     }
 }

@@ -50,7 +50,7 @@ public final class LearningCurve {
 
         // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
         boolean needTrainScores = TrainingSets.needsBaseScores(settings.negatives());
-        progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0));
+        progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0), "questions");
         List<double[]> testBase = likelihood.choices(test, null, ROWS_PER_BATCH, progress::step);
         List<double[]> trainBase = needTrainScores
                 ? likelihood.choices(train, null, ROWS_PER_BATCH, progress::step)
@@ -67,32 +67,32 @@ public final class LearningCurve {
         Map<Integer, float[]> posSnapshots = new LinkedHashMap<>();
         Map<Integer, float[]> negSnapshots = new LinkedHashMap<>();
         Map<Integer, float[]> dpoSnapshots = new LinkedHashMap<>();
-        progress.stage("positive head", train.size());
-        LoraAdapter pos = new HeadTrainer(model, tokenizer, head).train(positives, checkpoints,
-                (n, values) -> { posSnapshots.put(n, values); progress.stepTo(n); });
-        progress.stage("negative head", train.size());
-        LoraAdapter neg = new HeadTrainer(model, tokenizer, head).train(negatives, checkpoints,
-                (n, values) -> { negSnapshots.put(n, values); progress.stepTo(n); });
+        LoraAdapter pos = new HeadTrainer(model, tokenizer, head).showing(progress, "positive head")
+                .train(positives, checkpoints, posSnapshots::put);
+        LoraAdapter neg = new HeadTrainer(model, tokenizer, head).showing(progress, "negative head")
+                .train(negatives, checkpoints, negSnapshots::put);
         LoraAdapter dpo = null;
         if (settings.dpo()) {
-            progress.stage("DPO head", train.size());
             HeadTrainer.Settings dpoHead = new HeadTrainer.Settings(settings.lora(), settings.dpoLr(),
                     settings.batch(), settings.seed());
-            dpo = new DpoTrainer(model, tokenizer, dpoHead, settings.dpoBeta()).train(pairs, checkpoints,
-                    (n, values) -> { dpoSnapshots.put(n, values); progress.stepTo(n); });
+            dpo = new DpoTrainer(model, tokenizer, dpoHead, settings.dpoBeta()).showing(progress, "DPO head")
+                    .train(pairs, checkpoints, dpoSnapshots::put);
         }
 
         List<CurvePoint> points = new ArrayList<>();
-        progress.stage("evaluation", checkpoints.length * test.size());
+        // Every head scores every test question at every N: 2 passes per N (3 with DPO).
+        int passes = dpo == null ? 2 : 3;
+        progress.stage("evaluation", (long) checkpoints.length * passes * test.size(), "questions");
         for (int n : checkpoints) {
+            progress.message("N=" + n);
             pos.load(posSnapshots.get(n));
             neg.load(negSnapshots.get(n));
             if (dpo != null) {
                 dpo.load(dpoSnapshots.get(n));
             }
-            List<double[]> p = likelihood.choices(test, pos, ROWS_PER_BATCH, () -> { });
+            List<double[]> p = likelihood.choices(test, pos, ROWS_PER_BATCH, progress::step);
             List<double[]> m = likelihood.choices(test, neg, ROWS_PER_BATCH, progress::step);
-            List<double[]> d = dpo == null ? null : likelihood.choices(test, dpo, ROWS_PER_BATCH, () -> { });
+            List<double[]> d = dpo == null ? null : likelihood.choices(test, dpo, ROWS_PER_BATCH, progress::step);
             List<ChoiceScores> scored = new ArrayList<>();
             List<ChoiceScores> dpoScored = new ArrayList<>();
             for (int i = 0; i < test.size(); i++) {

@@ -9,13 +9,16 @@ import java.util.function.IntConsumer;
 
 /**
  * Autoregressive generation: temperature sampling with optional nucleus (top-p) truncation; temperature 0 takes
- * the most likely token (greedy). Each step runs the model on the last {@code context} tokens.
+ * the most likely token (greedy). While the sequence fits the model's context, each new token runs through a
+ * {@link CachedDecoder} (one row per token, attending over cached keys and values); past the context, each step runs
+ * the model on the last {@code context} tokens (a sliding window, whose positions restart at 0, so no cache applies).
  */
 public final class Sampler {
     private final Transformer model;
     private final double temperature;
     private final double topP;
     private final Random random;
+    private boolean kvCache = true;
 
     public Sampler(Transformer model, double temperature, double topP, long seed) {
         if (temperature < 0 || !Double.isFinite(temperature)) {
@@ -28,6 +31,15 @@ public final class Sampler {
         this.temperature = temperature;
         this.topP = topP;
         this.random = new Random(seed);
+    }
+
+    /**
+     * With {@code false}, every step runs the whole window through {@link Transformer#forward} (the way without a
+     * cache, for comparisons); the default is true.
+     */
+    public Sampler kvCache(boolean on) {
+        this.kvCache = on;
+        return this;
     }
 
     /**
@@ -44,12 +56,22 @@ public final class Sampler {
         int context = model.config().context();
         int[] sequence = Arrays.copyOf(prompt, prompt.length + steps);
         int length = prompt.length;
+        // A new decoder each time: it takes the model's weights (and attached adapter) as they are now.
+        CachedDecoder decoder = kvCache ? new CachedDecoder(model) : null;
         for (int i = 0; i < steps; i++) {
-            int start = Math.max(0, length - context);
-            int[] window = Arrays.copyOfRange(sequence, start, length);
-            model.setInputs(window, null, null, 1, window.length);
-            model.forward();
-            float[] logits = model.logitsAt(window.length - 1);
+            float[] logits = null;
+            if (kvCache && length <= context) {
+                // The prompt on the first step, then the token chosen last.
+                while (decoder.length() < length) {
+                    logits = decoder.next(sequence[decoder.length()]);
+                }
+            } else {
+                int start = Math.max(0, length - context);
+                int[] window = Arrays.copyOfRange(sequence, start, length);
+                model.setInputs(window, null, null, 1, window.length);
+                model.forward();
+                logits = model.logitsAt(window.length - 1);
+            }
             for (float z : logits) {
                 if (!Float.isFinite(z)) {
                     throw new UserError("the model's logits for token " + (length + 1) + " hold " + z + " (its "

@@ -2,9 +2,6 @@ package org.likra.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
 import org.likra.engine.Engine;
@@ -18,6 +15,7 @@ import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.tokenize.Tokenizers;
+import org.likra.util.Progress;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -32,6 +30,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.Locale;
 
 /**
  * Pretraining from scratch on a text corpus, with the byte tokenizer or a byte-level BPE tokenizer trained on the
@@ -292,7 +291,8 @@ public final class Pretrainer {
         int lastGoodStep = run.startStep() > 0 ? run.startStep() : -1;
         BestModel best = patience > 0 ? BestModel.read(runDir) : null;
         try (MetricsLog metrics = new MetricsLog(metricsFile, startStep > 0 ? startStep : -1);
-             ProgressBar bar = progressBar(options.steps(), startStep)) {
+             Progress progress = showProgress ? new Progress(log, true) : Progress.silent()) {
+            progress.stage("pretrain", options.steps(), "steps", startStep);
             for (int step = startStep + 1; step <= options.steps(); step++) {
                 long t0 = System.nanoTime();
                 TokenDataset.Batch batch = run.data().trainingBatch(options.seed(), step, options.batch(),
@@ -325,11 +325,11 @@ public final class Pretrainer {
                     record.put("val_loss", lastVal);
                 }
                 metrics.write(record);
-                if (bar != null) {
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format("loss %.4f  val %.4f  %.0f tok/s", loss, lastVal, tps));
-                }
-                if (evaluate && bar == null) {
+                // Short enough that the bar still fits 80 columns: "pretrain  42% [====] 420/1000 3.10 steps/s
+                // ETA 3:05  loss 2.123 val 2.345".
+                progress.stepTo(step, String.format(Locale.ROOT, "loss %.3f", loss)
+                        + (Double.isNaN(lastVal) ? "" : String.format(Locale.ROOT, " val %.3f", lastVal)));
+                if (evaluate && !showProgress) {
                     log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", step, loss, lastVal,
                             lr, tps);
                 }
@@ -361,7 +361,7 @@ public final class Pretrainer {
                         // Not while the JVM shuts down: drawing may start AWT, which cannot start then.
                         plotLoss(metricsFile, runDir.resolve("loss.png"), model.config().name(), run.unigram());
                     }
-                    if (byTime && bar == null && !stopping && step % options.checkpointEvery() != 0) {
+                    if (byTime && !showProgress && !stopping && step % options.checkpointEvery() != 0) {
                         log.printf("  step %5d  checkpoint (%.1f minutes since the last)%n", step,
                                 (now - lastCheckpointAt) / 60e9);
                     }
@@ -414,15 +414,6 @@ public final class Pretrainer {
             sum += model.loss();
         }
         return sum / options.evalBatches();
-    }
-
-    private ProgressBar progressBar(int steps, int start) {
-        if (!showProgress) {
-            return null;
-        }
-        return new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(steps).startsFrom(start,
-                java.time.Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .continuousUpdate().build();
     }
 
     private static void validate(PretrainOptions o) {
