@@ -4,8 +4,7 @@ import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
-import org.likra.experiment.DpoTrainer;
-import org.likra.experiment.Example;
+import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.HeadTrainer;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
@@ -13,7 +12,6 @@ import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
-import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,22 +21,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train LoRA heads on a frozen base model in one pass over multiple-choice questions: the "
-                + "positive head on (question, correct answer), the negative head on (question, incorrect answer), "
-                + "or a DPO head on (correct, incorrect) pairs.",
-                "Adapters are written in PEFT's format into --out/positive, --out/negative or --out/dpo."})
+        description = {"Train LoRA heads on a frozen base model: the positive head on (question, correct answer), "
+                + "the negative head on (question, incorrect answer), or a DPO head on (correct, incorrect) pairs, "
+                + "each by the heads' recipe (by default the demo study's: lr 1e-2 decaying linearly, 2 epochs, "
+                + "batch 16, gradient norm clipped to 1, LoRA rank 8 on the MLP projections).",
+                "Adapters are written in PEFT's format into --out/positive, --out/negative or --out/dpo; `likra eval "
+                        + "--heads OUT` scores with the first two, `likra eval --positive OUT/dpo --scorer sft` with "
+                        + "the DPO head. The heads equal `likra curve`'s at its largest N with the same options."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Base model directory.")
     Path model;
     @Option(names = "--data", required = true, description = "Training questions (ARC JSONL, MMLU CSV or dir, our "
             + "JSONL).")
     Path data;
-    @Option(names = "--head", defaultValue = "both", description = "positive, negative, both or dpo. Default: "
-            + "${DEFAULT-VALUE}.")
+    @Option(names = "--head", defaultValue = "both", converter = OptionChecks.Head.class,
+            description = "positive, negative, both or dpo. Default: ${DEFAULT-VALUE}.")
     String head;
     @Option(names = "--out", required = true, description = "Directory for the adapters.")
     Path out;
-    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many questions (0: all).")
+    @Option(names = "--max-train", defaultValue = "0", converter = OptionChecks.NonNegative.class,
+            description = "Use at most this many questions (0: all). Default: ${DEFAULT-VALUE}.")
     int maxTrain;
     @Mixin
     HeadOptions options;
@@ -47,16 +49,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("positive", "negative", "both", "dpo").contains(head)) {
-            throw new UserError("--head must be positive, negative, both or dpo, got " + head);
-        }
-        List<MultipleChoiceQuestion> questions = QuestionSets.shuffle(QuestionSets.load(data), options.seed);
-        if (maxTrain > 0 && questions.size() > maxTrain) {
-            questions = questions.subList(0, maxTrain);
-        }
+        HeadRecipe recipe = options.recipe();
+        HeadRecipe dpoRecipe = options.dpoRecipe();
         PromptFormat format = options.format();
+        List<MultipleChoiceQuestion> questions = TrainingSets.order(QuestionSets.load(data), maxTrain, options.seed);
         try (Engine engine = engineOptions.create()) {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            LoraAdapter.checkFits(base.model(), recipe.lora());
             NegativeStrategy strategy = options.negativeStrategy();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
             List<double[]> scores = TrainingSets.needsBaseScores(strategy)
@@ -64,27 +63,22 @@ public final class TrainCommand implements Callable<Integer> {
                     : java.util.Collections.nCopies(questions.size(), null);
             TrainingSets sets = TrainingSets.build(questions, scores, format, strategy, options.negativesPerQuestion,
                     options.contamination, options.seed);
-            List<List<Example>> positives = sets.positives();
-            List<List<Example>> negatives = sets.negatives();
-            List<List<DpoTrainer.Pair>> pairs = sets.pairs();
-            HeadTrainer.Settings settings = new HeadTrainer.Settings(options.lora(), options.lr, options.batch,
-                    options.seed);
-            int[] none = new int[0];
+            int n = questions.size();
+            HeadTrainer trainer = new HeadTrainer(base.model(), base.tokenizer());
             if (head.equals("positive") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(positives, none, (n, v) -> { }),
-                        "positive", base);
+                save(trainer.languageModel(TrainingSets.firstQuestions(sets.positives(), n), recipe,
+                        TrainingSets.headSeed(options.seed, "positive"), () -> { }), "positive", base);
             }
             if (head.equals("negative") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).train(negatives, none, (n, v) -> { }),
-                        "negative", base);
+                save(trainer.languageModel(TrainingSets.firstQuestions(sets.negatives(), n), recipe,
+                        TrainingSets.headSeed(options.seed, "negative"), () -> { }), "negative", base);
             }
             if (head.equals("dpo")) {
-                HeadTrainer.Settings dpo = new HeadTrainer.Settings(options.lora(), options.dpoLearningRate(),
-                        options.batch, options.seed);
-                save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta).train(pairs, none,
-                        (n, v) -> { }), "dpo", base);
+                save(trainer.dpo(TrainingSets.firstQuestions(sets.pairs(), n), dpoRecipe,
+                        TrainingSets.headSeed(options.seed, "dpo"), () -> { }), "dpo", base);
             }
-            System.out.printf("trained on %d questions (%s negatives)%n", questions.size(), strategy.label());
+            System.out.printf("trained on %d questions (%s negatives), lr %s %s, %d epochs, batch %d%n", n,
+                    strategy.label(), recipe.lr(), recipe.schedule(), recipe.epochs(), recipe.batch());
         }
         return 0;
     }
