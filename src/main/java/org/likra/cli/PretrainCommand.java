@@ -80,8 +80,8 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--val-fraction", defaultValue = "0.05", converter = OptionChecks.OpenFraction.class,
             description = "Tail of the corpus held out for evaluation, within (0, 1). Default: ${DEFAULT-VALUE}.")
     double valFraction;
-    @Option(names = "--stop-after", converter = OptionChecks.Positive.class, description = "Stop after this step with a checkpoint (continue later with "
-            + "--resume).")
+    @Option(names = "--stop-after", converter = OptionChecks.Positive.class,
+            description = "Stop after this step with a checkpoint (continue later with --resume).")
     Integer stopAfter;
     @Option(names = "--tokenizer", description = "byte (UTF-8 bytes, 256 ids) or bpe:<vocab size> (a byte-level BPE "
             + "trained on the corpus when the run starts, saved as tokenizer.json in each checkpoint; the model's "

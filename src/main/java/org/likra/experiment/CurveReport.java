@@ -82,7 +82,7 @@ public final class CurveReport {
     /** The legend's and key's words for a column of the curve: a scorer's description, or DPO's. */
     static String describe(String name) {
         if (name.equals("dpo")) {
-            return "DPO head (trained on correct/wrong pairs): log pi";
+            return "DPO head (correct/wrong pairs): log pi";
         }
         try {
             return Scorer.parse(name).description();
@@ -109,7 +109,7 @@ public final class CurveReport {
         String metric = normalized ? "acc_norm" : "acc";
         BandPlot plot = new BandPlot("Test accuracy after training on N questions (negatives: " + negatives + ")",
                 "training questions N (log scale; 0 = base model)", "accuracy (" + metric
-                + ") with 95% interval").logX(true).yRange(0, 1)
+                + ") with 95% interval").logX(true).yRange(0, 1).size(1200, 640) // room for the worded legend
                 .reference(String.format(java.util.Locale.ROOT, "chance %.2f", chance), chance);
         Evaluation base = points.get(0).evaluations().get("base");
         Accuracy b = normalized ? base.accNorm() : base.acc();
@@ -149,12 +149,12 @@ public final class CurveReport {
         for (String name : names) {
             out.printf("  %-9s %s%n", name, describe(name));
         }
-        out.println("  acc is the share of test questions whose highest-scoring choice is correct; acc_norm divides "
-                + "each choice's score by its length in characters first.");
+        out.println("  acc: the share of test questions whose highest-scoring choice is correct; acc_norm: the same "
+                + "with\n  each choice's score divided by its length in characters.");
         int total = points.get(0).evaluations().get("base").acc().total();
         double halfWidth = 1.96 * Math.sqrt(0.25 / total);
-        out.printf("  %d test questions: a 95%% Wilson interval spans up to +-%.3f around a value (each is in "
-                + "curve.csv); heads and intervals are of one seed, so seed-to-seed variation is not in them.%n", total,
-                halfWidth);
+        out.printf("  %d test questions: a 95%% Wilson interval reaches at most +-%.3f around a value (each one is "
+                + "in curve.csv);%n  the heads are of one seed, so the intervals leave out seed-to-seed variation.%n",
+                total, halfWidth);
     }
 }

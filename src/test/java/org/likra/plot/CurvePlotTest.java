@@ -45,7 +45,7 @@ class CurvePlotTest {
                 "a labelled tick at N = 0 (the base model) and at every N");
         assertEquals(List.of("base model, no head: log p_base", "SFT, the positive head: log p+",
                 "Likra: w+ log p+ - w- log p-", "negative head only: log p_base - log p-",
-                "positive head's gain: log p+ - log p_base", "DPO head (trained on correct/wrong pairs): log pi"),
+                "positive head's gain: log p+ - log p_base", "DPO head (correct/wrong pairs): log pi"),
                 f.legend);
         // The base model's band: [0.223, 0.357] at N = 64 (its acc_norm, 56/188, with its Wilson interval), tinted
         // blue (Okabe-Ito's first colour) over white just above the line.
