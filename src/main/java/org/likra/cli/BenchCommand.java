@@ -24,18 +24,23 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "gpt2-S", description = "Preset. Default: ${DEFAULT-VALUE}.")
     String model;
-    @Option(names = "--batch", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", defaultValue = "8", converter = OptionChecks.Positive.class,
+            description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
     int batch;
-    @Option(names = "--seq", defaultValue = "64", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seq", defaultValue = "64", converter = OptionChecks.Positive.class,
+            description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
     int seq;
-    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first, so that the JIT has compiled "
-            + "the kernels (raise it on a loaded machine). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "10", converter = OptionChecks.NonNegative.class,
+            description = "Untimed steps first, so that the JIT has compiled the kernels (raise it on a loaded "
+                    + "machine). Default: ${DEFAULT-VALUE}.")
     int warmup;
-    @Option(names = "--warmup-seconds", defaultValue = "5", description = "Least time the untimed steps take: "
-            + "warm-up goes on past --warmup steps until this many seconds have passed (the JIT compiles the hot "
-            + "kernels in the first seconds, whatever a step costs). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup-seconds", defaultValue = "5", converter = OptionChecks.NonNegativeReal.class,
+            description = "Least time the untimed steps take: warm-up goes on past --warmup steps until this many "
+                    + "seconds have passed (the JIT compiles the hot kernels in the first seconds, whatever a step "
+                    + "costs). Default: ${DEFAULT-VALUE}.")
     double warmupSeconds;
-    @Option(names = "--steps", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "10", converter = OptionChecks.Positive.class,
+            description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisation and the random tokens. "
             + "Default: ${DEFAULT-VALUE}.")
@@ -45,10 +50,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch <= 0 || seq <= 0 || steps <= 0 || warmup < 0 || !(warmupSeconds >= 0)) {
-            throw new UserError("--batch, --seq and --steps must be positive, --warmup and --warmup-seconds "
-                    + "non-negative");
-        }
         ModelConfig config = Presets.load(model);
         if (seq > config.context()) {
             throw new UserError("--seq " + seq + " is longer than " + config.name() + "'s context of "

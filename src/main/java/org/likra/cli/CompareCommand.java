@@ -1,6 +1,6 @@
 package org.likra.cli;
 
-import org.likra.plot.LinePlot;
+import org.likra.plot.BandPlot;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,24 +18,24 @@ import java.util.concurrent.Callable;
 public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "LABEL=path/to/curve.csv (repeat for each run).")
     Map<String, Path> runs;
-    @Option(names = "--scorer", split = ",", defaultValue = "likra",
-            description = "Scorer(s) to plot, comma-separated. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--scorer", split = ",", defaultValue = "likra", converter = OptionChecks.CurveScorer.class,
+            description = "Scorer(s) to plot, comma-separated, of base, sft, likra, base-neg, pos-base and dpo. "
+                    + "Default: ${DEFAULT-VALUE}.")
     List<String> scorers;
-    @Option(names = "--metric", defaultValue = "acc", description = "acc or acc_norm. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--metric", defaultValue = "acc_norm", converter = OptionChecks.Metric.class,
+            description = "acc or acc_norm. Default: ${DEFAULT-VALUE}.")
     String metric;
-    @Option(names = "--title", defaultValue = "Learning curves", description = "Plot title.")
+    @Option(names = "--title", defaultValue = "Test accuracy against training questions",
+            description = "Plot title. Default: ${DEFAULT-VALUE}.")
     String title;
     @Option(names = "--out", required = true, description = "PNG to write.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
-        int column = switch (metric) {
-            case "acc" -> 2;
-            case "acc_norm" -> 5;
-            default -> throw new UserError("--metric must be acc or acc_norm, got " + metric);
-        };
-        LinePlot plot = new LinePlot(title, "training examples N (log scale)", metric).logX(true);
+        int column = metric.equals("acc") ? 2 : 5; // value, then low and high of its 95% interval
+        BandPlot plot = new BandPlot(title, "training questions N (log scale)", "accuracy (" + metric
+                + ") with 95% interval").logX(true);
         for (Map.Entry<String, Path> run : new java.util.TreeMap<>(runs).entrySet()) {
             List<String> lines;
             try {
@@ -54,7 +54,13 @@ public final class CompareCommand implements Callable<Integer> {
                 }
                 if (scorers.contains(f[1])) {
                     String label = scorers.size() == 1 ? run.getKey() : run.getKey() + " " + f[1];
-                    plot.add(label, Double.parseDouble(f[0]), Double.parseDouble(f[column]));
+                    try {
+                        plot.add(label, Double.parseDouble(f[0]), Double.parseDouble(f[column]),
+                                Double.parseDouble(f[column + 1]), Double.parseDouble(f[column + 2]));
+                    } catch (IllegalArgumentException e) { // a number that does not parse, or a reversed interval
+                        throw new UserError(run.getValue() + ":" + (i + 1) + ": not a curve.csv row (" + e.getMessage()
+                                + ")");
+                    }
                     points++;
                 }
             }

@@ -8,8 +8,11 @@ import org.likra.engine.Engine;
 import org.likra.experiment.CurvePoint;
 import org.likra.experiment.CurveReport;
 import org.likra.experiment.CurveSettings;
+import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.LearningCurve;
+import org.likra.experiment.PromptFormat;
 import org.likra.io.ModelDirectory;
+import org.likra.lora.LoraAdapter;
 import org.likra.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,10 +24,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "curve", mixinStandardHelpOptions = true,
-        description = {"Learning curves: train the positive and negative LoRA heads (and optionally DPO) on a frozen "
-                + "base model in one pass, and evaluate every scorer on the test questions at N = 32, 64, ... "
-                + "training questions.",
-                "Writes curve.csv, curve.json and curve.png (accuracy against N, log scale) into --out."})
+        description = {"Learning curves: train the positive and negative LoRA heads and a DPO baseline on a frozen "
+                + "base model by the heads' recipe (by default the demo study's), each from scratch on the first "
+                + "N = 32, 64, ... training questions, and evaluate every scorer on the test questions at each N.",
+                "Writes curve.csv, curve.json and curve.png (accuracy against N with 95%% intervals) into --out."})
 public final class CurveCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Base model directory.")
     Path model;
@@ -35,18 +38,24 @@ public final class CurveCommand implements Callable<Integer> {
     Path test;
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
-    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many training questions "
-            + "(0: all).")
+    @Option(names = "--max-train", defaultValue = "0", converter = OptionChecks.NonNegative.class,
+            description = "Use at most this many training questions (0: all). Default: ${DEFAULT-VALUE}.")
     int maxTrain;
-    @Option(names = "--max-test", defaultValue = "0", description = "Use at most this many test questions (0: all).")
+    @Option(names = "--max-test", defaultValue = "0", converter = OptionChecks.NonNegative.class,
+            description = "Use at most this many test questions, drawn by --seed (0: all). Default: ${DEFAULT-VALUE}.")
     int maxTest;
-    @Option(names = "--dpo", description = "Also train and evaluate a DPO baseline.")
+    @Option(names = "--dpo", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also train and evaluate a DPO baseline (--no-dpo: not). Default: ${DEFAULT-VALUE}.")
     boolean dpo;
-    @Option(names = "--metric", defaultValue = "acc", description = "What the plot shows: acc or acc_norm.")
+    @Option(names = "--metric", defaultValue = "acc_norm", converter = OptionChecks.Metric.class,
+            description = "What the plot shows: acc, or acc_norm (log-likelihood divided by the answer's length in "
+                    + "characters). Default: ${DEFAULT-VALUE}.")
     String metric;
-    @Option(names = "--w-pos", defaultValue = "1", description = "w+ of the likra scorer. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--w-pos", defaultValue = "1", converter = OptionChecks.NonNegativeReal.class,
+            description = "w+ of the likra scorer (w+ log p+ - w- log p-). Default: ${DEFAULT-VALUE}.")
     double positiveWeight;
-    @Option(names = "--w-neg", defaultValue = "1", description = "w- of the likra scorer. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--w-neg", defaultValue = "1", converter = OptionChecks.NonNegativeReal.class,
+            description = "w- of the likra scorer. Default: ${DEFAULT-VALUE}.")
     double negativeWeight;
     @Mixin
     HeadOptions head;
@@ -55,39 +64,40 @@ public final class CurveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!metric.equals("acc") && !metric.equals("acc_norm")) {
-            throw new org.likra.util.UserError("--metric must be acc or acc_norm, got " + metric);
-        }
+        CurveSettings settings = new CurveSettings(maxTrain, head.negativeStrategy(), head.negativesPerQuestion,
+                head.contamination, head.recipe(), dpo ? head.dpoRecipe() : null, positiveWeight, negativeWeight,
+                head.seed);
+        PromptFormat format = head.format();
         List<MultipleChoiceQuestion> trainSet = QuestionSets.load(train);
         List<MultipleChoiceQuestion> testSet = QuestionSets.load(test);
         if (maxTest > 0 && testSet.size() > maxTest) {
             testSet = QuestionSets.take(QuestionSets.shuffle(testSet, head.seed), maxTest);
         }
-        CurveSettings settings = new CurveSettings(maxTrain, head.negativeStrategy(), head.negativesPerQuestion,
-                head.contamination, head.lora(), head.lr, head.batch, dpo, head.dpoBeta, head.dpoLearningRate(),
-                positiveWeight, negativeWeight, head.seed);
         try (Engine engine = engineOptions.create()) {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
-            System.out.printf("likra curve: base %s, %d training and %d test questions, negatives %s, LoRA r=%d "
-                            + "alpha=%s on %s, lr %.1e, batch %d%n", base.directory(), trainSet.size(), testSet.size(),
-                    settings.negatives().label(), settings.lora().rank(), settings.lora().alpha(),
-                    settings.lora().targets(), settings.lr(), settings.batch());
-            List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), head.format(), settings,
+            LoraAdapter.checkFits(base.model(), settings.heads().lora());
+            HeadRecipe r = settings.heads();
+            System.out.printf("likra curve: base %s, %d of %d training and %d test questions, negatives %s, LoRA r=%d "
+                            + "alpha=%s on %s, lr %s (%s), %d epochs, batch %d%s%n", base.directory(),
+                    settings.trainingQuestions(trainSet.size()), trainSet.size(), testSet.size(),
+                    settings.negatives().label(), r.lora().rank(), r.lora().alpha(), r.lora().targets(), r.lr(),
+                    r.schedule(), r.epochs(), r.batch(), dpo ? ", with DPO (lr " + settings.dpo().lr() + ")" : "");
+            List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), format, settings,
                     Progress.console(System.out)).run(trainSet, testSet);
-            write(points, settings, base.directory().toString(), out, metric.equals("acc_norm"));
+            double chance = testSet.stream().mapToDouble(q -> 1.0 / q.choiceCount()).average().orElse(Double.NaN);
+            write(points, settings, base.directory().toString(), out, metric.equals("acc_norm"), chance);
         }
         return 0;
     }
 
-    static void write(List<CurvePoint> points, CurveSettings s, String baseModel, Path out, boolean normalized)
-            throws java.io.IOException {
+    static void write(List<CurvePoint> points, CurveSettings s, String baseModel, Path out, boolean normalized,
+                      double chance) throws java.io.IOException {
         Files.createDirectories(out);
         ObjectNode json = new ObjectMapper().valueToTree(s);
         json.put("base_model", baseModel);
         CurveReport.csv(points, out.resolve("curve.csv"));
         CurveReport.json(points, json, out.resolve("curve.json"));
-        CurveReport.plot(points, "Accuracy against training examples (" + s.negatives().label() + " negatives)",
-                normalized, out.resolve("curve.png"));
+        CurveReport.plot(points, s.negatives().label(), normalized, chance, out.resolve("curve.png"));
         CurveReport.table(points, System.out);
         System.out.println("wrote " + out.resolve("curve.csv") + ", curve.json and curve.png");
     }

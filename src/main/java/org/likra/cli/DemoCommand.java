@@ -1,10 +1,12 @@
 package org.likra.cli;
 
 import org.likra.engine.Engines;
+import org.likra.study.StudyLayout;
 import org.likra.study.StudyPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,20 +25,24 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/demo", description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
-    @Option(names = "--workers", defaultValue = "1", description = "Cells run at once. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workers", defaultValue = "1", converter = OptionChecks.Workers.class,
+            description = "Cells run at once (1..64). Default: ${DEFAULT-VALUE}.")
     int workers;
     @Option(names = "--model", description = "Base model preset instead of the plan's (e.g. llama-tiny for a quick "
             + "check). Default: the plan's, study-1m.")
     String model;
-    @Option(names = "--pretrain-steps", description = "Pretraining steps instead of the plan's. Default: the plan's.")
+    @Option(names = "--pretrain-steps", converter = OptionChecks.Positive.class,
+            description = "Pretraining steps instead of the plan's. Default: the plan's.")
     Integer pretrainSteps;
-    @Option(names = "--max-test", description = "Score at most this many test questions (0: all). Default: the "
-            + "plan's (all).")
+    @Option(names = "--max-test", converter = OptionChecks.NonNegative.class,
+            description = "Score at most this many test questions (0: all). Default: the plan's (all).")
     Integer maxTest;
-    @Option(names = "--max-train", description = "Use at most this many training and validation questions each (0: "
-            + "all). Default: the plan's (all).")
+    @Option(names = "--max-train", converter = OptionChecks.NonNegative.class,
+            description = "Use at most this many training and validation questions each (0: all). Default: the "
+                    + "plan's (all).")
     Integer maxTrain;
-    @Option(names = "--engine", defaultValue = Engines.DEFAULT, description = "Engine. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--engine", defaultValue = Engines.DEFAULT, converter = OptionChecks.Engine.class,
+            description = "Engine: reference, cpu or tornado. Default: ${DEFAULT-VALUE}.")
     String engine;
 
     @Override
@@ -49,6 +55,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
         System.out.printf("demo finished in %.1f minutes; the plots are %s/report/curves-%s.png and the others in "
                 + "that folder%n", (System.nanoTime() - start) / 60e9, out, plan.bases().get(0).model());
+        String base = StudyPlan.baseId(plan.bases().get(0), plan.bases().get(0).seeds().get(0));
+        StudyLayout layout = new StudyLayout(out);
+        if (Files.isDirectory(layout.heads(base).resolve("negative"))) {
+            System.out.printf("its heads (head seed %d, N = all training questions) score the test questions with%n"
+                    + "  likra eval --model %s --heads %s --data %s%n", plan.heads().seeds().get(0),
+                    layout.baseModel(base), layout.heads(base), layout.world().resolve("test.jsonl"));
+        }
         return 0;
     }
 

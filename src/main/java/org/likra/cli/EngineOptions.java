@@ -7,14 +7,16 @@ import picocli.CommandLine.Option;
 
 /** The --engine, --threads, --precision and --device options every computing command takes. */
 public final class EngineOptions {
-    @Option(names = "--engine", defaultValue = Engines.DEFAULT,
-            description = "reference (scalar oracle), cpu (fast, default) or tornado (GPU). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--engine", defaultValue = Engines.DEFAULT, converter = OptionChecks.Engine.class,
+            description = "reference (scalar oracle), cpu (fast) or tornado (GPU). Default: ${DEFAULT-VALUE}.")
     String engine;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads for the cpu engine (0: all cores).")
+    @Option(names = "--threads", defaultValue = "0", converter = OptionChecks.Threads.class,
+            description = "Worker threads of the cpu engine: 0 (all cores) or up to 4 per core. "
+                    + "Default: ${DEFAULT-VALUE}.")
     int threads;
 
-    @Option(names = "--precision", defaultValue = "f32",
+    @Option(names = "--precision", defaultValue = "f32", converter = OptionChecks.Precision.class,
             description = "f32, or f64 (reference engine only, for gradient checks). Default: ${DEFAULT-VALUE}.")
     String precision;
 
@@ -24,11 +26,6 @@ public final class EngineOptions {
     String device;
 
     public Engine create() {
-        Precision p = switch (precision.toLowerCase(java.util.Locale.ROOT)) {
-            case "f32" -> Precision.F32;
-            case "f64" -> Precision.F64;
-            default -> throw new org.likra.util.UserError("--precision must be f32 or f64, got " + precision);
-        };
-        return Engines.create(engine, threads, p, device);
+        return Engines.create(engine, threads, precision.equals("f64") ? Precision.F64 : Precision.F32, device);
     }
 }

@@ -37,22 +37,28 @@ public final class EvalCommand implements Callable<Integer> {
     Path negative;
     @Option(names = "--data", required = true, description = "Questions to score.")
     Path data;
-    @Option(names = "--scorer", defaultValue = "all", description = "base, sft, likra, base-neg, pos-base or all. "
-            + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--scorer", defaultValue = "all", converter = OptionChecks.ScorerOrAll.class,
+            description = "base, sft, likra, base-neg, pos-base or all. Default: ${DEFAULT-VALUE}.")
     String scorer;
-    @Option(names = "--w-pos", defaultValue = "1", description = "w+ of likra. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--w-pos", defaultValue = "1", converter = OptionChecks.NonNegativeReal.class,
+            description = "w+ of likra (w+ log p+ - w- log p-). Default: ${DEFAULT-VALUE}.")
     double positiveWeight;
-    @Option(names = "--w-neg", defaultValue = "1", description = "w- of likra. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--w-neg", defaultValue = "1", converter = OptionChecks.NonNegativeReal.class,
+            description = "w- of likra. Default: ${DEFAULT-VALUE}.")
     double negativeWeight;
-    @Option(names = "--question-template", defaultValue = "\n\nQuestion: {question}\nAnswer:")
+    @Option(names = "--question-template", defaultValue = PromptFormat.PAPER_QUESTION,
+            description = "Prompt template; {question} is replaced by the question. Default: the paper's, "
+                    + "\"\\n\\nQuestion: {question}\\nAnswer:\".")
     String questionTemplate;
-    @Option(names = "--answer-template", defaultValue = " {answer}")
+    @Option(names = "--answer-template", defaultValue = PromptFormat.PAPER_ANSWER,
+            description = "Answer template; {answer} is replaced by a choice. Default: \" {answer}\".")
     String answerTemplate;
     @Mixin
     EngineOptions engineOptions;
 
     @Override
     public Integer call() {
+        PromptFormat format = new PromptFormat(questionTemplate, answerTemplate);
         List<Scorer> scorers = scorer.equals("all") ? List.of(Scorer.values()) : List.of(Scorer.parse(scorer));
         Path posDir = positive != null ? positive : heads == null ? null : heads.resolve("positive");
         Path negDir = negative != null ? negative : heads == null ? null : heads.resolve("negative");
@@ -71,8 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
             LoraAdapter pos = needPos ? LoraFiles.load(posDir, base.model()) : null;
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
-            AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(),
-                    new PromptFormat(questionTemplate, answerTemplate));
+            AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
             // Each question once per model state: the base model, then each head.
             Progress progress = Progress.console(System.err);
             progress.stage("scoring", (long) questions.size() * (1 + (pos == null ? 0 : 1) + (neg == null ? 0 : 1)),

@@ -20,8 +20,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return 2;
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing the format: llmc or llama2c");
     }
 
     /** What both export subcommands share: a model directory in, one checkpoint file out. */

@@ -24,8 +24,7 @@ public final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return 2;
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing the format: llama2c or llmc");
     }
 
     static void report(CommandSpec spec, RawModel model, Path out) {
@@ -58,6 +57,13 @@ public final class ImportCommand implements Callable<Integer> {
         }
     }
 
+    /** import llmc --tokenizer. */
+    public static final class TokenizerType extends OptionChecks.OneOf {
+        public TokenizerType() {
+            super(java.util.List.of("auto", "gpt2", "byte"));
+        }
+    }
+
     @Command(name = "llmc", mixinStandardHelpOptions = true,
             description = "Import an llm.c GPT-2 checkpoint (gpt2_124M.bin or one train_gpt2 wrote).")
     public static final class Llmc implements Callable<Integer> {
@@ -67,8 +73,9 @@ public final class ImportCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "GPT2.bin", description = "the llm.c checkpoint")
         Path model;
 
-        @Option(names = "--tokenizer", paramLabel = "TYPE", defaultValue = "auto",
-                description = "auto (gpt2 when the vocabulary is 50257, else byte), gpt2 or byte")
+        @Option(names = "--tokenizer", paramLabel = "TYPE", defaultValue = "auto", converter = TokenizerType.class,
+                description = "auto (gpt2 when the vocabulary is 50257, else byte), gpt2 or byte (default: "
+                        + "${DEFAULT-VALUE})")
         String tokenizer;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
@@ -79,9 +86,7 @@ public final class ImportCommand implements Callable<Integer> {
             TokenizerSpec tok = switch (tokenizer) {
                 case "auto" -> null;
                 case "gpt2" -> Gpt2Tokenizer.SPEC;
-                case "byte" -> TokenizerSpec.BYTE;
-                default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--tokenizer must be auto, gpt2 or byte, got '" + tokenizer + "'");
+                default -> TokenizerSpec.BYTE; // "byte", the only other value TokenizerType admits
             };
             report(spec, Importer.llmc(model, tok, out), out);
             return 0;

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 import java.util.List;
 
 /**
- * The {@code likra} command line. Input errors, I/O errors and running out of memory print one line (with
- * --verbose, the stack trace) and exit 1; internal errors exit 3 (see {@link Failures}).
+ * The {@code likra} command line. Input errors (those picocli finds while parsing included), I/O errors and running
+ * out of memory print one line (with --verbose, the stack trace of an error found while running) and exit 1;
+ * internal errors exit 3 (see {@link Failures}).
  */
 @Command(name = "likra", mixinStandardHelpOptions = true, version = "likra-jvm 0.1.0",
         description = "Train and study small transformer language models on the JVM; run Likra experiments.",
@@ -56,6 +57,7 @@ public final class Main implements Runnable {
                 throw new CommandLine.ExecutionException(chain.get(chain.size() - 1), String.valueOf(e), e);
             }
         });
+        cl.setParameterExceptionHandler(Main::parameterError);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--verbose"))
@@ -73,6 +75,20 @@ public final class Main implements Runnable {
             return report.exitCode();
         });
         return cl;
+    }
+
+    /**
+     * A command line picocli cannot parse (an unknown or missing option, a value out of range): one line with the
+     * error and where to read the command's options, exit 1 like every other input error.
+     */
+    private static int parameterError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        String message = ex.getMessage() == null ? "cannot parse the command line" : ex.getMessage().strip();
+        err.println("likra: " + message.replace('\n', ' ') + "; see `" + cmd.getCommandSpec().qualifiedName()
+                + " --help`");
+        err.flush();
+        return 1;
     }
 
     private static boolean hasVerbose(CommandLine.ParseResult result) {

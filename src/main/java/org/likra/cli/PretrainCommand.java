@@ -30,55 +30,73 @@ public final class PretrainCommand implements Callable<Integer> {
             + "settings, reproducing the uninterrupted run exactly. --steps may extend it, which (with the cosine "
             + "schedule) changes the learning rate of the remaining steps.")
     boolean resume;
-    @Option(names = "--steps", description = "Optimizer steps. Default: 1000.")
+    @Option(names = "--steps", converter = OptionChecks.Positive.class,
+            description = "Optimizer steps. Default: 1000 (with --resume: the run's own).")
     Integer steps;
-    @Option(names = "--batch", defaultValue = "16", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", defaultValue = "16", converter = OptionChecks.Positive.class,
+            description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
     int batch;
-    @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seq", defaultValue = "128", converter = OptionChecks.Positive.class,
+            description = "Tokens per sequence (at most the model's context). Default: ${DEFAULT-VALUE}.")
     int seq;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "1e-3", converter = OptionChecks.PositiveReal.class,
+            description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
-    @Option(names = "--schedule", defaultValue = "cosine", description = "constant or cosine. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--schedule", defaultValue = "cosine", converter = OptionChecks.PretrainSchedule.class,
+            description = "constant or cosine (from --lr down to --min-lr-fraction x --lr). Default: ${DEFAULT-VALUE}.")
     String schedule;
-    @Option(names = "--warmup", defaultValue = "50", description = "Warm-up steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "50", converter = OptionChecks.NonNegative.class,
+            description = "Warm-up steps (the learning rate rises linearly to --lr). Default: ${DEFAULT-VALUE}.")
     int warmup;
-    @Option(names = "--min-lr-fraction", defaultValue = "0.1",
-            description = "Cosine floor as a fraction of --lr. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--min-lr-fraction", defaultValue = "0.1", converter = OptionChecks.Fraction.class,
+            description = "Cosine floor as a fraction of --lr, within [0, 1]. Default: ${DEFAULT-VALUE}.")
     double minLrFraction;
-    @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decoupled weight decay on matrices. "
-            + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--weight-decay", defaultValue = "0.1", converter = OptionChecks.NonNegativeReal.class,
+            description = "AdamW decoupled weight decay on matrices. Default: ${DEFAULT-VALUE}.")
     double weightDecay;
-    @Option(names = "--beta1", defaultValue = "0.9")
+    @Option(names = "--beta1", defaultValue = "0.9", converter = OptionChecks.Beta.class,
+            description = "AdamW's decay of the first moment (the gradient's running mean), within [0, 1). "
+                    + "Default: ${DEFAULT-VALUE}.")
     double beta1;
-    @Option(names = "--beta2", defaultValue = "0.95")
+    @Option(names = "--beta2", defaultValue = "0.95", converter = OptionChecks.Beta.class,
+            description = "AdamW's decay of the second moment (the squared gradient's running mean), within "
+                    + "[0, 1). Default: ${DEFAULT-VALUE}.")
     double beta2;
-    @Option(names = "--adam-eps", defaultValue = "1e-8")
+    @Option(names = "--adam-eps", defaultValue = "1e-8", converter = OptionChecks.PositiveReal.class,
+            description = "AdamW's epsilon, added to the second moment's square root. Default: ${DEFAULT-VALUE}.")
     double adamEps;
-    @Option(names = "--grad-clip", defaultValue = "1.0", description = "Clip the global gradient norm to this "
-            + "(0: off). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--grad-clip", defaultValue = "1.0", converter = OptionChecks.NonNegativeReal.class,
+            description = "Clip the global gradient norm to this (0: off). Default: ${DEFAULT-VALUE}.")
     double gradClip;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation and batches.")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation and batches. "
+            + "Default: ${DEFAULT-VALUE}.")
     long seed;
-    @Option(names = "--eval-every", defaultValue = "100", description = "Held-out evaluation interval (steps).")
+    @Option(names = "--eval-every", defaultValue = "100", converter = OptionChecks.Positive.class,
+            description = "Held-out evaluation interval (steps). Default: ${DEFAULT-VALUE}.")
     int evalEvery;
-    @Option(names = "--eval-batches", defaultValue = "8", description = "Held-out batches per evaluation.")
+    @Option(names = "--eval-batches", defaultValue = "8", converter = OptionChecks.Positive.class,
+            description = "Held-out batches per evaluation. Default: ${DEFAULT-VALUE}.")
     int evalBatches;
-    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Checkpoint interval (steps).")
+    @Option(names = "--checkpoint-every", defaultValue = "200", converter = OptionChecks.Positive.class,
+            description = "Checkpoint interval (steps). Default: ${DEFAULT-VALUE}.")
     int checkpointEvery;
-    @Option(names = "--checkpoint-minutes", description = "Also save a checkpoint when this many minutes have "
-            + "passed since the last (0: by steps only). SIGINT (Ctrl-C) and SIGTERM save one too. Default: 10.")
-    Double checkpointMinutes;
-    @Option(names = "--val-fraction", defaultValue = "0.05", description = "Tail of the corpus held out.")
+    @Option(names = "--checkpoint-minutes", defaultValue = "10", converter = OptionChecks.NonNegativeReal.class,
+            description = "Also save a checkpoint when this many minutes have passed since the last (0: by steps "
+                    + "only). SIGINT (Ctrl-C) and SIGTERM save one too. Default: ${DEFAULT-VALUE}.")
+    double checkpointMinutes;
+    @Option(names = "--val-fraction", defaultValue = "0.05", converter = OptionChecks.OpenFraction.class,
+            description = "Tail of the corpus held out for evaluation, within (0, 1). Default: ${DEFAULT-VALUE}.")
     double valFraction;
-    @Option(names = "--stop-after", description = "Stop after this step with a checkpoint (continue later with "
-            + "--resume).")
+    @Option(names = "--stop-after", converter = OptionChecks.Positive.class,
+            description = "Stop after this step with a checkpoint (continue later with --resume).")
     Integer stopAfter;
     @Option(names = "--tokenizer", description = "byte (UTF-8 bytes, 256 ids) or bpe:<vocab size> (a byte-level BPE "
             + "trained on the corpus when the run starts, saved as tokenizer.json in each checkpoint; the model's "
             + "vocabulary becomes <vocab size>; 257..65536). Ignored with --resume, which keeps the run's tokenizer. "
             + "Default: byte.")
     String tokenizer;
-    @Option(names = "--no-progress", description = "Print a line per evaluation instead of a progress bar.")
+    @Option(names = "--no-progress", description = "Print a line per evaluation instead of a progress bar. "
+            + "Default: a bar on a terminal.")
     boolean noProgress;
     @Mixin
     EngineOptions engineOptions;
@@ -107,9 +125,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (stopAfter != null) {
                 trainer.stopAfter(stopAfter);
             }
-            if (checkpointMinutes != null) {
-                trainer.checkpointEveryMinutes(checkpointMinutes);
-            }
+            trainer.checkpointEveryMinutes(checkpointMinutes);
             List<String> ignored = resume ? RUN_SETTINGS.stream()
                     .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList() : List.of();
             if (!ignored.isEmpty()) {

@@ -17,13 +17,16 @@ import java.util.concurrent.Callable;
 public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory or run directory.")
     Path model;
-    @Option(names = "--prompt", defaultValue = "", description = "Text to continue (empty: start from BOS).")
+    @Option(names = "--prompt", defaultValue = "", description = "Text to continue. Default: empty (start from BOS).")
     String prompt;
-    @Option(names = "--steps", defaultValue = "200", description = "Tokens to generate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "200", converter = OptionChecks.NonNegative.class,
+            description = "Tokens to generate. Default: ${DEFAULT-VALUE}.")
     int steps;
-    @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--temperature", defaultValue = "0.8", converter = OptionChecks.NonNegativeReal.class,
+            description = "Softmax temperature; 0 is greedy. Default: ${DEFAULT-VALUE}.")
     double temperature;
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--top-p", defaultValue = "0.9", converter = OptionChecks.TopP.class,
+            description = "Nucleus sampling mass, within (0, 1]. Default: ${DEFAULT-VALUE}.")
     double topP;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sampling. Default: ${DEFAULT-VALUE}.")
     long seed;

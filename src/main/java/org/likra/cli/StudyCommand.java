@@ -27,16 +27,17 @@ public final class StudyCommand implements Callable<Integer> {
     Path plan;
     @Option(names = "--out", description = "The study folder (created; holds the cells, base models and report).")
     Path out;
-    @Option(names = "--workers", defaultValue = "1", description = "Cells run at once, each on an equal share of "
-            + "the cores. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workers", defaultValue = "1", converter = OptionChecks.Workers.class,
+            description = "Cells run at once (1..64), each on an equal share of the cores. Default: ${DEFAULT-VALUE}.")
     int workers;
     @Option(names = "--shard", defaultValue = "0/1", description = "Run the i-th of n disjoint slices (i/n, 0-based; "
             + "a base model and all its heads form one unit). Default: ${DEFAULT-VALUE} (everything).")
     String shard;
-    @Option(names = "--engine", defaultValue = Engines.DEFAULT, description = "Engine of every cell. Default: "
-            + "${DEFAULT-VALUE}.")
+    @Option(names = "--engine", defaultValue = Engines.DEFAULT, converter = OptionChecks.Engine.class,
+            description = "Engine of every cell: reference, cpu or tornado. Default: ${DEFAULT-VALUE}.")
     String engine;
-    @Option(names = "--no-report", description = "Only run the cells (a shard's report is partial anyway).")
+    @Option(names = "--no-report", description = "Only run the cells (a shard's report is partial anyway). "
+            + "Default: report when every cell of an unsharded study is done.")
     boolean noReport;
 
     @Override

@@ -1,12 +1,18 @@
 package org.likra.cli;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
+import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.DpoTrainer;
 import org.likra.experiment.Example;
 import org.likra.experiment.HeadTrainer;
+import org.likra.experiment.LossProgress;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.experiment.TrainingSets;
@@ -15,29 +21,27 @@ import org.likra.io.StagedFolder;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraFiles;
 import org.likra.util.Progress;
-import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train LoRA heads on a frozen base model in one pass over multiple-choice questions: the "
-                + "positive head on (question, correct answer), the negative head on (question, incorrect answer), "
-                + "or a DPO head on (correct, incorrect) pairs.",
-                "Adapters are written in PEFT's format into --out/positive, --out/negative or --out/dpo."})
+        description = {"Train LoRA heads on a frozen base model: the positive head on (question, correct answer), "
+                + "the negative head on (question, incorrect answer), or a DPO head on (correct, incorrect) pairs, "
+                + "each by the heads' recipe (by default the demo study's: lr 1e-2 decaying linearly, 2 epochs, "
+                + "batch 16, gradient norm clipped to 1, LoRA rank 8 on the MLP projections).",
+                "Adapters are written in PEFT's format into --out/positive, --out/negative or --out/dpo; `likra eval "
+                        + "--heads OUT` scores with the first two, `likra eval --positive OUT/dpo --scorer sft` with "
+                        + "the DPO head. The heads equal `likra curve`'s at its largest N with the same options."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Base model directory.")
     Path model;
     @Option(names = "--data", required = true, description = "Training questions (ARC JSONL, MMLU CSV or dir, our "
             + "JSONL).")
     Path data;
-    @Option(names = "--head", defaultValue = "both", description = "positive, negative, both or dpo. Default: "
-            + "${DEFAULT-VALUE}.")
+    @Option(names = "--head", defaultValue = "both", converter = OptionChecks.Head.class,
+            description = "positive, negative, both or dpo. Default: ${DEFAULT-VALUE}.")
     String head;
     @Option(names = "--out", required = true, description = "Directory for the adapters.")
     Path out;
@@ -46,7 +50,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "temporary folder beside --out, renamed into place once all are trained, so --out never holds a "
             + "positive and a negative head of two trainings; its other contents are kept.")
     boolean overwrite;
-    @Option(names = "--max-train", defaultValue = "0", description = "Use at most this many questions (0: all).")
+    @Option(names = "--max-train", defaultValue = "0", converter = OptionChecks.NonNegative.class,
+            description = "Use at most this many questions (0: all). Default: ${DEFAULT-VALUE}.")
     int maxTrain;
     @Mixin
     HeadOptions options;
@@ -55,53 +60,49 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("positive", "negative", "both", "dpo").contains(head)) {
-            throw new UserError("--head must be positive, negative, both or dpo, got " + head);
-        }
-        List<MultipleChoiceQuestion> questions = QuestionSets.shuffle(QuestionSets.load(data), options.seed);
-        if (maxTrain > 0 && questions.size() > maxTrain) {
-            questions = questions.subList(0, maxTrain);
-        }
+        HeadRecipe recipe = options.recipe();
+        HeadRecipe dpoRecipe = options.dpoRecipe();
         PromptFormat format = options.format();
+        List<MultipleChoiceQuestion> questions = TrainingSets.order(QuestionSets.load(data), maxTrain, options.seed);
         Set<String> group = head.equals("dpo") ? Set.of("dpo") : Set.of("positive", "negative");
         try (StagedFolder staged = StagedFolder.create(out, group, overwrite, "--out");
              Engine engine = engineOptions.create()) {
             heads = staged.path();
             ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            LoraAdapter.checkFits(base.model(), recipe.lora());
             NegativeStrategy strategy = options.negativeStrategy();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
-            Progress progress = Progress.console(System.out);
-            if (TrainingSets.needsBaseScores(strategy)) {
-                progress.stage("base model scores", questions.size(), "questions");
-            }
             List<double[]> scores = TrainingSets.needsBaseScores(strategy)
-                    ? likelihood.choices(questions, null, 32, progress::step)
+                    ? likelihood.choices(questions, null, 32, () -> { })
                     : java.util.Collections.nCopies(questions.size(), null);
             TrainingSets sets = TrainingSets.build(questions, scores, format, strategy, options.negativesPerQuestion,
                     options.contamination, options.seed);
-            List<List<Example>> positives = sets.positives();
-            List<List<Example>> negatives = sets.negatives();
-            List<List<DpoTrainer.Pair>> pairs = sets.pairs();
-            HeadTrainer.Settings settings = new HeadTrainer.Settings(options.lora(), options.lr, options.batch,
-                    options.seed);
-            int[] none = new int[0];
+            int n = questions.size();
+            HeadTrainer trainer = new HeadTrainer(base.model(), base.tokenizer());
+            // Plain lines on stdout when not on a terminal, so a log shows the training too.
+            Progress progress = Progress.onTerminal() ? Progress.console(System.err) : new Progress(System.out, false);
             if (head.equals("positive") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).showing(progress, "positive head")
-                        .train(positives, none, (n, v) -> { }), "positive", base, progress);
+                List<Example> positives = TrainingSets.firstQuestions(sets.positives(), n);
+                save(trainer.languageModel(positives, recipe, TrainingSets.headSeed(options.seed, "positive"),
+                        new LossProgress(progress, "positive head", recipe.updates(positives.size()))),
+                        "positive", base, progress);
             }
             if (head.equals("negative") || head.equals("both")) {
-                save(new HeadTrainer(base.model(), base.tokenizer(), settings).showing(progress, "negative head")
-                        .train(negatives, none, (n, v) -> { }), "negative", base, progress);
+                List<Example> negatives = TrainingSets.firstQuestions(sets.negatives(), n);
+                save(trainer.languageModel(negatives, recipe, TrainingSets.headSeed(options.seed, "negative"),
+                        new LossProgress(progress, "negative head", recipe.updates(negatives.size()))),
+                        "negative", base, progress);
             }
             if (head.equals("dpo")) {
-                HeadTrainer.Settings dpo = new HeadTrainer.Settings(options.lora(), options.dpoLearningRate(),
-                        options.batch, options.seed);
-                save(new DpoTrainer(base.model(), base.tokenizer(), dpo, options.dpoBeta)
-                        .showing(progress, "DPO head").train(pairs, none, (n, v) -> { }), "dpo", base, progress);
+                List<DpoTrainer.Pair> pairs = TrainingSets.firstQuestions(sets.pairs(), n);
+                save(trainer.dpo(pairs, dpoRecipe, TrainingSets.headSeed(options.seed, "dpo"),
+                        new LossProgress(progress, "DPO head", dpoRecipe.updates(pairs.size()))), "dpo", base,
+                        progress);
             }
             staged.commit();
-            System.out.printf("trained on %d questions (%s negatives); wrote the heads to %s%n", questions.size(),
-                    strategy.label(), out);
+            System.out.printf("trained on %d questions (%s negatives), lr %s %s, %d epochs, batch %d; wrote the heads "
+                    + "to %s%n", n, strategy.label(), recipe.lr(), recipe.schedule(), recipe.epochs(), recipe.batch(),
+                    out);
         }
         return 0;
     }

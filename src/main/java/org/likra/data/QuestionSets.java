@@ -97,7 +97,8 @@ public final class QuestionSets {
         }
         if (!Files.isRegularFile(path)) {
             throw new UserError("no such file or directory: " + path
-                    + "; give an ARC .jsonl file, an MMLU .csv file or folder, or a likra .jsonl question file");
+                    + "; give an ARC .jsonl file, an MMLU .csv file or folder, or a likra .jsonl question file "
+                    + "(docs/data.md: where to get ARC and MMLU)");
         }
         String name = path.getFileName().toString().toLowerCase();
         if (name.endsWith(".csv")) {

@@ -7,6 +7,8 @@ import org.likra.util.UserError;
 public final class Engines {
     /** The engine commands use unless told otherwise. */
     public static final String DEFAULT = "cpu";
+    /** The engines {@link #create} knows. */
+    public static final java.util.List<String> NAMES = java.util.List.of("reference", "cpu", "tornado");
 
     private Engines() {
     }

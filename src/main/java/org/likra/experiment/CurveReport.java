@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.io.AtomicFiles;
-import org.likra.plot.LinePlot;
+import org.likra.plot.BandPlot;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -79,22 +79,51 @@ public final class CurveReport {
         node.put("total", a.total());
     }
 
-    /** Accuracy against N (log scale), one line per scorer except base, which is a dashed reference line. */
-    public static void plot(List<CurvePoint> points, String title, boolean normalized, Path file) throws IOException {
-        LinePlot plot = new LinePlot(title, "training examples N (log scale)",
-                normalized ? "acc_norm" : "acc").logX(true);
-        for (CurvePoint p : points) {
-            p.evaluations().forEach((name, e) -> {
-                if (!name.equals("base")) {
-                    plot.add(name, p.n(), (normalized ? e.accNorm() : e.acc()).value());
-                }
-            });
+    /** The legend's and key's words for a column of the curve: a scorer's description, or DPO's. */
+    static String describe(String name) {
+        if (name.equals("dpo")) {
+            return "DPO head (correct/wrong pairs): log pi";
         }
-        Evaluation base = points.get(0).evaluations().get("base");
-        plot.horizontal("base", (normalized ? base.accNorm() : base.acc()).value());
-        plot.writePng(file);
+        try {
+            return Scorer.parse(name).description();
+        } catch (org.likra.util.UserError e) {
+            return name;
+        }
     }
 
+    /**
+     * Accuracy against N, one series per scorer with its 95% interval as a band, on a log2 axis with a labelled
+     * tick at every N; the base model (no training) is drawn at N = 0 and across every N for comparison, with a
+     * dashed line at chance accuracy.
+     *
+     * @param negatives which wrong answers the negative heads saw (for the title)
+     * @param chance    the mean over the test questions of 1 / their number of choices
+     */
+    public static void plot(List<CurvePoint> points, String negatives, boolean normalized, double chance, Path file)
+            throws IOException {
+        chart(points, negatives, normalized, chance).writePng(file);
+    }
+
+    /** The chart {@link #plot} writes. */
+    public static BandPlot chart(List<CurvePoint> points, String negatives, boolean normalized, double chance) {
+        String metric = normalized ? "acc_norm" : "acc";
+        BandPlot plot = new BandPlot("Test accuracy after training on N questions (negatives: " + negatives + ")",
+                "training questions N (log scale; 0 = base model)", "accuracy (" + metric
+                + ") with 95% interval").logX(true).yRange(0, 1).size(1200, 640) // room for the worded legend
+                .reference(String.format(java.util.Locale.ROOT, "chance %.2f", chance), chance);
+        Evaluation base = points.get(0).evaluations().get("base");
+        Accuracy b = normalized ? base.accNorm() : base.acc();
+        plot.add(describe("base"), 0, b.value(), b.low(), b.high());
+        for (CurvePoint p : points) {
+            p.evaluations().forEach((name, e) -> {
+                Accuracy a = normalized ? e.accNorm() : e.acc();
+                plot.add(describe(name), p.n(), a.value(), a.low(), a.high());
+            });
+        }
+        return plot;
+    }
+
+    /** Prints acc and acc_norm of every scorer at every N, then a key to the columns and the intervals. */
     public static void table(List<CurvePoint> points, PrintStream out) {
         if (points.isEmpty()) {
             return;
@@ -116,9 +145,16 @@ public final class CurveReport {
             out.println(row);
             out.println(norm);
         }
+        out.println("key:");
+        for (String name : names) {
+            out.printf("  %-9s %s%n", name, describe(name));
+        }
+        out.println("  acc: the share of test questions whose highest-scoring choice is correct; acc_norm: the same "
+                + "with\n  each choice's score divided by its length in characters.");
         int total = points.get(0).evaluations().get("base").acc().total();
         double halfWidth = 1.96 * Math.sqrt(0.25 / total);
-        out.printf("(%d test questions: a 95%% interval is up to +-%.3f wide; see the CSV for each one)%n", total,
-                halfWidth);
+        out.printf("  %d test questions: a 95%% Wilson interval reaches at most +-%.3f around a value (each one is "
+                + "in curve.csv);%n  the heads are of one seed, so the intervals leave out seed-to-seed variation.%n",
+                total, halfWidth);
     }
 }

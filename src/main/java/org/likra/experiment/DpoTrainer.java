@@ -3,9 +3,6 @@ package org.likra.experiment;
 import org.likra.lora.LoraAdapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
-import org.likra.train.AdamW;
-import org.likra.util.Progress;
-import org.likra.util.UserError;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,47 +24,12 @@ public final class DpoTrainer {
 
     private final Transformer model;
     private final Tokenizer tokenizer;
-    private final HeadTrainer.Settings settings;
     private final double beta;
-    private Progress progress = Progress.silent();
-    private String stage = "";
 
-    public DpoTrainer(Transformer model, Tokenizer tokenizer, HeadTrainer.Settings settings, double beta) {
+    public DpoTrainer(Transformer model, Tokenizer tokenizer, double beta) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.settings = settings;
         this.beta = beta;
-    }
-
-    /** Shows each {@link #train} as a stage of {@code progress}, counting pairs, as {@link HeadTrainer#showing}. */
-    public DpoTrainer showing(Progress progress, String stage) {
-        this.progress = progress;
-        this.stage = stage;
-        return this;
-    }
-
-    /** Pairs grouped by question; snapshots as in {@link HeadTrainer#train}. */
-    public LoraAdapter train(List<List<Pair>> perQuestion, int[] checkpoints, HeadTrainer.Snapshot snapshot) {
-        LoraAdapter adapter = new LoraAdapter(model, settings.lora());
-        adapter.initialize(settings.seed());
-        AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
-                0f, 0f);
-        int[] step = {0};
-        LossProgress shown = new LossProgress(progress, stage, perQuestion, "pairs");
-        OnePass.run(perQuestion, settings.batch(), checkpoints,
-                batch -> shown.step(batch.size(), step(adapter, adam, ++step[0], batch)),
-                n -> snapshot.accept(n, adapter.values()));
-        return adapter;
-    }
-
-    /** One DPO update; returns the mean loss of the batch. */
-    double step(LoraAdapter adapter, AdamW adam, int step, List<Pair> pairs) {
-        double loss = lossAndGradient(adapter, pairs);
-        if (!Double.isFinite(loss)) {
-            throw new UserError("the DPO loss became " + loss + " at step " + step + "; lower the learning rate");
-        }
-        adam.step(step, (float) settings.lr());
-        return loss;
     }
 
     /** The mean DPO loss of {@code pairs}; leaves its gradient in the adapter's gradient buffer. */

@@ -24,6 +24,29 @@ public record HeadRecipe(LoraConfig lora, double lr, String schedule, int epochs
                          double dpoBeta) {
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
 
+    // The default recipe's parts as constants, so that option annotations (`train`, `curve`) can name them.
+    public static final int DEFAULT_RANK = 8;
+    public static final double DEFAULT_ALPHA = 8.0;
+    public static final String DEFAULT_TARGETS = "gate_proj,up_proj,down_proj";
+    public static final double DEFAULT_LR = 1e-2;
+    public static final String DEFAULT_SCHEDULE = "linear";
+    public static final int DEFAULT_EPOCHS = 2;
+    public static final int DEFAULT_BATCH = 16;
+    public static final double DEFAULT_GRAD_CLIP = 1.0;
+    public static final double DEFAULT_DPO_BETA = 0.1;
+
+    /**
+     * The one default recipe: `train` and `curve` train with it unless told otherwise, and a study plan's heads
+     * take its rank, alpha, targets, batch, schedule and clipping where the plan names none (the demo plan's grid
+     * holds its learning rate and epochs; StudyPlanTest checks both). LoRA rank 8, alpha 8 on the MLP projections,
+     * lr 1e-2 decaying linearly to 0, 2 epochs, batch 16, gradient norm clipped to 1, DPO beta 0.1: on the demo
+     * study the validation split chose lr 1e-2 for the positive head and 3e-3 for the negative one, whose Likra
+     * accuracy differed by 0.008 between the two (docs/results.md).
+     */
+    public static final HeadRecipe DEFAULT = new HeadRecipe(new LoraConfig(DEFAULT_RANK, DEFAULT_ALPHA,
+            List.of(DEFAULT_TARGETS.split(","))), DEFAULT_LR, DEFAULT_SCHEDULE, DEFAULT_EPOCHS, DEFAULT_BATCH,
+            DEFAULT_GRAD_CLIP, DEFAULT_DPO_BETA);
+
     public HeadRecipe {
         if (!(lr > 0) || !Double.isFinite(lr)) {
             throw new UserError("a head's learning rate must be a positive number, got " + lr);
@@ -44,6 +67,11 @@ public record HeadRecipe(LoraConfig lora, double lr, String schedule, int epochs
         if (!(dpoBeta > 0) || !Double.isFinite(dpoBeta)) {
             throw new UserError("DPO's beta must be positive, got " + dpoBeta);
         }
+    }
+
+    /** The number of updates that train a head on {@code items} examples (or pairs): epochs x ceil(items / batch). */
+    public int updates(int items) {
+        return epochs * ((items + batch - 1) / batch);
     }
 
     /** This recipe with another learning rate and number of epochs. */

@@ -1,56 +1,31 @@
 package org.likra.experiment;
 
 import org.likra.lora.LoraAdapter;
-import org.likra.lora.LoraConfig;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
-import org.likra.util.Progress;
 import org.likra.util.UserError;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.function.DoubleConsumer;
 
 /**
- * Trains one LoRA head on a frozen base model: one pass over the examples in order, batches of {@code batch}
- * examples, constant learning rate, causal-LM cross-entropy on answer tokens only (mean over the batch's answer
- * tokens), AdamW without weight decay. Examples come grouped by question; at each checkpoint (a number of
- * questions seen) a partial batch is flushed and the adapter's values are handed to the caller.
+ * Trains one LoRA head on a frozen base model by a {@link HeadRecipe}: a fresh adapter (A drawn from {@code seed},
+ * B = 0), {@code epochs} passes over the items, each pass in a random order drawn from {@code seed}, batches of
+ * {@code batch} items, AdamW (beta 0.9 / 0.999, eps 1e-8, no weight decay) with the recipe's learning-rate
+ * schedule over all updates and its gradient-norm clipping. A language-model head (positive or negative) minimises
+ * the cross-entropy of the answer tokens, mean over the batch's answer tokens; a DPO head minimises
+ * {@link DpoTrainer}'s loss against the frozen base.
  */
 public final class HeadTrainer {
-    /** Receives the adapter's parameters after the examples of the first {@code questions} questions. */
-    @FunctionalInterface
-    public interface Snapshot {
-        void accept(int questions, float[] adapterValues);
-    }
-
-    public record Settings(LoraConfig lora, double lr, int batch, long seed) {
-        public Settings {
-            if (!(lr > 0) || batch <= 0) {
-                throw new UserError("a head needs a positive learning rate and batch size");
-            }
-        }
-    }
-
     private final Transformer model;
     private final Tokenizer tokenizer;
-    private final Settings settings;
-    private Progress progress = Progress.silent();
-    private String stage = "";
 
-    public HeadTrainer(Transformer model, Tokenizer tokenizer, Settings settings) {
+    public HeadTrainer(Transformer model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.settings = settings;
-    }
-
-    /**
-     * Shows each {@link #train} as the stage {@code stage} of {@code progress}: examples trained on, their rate, the
-     * ETA and the loss (a moving average, {@link LossProgress}). The stage stays open when train returns.
-     */
-    public HeadTrainer showing(Progress progress, String stage) {
-        this.progress = progress;
-        this.stage = stage;
-        return this;
     }
 
     /**
@@ -65,34 +40,62 @@ public final class HeadTrainer {
         return model.loss();
     }
 
-    /** A fresh adapter trained on {@code perQuestion} (examples grouped by question), snapshotting at checkpoints. */
-    public LoraAdapter train(List<List<Example>> perQuestion, int[] checkpoints, Snapshot snapshot) {
-        LoraAdapter adapter = new LoraAdapter(model, settings.lora());
-        adapter.initialize(settings.seed());
+    /**
+     * A language-model head trained on {@code examples}; {@code onUpdate} gets each update's batch loss (before the
+     * update) after the update.
+     */
+    public LoraAdapter languageModel(List<Example> examples, HeadRecipe recipe, long seed, DoubleConsumer onUpdate) {
+        LoraAdapter adapter = fresh(recipe, seed);
+        train(adapter, examples, recipe, seed, batch -> lossAndGradient(model, tokenizer, batch), onUpdate);
+        return adapter;
+    }
+
+    /** A DPO head trained on {@code pairs} with the recipe's beta; otherwise as {@link #languageModel}. */
+    public LoraAdapter dpo(List<DpoTrainer.Pair> pairs, HeadRecipe recipe, long seed, DoubleConsumer onUpdate) {
+        DpoTrainer dpo = new DpoTrainer(model, tokenizer, recipe.dpoBeta());
+        LoraAdapter adapter = fresh(recipe, seed);
+        train(adapter, pairs, recipe, seed, batch -> dpo.lossAndGradient(adapter, batch), onUpdate);
+        return adapter;
+    }
+
+    private LoraAdapter fresh(HeadRecipe recipe, long seed) {
+        LoraAdapter adapter = new LoraAdapter(model, recipe.lora());
+        adapter.initialize(seed);
+        return adapter;
+    }
+
+    /** The loss of one batch, with its gradient left in the attached adapter's gradient buffer. */
+    private interface Objective<T> {
+        double lossAndGradient(List<T> batch);
+    }
+
+    private <T> void train(LoraAdapter adapter, List<T> items, HeadRecipe recipe, long seed, Objective<T> objective,
+                           DoubleConsumer onUpdate) {
         AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
-                0f, 0f);
+                0f, (float) recipe.gradClip());
+        int total = recipe.updates(items.size());
+        Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         LoraAdapter previous = model.adapter();
         model.attach(adapter);
         try {
-            int[] step = {0};
-            LossProgress shown = new LossProgress(progress, stage, perQuestion, "examples");
-            OnePass.run(perQuestion, settings.batch(), checkpoints,
-                    batch -> shown.step(batch.size(), step(adam, ++step[0], batch)),
-                    n -> snapshot.accept(n, adapter.values()));
-            return adapter;
+            int step = 0;
+            for (int epoch = 0; epoch < recipe.epochs(); epoch++) {
+                List<T> shuffled = new ArrayList<>(items);
+                java.util.Collections.shuffle(shuffled, order);
+                for (int from = 0; from < shuffled.size(); from += recipe.batch()) {
+                    List<T> batch = shuffled.subList(from, Math.min(shuffled.size(), from + recipe.batch()));
+                    double loss = objective.lossAndGradient(batch);
+                    if (!Double.isFinite(loss)) {
+                        throw new UserError("a head's training loss became " + loss + " at update " + (step + 1)
+                                + "; lower its learning rate");
+                    }
+                    adam.step(step + 1, (float) recipe.lrAt(step, total));
+                    step++;
+                    onUpdate.accept(loss);
+                }
+            }
         } finally {
             model.attach(previous);
         }
-    }
-
-    /** One update; returns the batch's mean loss. */
-    private double step(AdamW adam, int step, List<Example> examples) {
-        double loss = lossAndGradient(model, tokenizer, examples);
-        if (!Double.isFinite(loss)) {
-            throw new UserError("the head's training loss became " + loss + " at step " + step
-                    + "; lower the learning rate");
-        }
-        adam.step(step, (float) settings.lr());
-        return loss;
     }
 }

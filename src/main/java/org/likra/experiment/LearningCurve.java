@@ -1,21 +1,21 @@
 package org.likra.experiment;
 
 import org.likra.data.MultipleChoiceQuestion;
-import org.likra.lora.LoraAdapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.util.Progress;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The learning-curve experiment: on one frozen base model, a positive head trained on (question, correct answer),
- * a negative head on (question, incorrect answer) and optionally a DPO head, each in one pass over the training
- * questions with snapshots at N = 32, 64, ...; every scorer evaluated on the test questions at every N, with both
- * heads having seen the same N questions.
+ * a negative head on (question, incorrect answer) and optionally a DPO head, each trained from scratch by its
+ * {@link HeadRecipe} on the first N = 32, 64, ... training questions (both heads on the same N questions); every
+ * scorer evaluated on the test questions at every N.
  */
 public final class LearningCurve {
     /** Choices scored together in one forward pass. */
@@ -37,10 +37,7 @@ public final class LearningCurve {
     }
 
     public List<CurvePoint> run(List<MultipleChoiceQuestion> trainAll, List<MultipleChoiceQuestion> test) {
-        List<MultipleChoiceQuestion> train = org.likra.data.QuestionSets.shuffle(trainAll, settings.seed());
-        if (settings.maxTrain() > 0 && train.size() > settings.maxTrain()) {
-            train = train.subList(0, settings.maxTrain());
-        }
+        List<MultipleChoiceQuestion> train = TrainingSets.order(trainAll, settings.maxTrain(), settings.seed());
         if (train.isEmpty() || test.isEmpty()) {
             throw new org.likra.util.UserError("a learning curve needs training and test questions (got "
                     + train.size() + " and " + test.size() + ")");
@@ -50,7 +47,7 @@ public final class LearningCurve {
 
         // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
         boolean needTrainScores = TrainingSets.needsBaseScores(settings.negatives());
-        progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0), "questions");
+        progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0));
         List<double[]> testBase = likelihood.choices(test, null, ROWS_PER_BATCH, progress::step);
         List<double[]> trainBase = needTrainScores
                 ? likelihood.choices(train, null, ROWS_PER_BATCH, progress::step)
@@ -58,48 +55,34 @@ public final class LearningCurve {
 
         TrainingSets sets = TrainingSets.build(train, trainBase, format, settings.negatives(),
                 settings.negativesPerQuestion(), settings.contamination(), settings.seed());
-        List<List<Example>> positives = sets.positives();
-        List<List<Example>> negatives = sets.negatives();
-        List<List<DpoTrainer.Pair>> pairs = sets.pairs();
-
-        HeadTrainer.Settings head = new HeadTrainer.Settings(settings.lora(), settings.lr(), settings.batch(),
-                settings.seed());
-        Map<Integer, float[]> posSnapshots = new LinkedHashMap<>();
-        Map<Integer, float[]> negSnapshots = new LinkedHashMap<>();
-        Map<Integer, float[]> dpoSnapshots = new LinkedHashMap<>();
-        LoraAdapter pos = new HeadTrainer(model, tokenizer, head).showing(progress, "positive head")
-                .train(positives, checkpoints, posSnapshots::put);
-        LoraAdapter neg = new HeadTrainer(model, tokenizer, head).showing(progress, "negative head")
-                .train(negatives, checkpoints, negSnapshots::put);
-        LoraAdapter dpo = null;
-        if (settings.dpo()) {
-            HeadTrainer.Settings dpoHead = new HeadTrainer.Settings(settings.lora(), settings.dpoLr(),
-                    settings.batch(), settings.seed());
-            dpo = new DpoTrainer(model, tokenizer, dpoHead, settings.dpoBeta()).showing(progress, "DPO head")
-                    .train(pairs, checkpoints, dpoSnapshots::put);
+        HeadCurve curve = new HeadCurve(model, tokenizer, format, ROWS_PER_BATCH);
+        Map<Integer, List<double[]>> pos = new HashMap<>();
+        Map<Integer, List<double[]>> neg = new HashMap<>();
+        Map<Integer, List<double[]>> dpo = new HashMap<>();
+        progress.stage("positive heads", HeadCurve.updates(sets.positives(), checkpoints, settings.heads()));
+        curve.languageModel(sets.positives(), checkpoints, settings.heads(),
+                TrainingSets.headSeed(settings.seed(), "positive"), test, (n, s, head) -> pos.put(n, s),
+                progress::step);
+        progress.stage("negative heads", HeadCurve.updates(sets.negatives(), checkpoints, settings.heads()));
+        curve.languageModel(sets.negatives(), checkpoints, settings.heads(),
+                TrainingSets.headSeed(settings.seed(), "negative"), test, (n, s, head) -> neg.put(n, s),
+                progress::step);
+        if (settings.dpo() != null) {
+            progress.stage("DPO heads", HeadCurve.updates(sets.pairs(), checkpoints, settings.dpo()));
+            curve.dpo(sets.pairs(), checkpoints, settings.dpo(), TrainingSets.headSeed(settings.seed(), "dpo"), test,
+                    (n, s, head) -> dpo.put(n, s), progress::step);
         }
+        progress.done();
 
         List<CurvePoint> points = new ArrayList<>();
-        // Every head scores every test question at every N: 2 passes per N (3 with DPO).
-        int passes = dpo == null ? 2 : 3;
-        progress.stage("evaluation", (long) checkpoints.length * passes * test.size(), "questions");
         for (int n : checkpoints) {
-            progress.message("N=" + n);
-            pos.load(posSnapshots.get(n));
-            neg.load(negSnapshots.get(n));
-            if (dpo != null) {
-                dpo.load(dpoSnapshots.get(n));
-            }
-            List<double[]> p = likelihood.choices(test, pos, ROWS_PER_BATCH, progress::step);
-            List<double[]> m = likelihood.choices(test, neg, ROWS_PER_BATCH, progress::step);
-            List<double[]> d = dpo == null ? null : likelihood.choices(test, dpo, ROWS_PER_BATCH, progress::step);
             List<ChoiceScores> scored = new ArrayList<>();
             List<ChoiceScores> dpoScored = new ArrayList<>();
             for (int i = 0; i < test.size(); i++) {
                 MultipleChoiceQuestion q = test.get(i);
-                scored.add(new ChoiceScores(q, testBase.get(i), p.get(i), m.get(i)));
-                if (dpo != null) {
-                    dpoScored.add(new ChoiceScores(q, testBase.get(i), d.get(i), null));
+                scored.add(new ChoiceScores(q, testBase.get(i), pos.get(n).get(i), neg.get(n).get(i)));
+                if (settings.dpo() != null) {
+                    dpoScored.add(new ChoiceScores(q, testBase.get(i), dpo.get(n).get(i), null));
                 }
             }
             Map<String, Evaluation> evaluations = new LinkedHashMap<>();
@@ -107,13 +90,12 @@ public final class LearningCurve {
                 evaluations.put(s.label(), Evaluation.of(s, scored, settings.positiveWeight(),
                         settings.negativeWeight()));
             }
-            if (dpo != null) {
-                // DPO is evaluated like the base scorer, on the tuned model (its adapter plays the positive head).
+            if (settings.dpo() != null) {
+                // DPO is evaluated like the SFT scorer, on the tuned model (its adapter plays the positive head).
                 evaluations.put("dpo", Evaluation.of(Scorer.SFT, dpoScored, 1, 1));
             }
             points.add(new CurvePoint(n, evaluations, meanLogLikelihoods(scored)));
         }
-        progress.done();
         return points;
     }
 

@@ -8,7 +8,11 @@ import org.likra.util.UserError;
  * {@code " {answer}"}. Only the answer's tokens are scored and trained on.
  */
 public record PromptFormat(String questionTemplate, String answerTemplate) {
-    public static final PromptFormat PAPER = new PromptFormat("\n\nQuestion: {question}\nAnswer:", " {answer}");
+    /** The paper's question template. */
+    public static final String PAPER_QUESTION = "\n\nQuestion: {question}\nAnswer:";
+    /** The paper's answer template. */
+    public static final String PAPER_ANSWER = " {answer}";
+    public static final PromptFormat PAPER = new PromptFormat(PAPER_QUESTION, PAPER_ANSWER);
 
     public PromptFormat {
         if (!questionTemplate.contains("{question}")) {

@@ -35,6 +35,17 @@ public enum Scorer {
         return label;
     }
 
+    /** What the scorer is, in words for legends and keys, e.g. "Likra: w+ log p+ - w- log p-". */
+    public String description() {
+        return switch (this) {
+            case BASE -> "base model, no head: log p_base";
+            case SFT -> "SFT, the positive head: log p+";
+            case LIKRA -> "Likra: w+ log p+ - w- log p-";
+            case BASE_NEG -> "negative head only: log p_base - log p-";
+            case POS_BASE -> "positive head's gain: log p+ - log p_base";
+        };
+    }
+
     public boolean needsPositive() {
         return needsPositive;
     }

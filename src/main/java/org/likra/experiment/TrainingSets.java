@@ -41,6 +41,31 @@ public record TrainingSets(List<List<Example>> positives, List<List<Example>> ne
         return new TrainingSets(positives, negatives, pairs);
     }
 
+    /**
+     * The training questions of `train` and `curve`: all of them in the order of {@code seed}, the first
+     * {@code maxTrain} of that order when {@code maxTrain} is positive.
+     */
+    public static List<MultipleChoiceQuestion> order(List<MultipleChoiceQuestion> questions, int maxTrain,
+                                                     long seed) {
+        List<MultipleChoiceQuestion> shuffled = org.likra.data.QuestionSets.shuffle(questions, seed);
+        return maxTrain > 0 && shuffled.size() > maxTrain ? shuffled.subList(0, maxTrain) : shuffled;
+    }
+
+    /** The seed of one head ({@code positive}, {@code negative}, {@code dpo}) of `train` and `curve`. */
+    public static long headSeed(long seed, String head) {
+        return org.likra.util.Seeds.derive(seed, head);
+    }
+
+    /** The items of the first {@code n} questions, in order. */
+    public static <T> List<T> firstQuestions(List<List<T>> perQuestion, int n) {
+        if (n > perQuestion.size()) {
+            throw new IllegalArgumentException("N = " + n + " exceeds the " + perQuestion.size() + " questions");
+        }
+        List<T> out = new ArrayList<>();
+        perQuestion.subList(0, n).forEach(out::addAll);
+        return out;
+    }
+
     /** Whether a strategy needs the base model's scores of the training questions. */
     public static boolean needsBaseScores(NegativeStrategy strategy) {
         return strategy == NegativeStrategy.NEAR_MISS || strategy == NegativeStrategy.FAR;

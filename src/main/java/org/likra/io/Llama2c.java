@@ -134,7 +134,11 @@ public final class Llama2c {
     }
 
     /**
-     * Writes a Llama-style model in llama2.c's legacy format (freq_cis tables computed as llama2.c's export does).
+     * Writes a Llama-style model in llama2.c's legacy format. Its freq_cis tables hold cos and sin of
+     * t * theta^(-2i/headDim) as float32 (the frequency and angle rounded to float32 as export.py's float32 tensors
+     * are), each StrictMath's double-precision cos or sin rounded to float32; export.py stored PyTorch's float32
+     * cos/sin, within one unit in the last place of those (199 of stories260K's 4,096 table floats differ,
+     * docs/data.md). run.c skips both tables and computes RoPE itself.
      *
      * @throws UserError if the architecture is one llama2.c cannot run
      */
@@ -189,10 +193,10 @@ public final class Llama2c {
         float[] imag = new float[c.context() * half];
         for (int t = 0; t < c.context(); t++) {
             for (int i = 0; i < half; i++) {
-                float freq = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim()));
+                float freq = (float) (1.0 / StrictMath.pow(c.ropeTheta(), (2.0 * i) / c.headDim()));
                 float angle = t * freq;
-                real[t * half + i] = (float) Math.cos(angle);
-                imag[t * half + i] = (float) Math.sin(angle);
+                real[t * half + i] = (float) StrictMath.cos(angle);
+                imag[t * half + i] = (float) StrictMath.sin(angle);
             }
         }
         pieces.add(FloatStreams.Piece.gap(real));
@@ -243,7 +247,7 @@ public final class Llama2c {
             }
             return Files.size(file);
         } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
+            throw new UserError(file + ": no such file (docs/data.md: where to get stories260K)");
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage(), e);
         }

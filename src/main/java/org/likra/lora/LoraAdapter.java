@@ -61,10 +61,12 @@ public final class LoraAdapter {
     private int capacityRows;
     private int rows;           // n of the views above (0: none built yet)
 
-    /** Adapters for every targeted projection of {@code model}, all zero (call {@link #initialize}). */
-    public LoraAdapter(Transformer model, LoraConfig config) {
-        this.config = config;
-        this.engine = model.engine();
+    /**
+     * The projections of {@code model} that {@code config} adapts; refuses (UserError) a config that targets none
+     * of them or whose rank exceeds a projection's smaller dimension (such an update has no more freedom than
+     * rank = that dimension, and a huge rank would overflow the parameter count).
+     */
+    public static List<ModelWeights.Linear> checkFits(Transformer model, LoraConfig config) {
         List<ModelWeights.Linear> targets = new ArrayList<>();
         for (ModelWeights.Block block : model.weights().blocks) {
             for (ModelWeights.Linear linear : new ModelWeights.Linear[] {block.q(), block.k(), block.v(), block.o(),
@@ -77,6 +79,22 @@ public final class LoraAdapter {
         if (targets.isEmpty()) {
             throw new org.likra.util.UserError("the model has none of the LoRA targets " + config.targets());
         }
+        for (ModelWeights.Linear l : targets) {
+            int limit = Math.min(l.inDim(), l.outDim());
+            if (config.rank() > limit) {
+                throw new org.likra.util.UserError("LoRA rank " + config.rank() + " exceeds " + l.name() + "'s "
+                        + "smaller dimension, " + limit + " (its matrix is " + l.outDim() + " x " + l.inDim()
+                        + "); use a rank of at most " + limit);
+            }
+        }
+        return targets;
+    }
+
+    /** Adapters for every targeted projection of {@code model}, all zero (call {@link #initialize}). */
+    public LoraAdapter(Transformer model, LoraConfig config) {
+        this.config = config;
+        this.engine = model.engine();
+        List<ModelWeights.Linear> targets = checkFits(model, config);
         int total = 0;
         for (ModelWeights.Linear l : targets) {
             total += config.rank() * (l.inDim() + l.outDim());

@@ -19,8 +19,8 @@ public record LoraConfig(int rank, double alpha, List<String> targets) {
         if (rank <= 0) {
             throw new UserError("LoRA rank must be positive, got " + rank);
         }
-        if (!(alpha > 0)) {
-            throw new UserError("LoRA alpha must be positive, got " + alpha);
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new UserError("LoRA alpha must be a positive number, got " + alpha);
         }
         if (targets.isEmpty()) {
             throw new UserError("LoRA needs at least one target module (" + String.join(", ", KNOWN) + ")");

@@ -71,15 +71,35 @@ public final class LoraFiles {
         if (root == null || !root.has("r") || !root.has("target_modules")) {
             throw new UserError(file + ": not a PEFT LoRA config (needs r and target_modules)");
         }
+        JsonNode r = root.get("r");
+        JsonNode alpha = root.path("lora_alpha");
+        if (!r.canConvertToInt() || !r.isIntegralNumber()) {
+            throw new UserError(file + ": r must be a whole number (the LoRA rank), got " + r);
+        }
+        if (!alpha.isMissingNode() && !alpha.isNumber()) {
+            throw new UserError(file + ": lora_alpha must be a number, got " + alpha);
+        }
         List<String> targets = new ArrayList<>();
         root.get("target_modules").forEach(t -> targets.add(t.asText()));
-        return new LoraConfig(root.get("r").asInt(), root.path("lora_alpha").asDouble(root.get("r").asInt()),
-                targets);
+        try {
+            return new LoraConfig(r.asInt(), alpha.asDouble(r.asInt()), targets);
+        } catch (UserError e) {
+            throw new UserError(file + ": " + e.getMessage(), e);
+        }
     }
 
-    /** Loads an adapter saved by {@link #save} for {@code model}; a UserError naming a tensor with NaN or infinity. */
+    /**
+     * Loads an adapter saved by {@link #save} for {@code model}; a UserError naming a tensor with NaN or infinity, or
+     * naming the config file when it does not fit the model.
+     */
     public static LoraAdapter load(Path dir, Transformer model) {
-        LoraAdapter adapter = new LoraAdapter(model, readConfig(dir));
+        LoraConfig config = readConfig(dir);
+        try {
+            LoraAdapter.checkFits(model, config);
+        } catch (UserError e) {
+            throw new UserError(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
+        }
+        LoraAdapter adapter = new LoraAdapter(model, config);
         float[] values = new float[adapter.parameters().length()];
         int r = adapter.config().rank();
         try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS))) {

@@ -39,8 +39,8 @@ import java.util.TreeSet;
  *
  * <p>Series take the Okabe–Ito colour-blind-safe colours in the order they are first added (blue, vermillion,
  * bluish green, orange, reddish purple, sky blue, yellow, black) and distinct marker shapes, so the chart also reads
- * in grey scale. {@link #grid} puts several charts in one PNG as small multiples sharing one legend, a series keeping
- * its colour in every panel.
+ * in grey scale (a series of over 40 points, such as a loss curve, is drawn without markers). {@link #grid} puts
+ * several charts in one PNG as small multiples sharing one legend, a series keeping its colour in every panel.
  */
 public final class BandPlot {
     public static final int DEFAULT_WIDTH = 1000;
@@ -60,6 +60,8 @@ public final class BandPlot {
             new Color(0xF0E442), // yellow
             new Color(0x000000), // black
     };
+    /** Series with more points than this are drawn without markers. */
+    static final int MAX_MARKED_POINTS = 40;
     /** Opacity of the interval bands. */
     static final float BAND_ALPHA = 0.18f;
     private static final Color GRID_COLOUR = new Color(0xE4E4E4);
@@ -223,6 +225,10 @@ public final class BandPlot {
         final boolean log;
         final double zeroPosition;
         final double xLo, xHi, yLo, yHi;
+        /** The x tick labels drawn, left to right (a label that would overlap its left neighbour is not drawn). */
+        final List<String> xTickLabels = new ArrayList<>();
+        /** The names in the legend, top to bottom (empty where the panel has none). */
+        final List<String> legend = new ArrayList<>();
 
         Frame(Rectangle plot, boolean log, double zeroPosition, double xLo, double xHi, double yLo, double yHi) {
             this.plot = plot;
@@ -521,6 +527,9 @@ public final class BandPlot {
         }
         for (Map.Entry<String, List<Point>> e : series.entrySet()) {
             int index = colours.get(e.getKey());
+            if (e.getValue().size() > MAX_MARKED_POINTS) {
+                continue; // a dense series (a loss curve) reads better as a plain line
+            }
             for (Point p : e.getValue()) {
                 Shape m = marker(index, f.px(p.x), f.py(p.y), 9 * scale);
                 g.setColor(colour(index));
@@ -563,6 +572,7 @@ public final class BandPlot {
                 g.setColor(TEXT_COLOUR);
                 g.drawString(s, (float) (x - w / 2), labelBaseline);
                 lastLabelRight = x + w / 2;
+                f.xTickLabels.add(s);
             }
         }
         if (log && xs.first() <= 0) {
@@ -606,6 +616,7 @@ public final class BandPlot {
         if (withLegend) {
             drawLegend(g, area.x + area.width - legendWidth - Math.round(8 * scale), plot.y, colourSubset(colours),
                     hasAnyBand(), scale);
+            f.legend.addAll(series.keySet());
         }
         return f;
     }

@@ -16,6 +16,7 @@ import org.likra.experiment.PromptFormat;
 import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
+import org.likra.lora.LoraFiles;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
@@ -212,7 +213,7 @@ final class StudyCells {
     private List<double[]> trainOnAll(HeadCurve curve, List<List<Example>> examples, HeadRecipe recipe, long seed) {
         List<List<double[]>> got = new ArrayList<>();
         curve.languageModel(examples, new int[] {examples.size()}, recipe, seed, world.validation(),
-                (n, s) -> got.add(s), () -> { });
+                (n, s, head) -> got.add(s), () -> { });
         return got.get(0);
     }
 
@@ -232,7 +233,21 @@ final class StudyCells {
         List<MultipleChoiceQuestion> train = order(headSeed);
         HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
-        HeadCurve.Sink sink = (n, s) -> scores.put(Integer.toString(n), s);
+        int[] ns = ns();
+        // The main arm's heads of the first head seed at the largest N are kept for `likra eval`.
+        boolean keep = headSeed == plan.heads().seeds().get(0)
+                && (kind.equals("positive") || kind.equals("negative") && name.equals(plan.main().name()));
+        HeadCurve.Sink sink = (n, s, head) -> {
+            scores.put(Integer.toString(n), s);
+            if (keep && n == ns[ns.length - 1]) {
+                try {
+                    LoraFiles.save(layout.heads(baseId).resolve(kind), head,
+                            layout.baseModel(baseId).toAbsolutePath().toString());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
         ObjectNode info = StudyPlan.JSON.createObjectNode();
         long start = System.nanoTime();
         HeadRecipe recipe;

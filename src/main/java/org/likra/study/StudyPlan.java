@@ -106,7 +106,8 @@ public record StudyPlan(String name, String description, World world, String tok
     }
 
     /**
-     * Head training. {@code lr} and {@code epochs} are grids: each base model's positive head takes the pair with
+     * Head training; what a plan leaves out is {@link HeadRecipe#DEFAULT}'s (the lr and epochs grids excepted).
+     * {@code lr} and {@code epochs} are grids: each base model's positive head takes the pair with
      * the best SFT acc_norm on the validation questions, its negative head the pair with the best Likra acc_norm
      * (with the chosen positive head), both at N = all training questions and the first head seed.
      */
@@ -114,12 +115,12 @@ public record StudyPlan(String name, String description, World world, String tok
                         String schedule, Double gradClip, List<Double> lr, List<Integer> epochs) {
         public Heads {
             seeds = seeds == null ? List.of(1L, 2L, 3L) : List.copyOf(seeds);
-            rank = rank == null ? 8 : rank;
-            alpha = alpha == null ? 8.0 : alpha;
-            targets = targets == null ? LoraConfig.MLP : List.copyOf(targets);
-            batch = batch == null ? 16 : batch;
-            schedule = schedule == null ? "linear" : schedule;
-            gradClip = gradClip == null ? 1.0 : gradClip;
+            rank = rank == null ? HeadRecipe.DEFAULT.lora().rank() : rank;
+            alpha = alpha == null ? HeadRecipe.DEFAULT.lora().alpha() : alpha;
+            targets = targets == null ? HeadRecipe.DEFAULT.lora().targets() : List.copyOf(targets);
+            batch = batch == null ? HeadRecipe.DEFAULT.batch() : batch;
+            schedule = schedule == null ? HeadRecipe.DEFAULT.schedule() : schedule;
+            gradClip = gradClip == null ? HeadRecipe.DEFAULT.gradClip() : gradClip;
             lr = lr == null ? List.of(1e-3, 3e-3, 1e-2) : List.copyOf(lr);
             epochs = epochs == null ? List.of(1, 3) : List.copyOf(epochs);
         }
@@ -127,7 +128,7 @@ public record StudyPlan(String name, String description, World world, String tok
         /** The recipe at one grid point. */
         public HeadRecipe recipe(double oneLr, int oneEpochs) {
             return new HeadRecipe(new LoraConfig(rank, alpha, targets), oneLr, schedule, oneEpochs, batch, gradClip,
-                    0.1);
+                    HeadRecipe.DEFAULT.dpoBeta());
         }
     }
 
@@ -157,7 +158,7 @@ public record StudyPlan(String name, String description, World world, String tok
                       Integer epochs, Integer batch, String negatives, Double beta, Boolean ablation) {
         public Dpo {
             name = name == null ? "dpo" : name;
-            beta = beta == null ? 0.1 : beta;
+            beta = beta == null ? HeadRecipe.DEFAULT.dpoBeta() : beta;
             ablation = ablation != null && ablation;
         }
 

@@ -66,7 +66,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such tokenizer file");
+            throw new UserError(file + ": no such tokenizer file (docs/data.md: where to get stories260K's)");
         } catch (IOException e) {
             throw new UserError(file + ": cannot read tokenizer: " + e.getMessage(), e);
         }

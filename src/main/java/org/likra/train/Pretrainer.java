@@ -10,7 +10,7 @@ import org.likra.io.ModelDirectory;
 import org.likra.model.Initializer;
 import org.likra.model.NonFinite;
 import org.likra.model.Transformer;
-import org.likra.plot.LinePlot;
+import org.likra.plot.BandPlot;
 import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Tokenizer;
@@ -502,14 +502,19 @@ public final class Pretrainer {
     /** Writes the loss curve of a metrics file: training loss, held-out loss, and the unigram entropy. */
     public static void plotLoss(Path metricsFile, Path png, String modelName, double unigram) throws IOException {
         List<JsonNode> records = MetricsLog.read(metricsFile);
-        LinePlot plot = new LinePlot("Pretraining " + modelName, "step", "loss (nats/token)");
-        for (JsonNode r : records) {
-            plot.add("training loss", r.get("step").asDouble(), r.get("loss").asDouble());
-            if (r.has("val_loss")) {
-                plot.add("held-out loss", r.get("step").asDouble(), r.get("val_loss").asDouble());
+        BandPlot plot = new BandPlot("Pretraining " + modelName, "step", "loss (nats/token)");
+        for (JsonNode r : records) { // non-finite losses (a diverged step) are left out of the plot
+            double step = r.get("step").asDouble();
+            if (Double.isFinite(r.get("loss").asDouble())) {
+                plot.add("training loss", step, r.get("loss").asDouble());
+            }
+            if (r.has("val_loss") && Double.isFinite(r.get("val_loss").asDouble())) {
+                plot.add("held-out loss", step, r.get("val_loss").asDouble());
             }
         }
-        plot.horizontal("unigram entropy", unigram);
+        if (Double.isFinite(unigram)) {
+            plot.reference(String.format(java.util.Locale.ROOT, "unigram entropy %.2f", unigram), unigram);
+        }
         plot.writePng(png);
     }
 

@@ -112,7 +112,7 @@ class CommandLineTest {
         Run tooLong = run("bench", "--model", "gpt2-S", "--seq", "129", "--engine", "reference");
         assertOneLineError(tooLong, "--seq 129 is longer than gpt2-S's context of 128 tokens");
         assertEquals("", tooLong.out(), "no header for a run that cannot start");
-        assertOneLineError(run("bench", "--model", "gpt2-S", "--threads", "-1"), "--threads must be 0 (all cores)");
+        assertOneLineError(run("bench", "--model", "gpt2-S", "--threads", "-1"), "'--threads': must be 0 (all cores)");
     }
 
     @Test
@@ -272,12 +272,22 @@ class CommandLineTest {
         assertTrue(second.out().contains(" 0 to run"), second.out());
         // The same report, except the compute records: the second run adds its own (no cells, a few seconds).
         assertEquals(withoutCompute(report), withoutCompute(Files.readString(out.resolve("report/report.json"))));
-        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("report/report.json").toFile())
-                .get("compute").get("runs").asInt());
+        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("report/report.json").toFile()).get("compute").get("runs").asInt());
+
+        // The demo keeps the main arm's heads of its first head seed and says how to evaluate them.
+        Path heads = out.resolve("heads/llama-tiny-s1");
+        String command = "likra eval --model " + out.resolve("bases/llama-tiny-s1/best") + " --heads " + heads
+                + " --data " + out.resolve("world/test.jsonl");
+        assertTrue(second.out().contains(command), second.out());
+        Run eval = run(command.substring("likra ".length()).split(" "));
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("likra"), eval.out());
     }
 
     private static com.fasterxml.jackson.databind.JsonNode withoutCompute(String reportJson) throws Exception {
-        var node = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(reportJson);
+        var node = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(reportJson);
         node.remove("compute");
         return node;
     }
@@ -310,6 +320,54 @@ class CommandLineTest {
         Run missing = run("eval", "--model", model.toString(), "--data", data.toString(), "--scorer", "likra",
                 "--engine", "reference");
         assertOneLineError(missing, "needs a positive head");
+    }
+
+    /** An adapter config with a rank far above the model's dimensions: one line naming it, not a crash. */
+    @Test
+    void adapterWithAnImpossibleRankIsOneLineNamingItsConfig() throws Exception {
+        Path model = savedModel("llama-tiny", 2);
+        Path data = dir.resolve("q.jsonl");
+        Files.writeString(data, "{\"id\":\"q\",\"question\":\"Is 2 even?\",\"choices\":[\"yes\",\"no\"],"
+                + "\"answer\":0}\n");
+        Path adapter = dir.resolve("huge");
+        Files.createDirectories(adapter);
+        Files.writeString(adapter.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2000000000, "
+                + "\"lora_alpha\": 8, \"target_modules\": [\"up_proj\"]}\n");
+        Run r = run("eval", "--model", model.toString(), "--positive", adapter.toString(), "--scorer", "sft",
+                "--data", data.toString(), "--engine", "reference");
+        assertOneLineError(r, adapter.resolve("adapter_config.json") + ": LoRA rank 2000000000 exceeds");
+        Files.writeString(adapter.resolve("adapter_config.json"), "{\"r\": \"eight\", \"target_modules\": "
+                + "[\"up_proj\"]}\n");
+        assertOneLineError(run("eval", "--model", model.toString(), "--positive", adapter.toString(), "--scorer",
+                "sft", "--data", data.toString(), "--engine", "reference"), "r must be a whole number");
+        assertOneLineError(run("train", "--model", model.toString(), "--data", data.toString(), "--out",
+                dir.resolve("heads").toString(), "--rank", "100000", "--engine", "reference"),
+                "LoRA rank 100000 exceeds");
+    }
+
+    /** curve says how many training questions it uses, writes its files and prints a key to its table. */
+    @Test
+    void curveReportsTheQuestionsItUsesAndKeysItsTable() throws Exception {
+        Path model = savedModel("llama-tiny", 3);
+        Path data = dir.resolve("q.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            sb.append("{\"id\":\"q").append(i).append("\",\"question\":\"Is ").append(i)
+                    .append(" even?\",\"choices\":[\"yes\",\"no\"],\"answer\":").append(i % 2).append("}\n");
+        }
+        Files.writeString(data, sb.toString());
+        Path out = dir.resolve("curve");
+        Run r = run("curve", "--model", model.toString(), "--train", data.toString(), "--test", data.toString(),
+                "--max-train", "8", "--max-test", "6", "--out", out.toString(), "--engine", "reference");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("8 of 40 training and 6 test questions"), r.out());
+        assertTrue(r.out().contains("lr 0.01 (linear), 2 epochs, batch 16, with DPO"), r.out());
+        assertTrue(r.out().contains("key:") && r.out().contains("likra     Likra: w+ log p+ - w- log p-")
+                && r.out().contains("95% Wilson interval"), r.out());
+        for (String f : new String[] {"curve.csv", "curve.json", "curve.png"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        assertTrue(Files.readString(out.resolve("curve.csv")).contains("\n8,dpo,"));
     }
 
     @Test

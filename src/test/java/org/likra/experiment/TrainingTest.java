@@ -32,9 +32,8 @@ class TrainingTest {
         Engine e = new ReferenceEngine(Precision.F64);
         Transformer model = new Transformer(tiny(), e);
         Initializer.initialize(model, 2);
-        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(2, 4, LoraConfig.MLP), 1e-3, 32, 1);
-        DpoTrainer dpo = new DpoTrainer(model, new ByteTokenizer(), s, 0.5);
-        LoraAdapter adapter = new LoraAdapter(model, s.lora());
+        DpoTrainer dpo = new DpoTrainer(model, new ByteTokenizer(), 0.5);
+        LoraAdapter adapter = new LoraAdapter(model, new LoraConfig(2, 4, LoraConfig.MLP));
         Random r = new Random(4);
         double[] values = new double[adapter.parameters().length()];
         for (int i = 0; i < values.length; i++) {
@@ -58,30 +57,30 @@ class TrainingTest {
         Engine e = new ReferenceEngine(Precision.F64);
         Transformer model = new Transformer(tiny(), e);
         Initializer.initialize(model, 2);
-        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(2, 4, LoraConfig.MLP), 1e-3, 32, 1);
-        LoraAdapter fresh = new LoraAdapter(model, s.lora());
+        LoraAdapter fresh = new LoraAdapter(model, new LoraConfig(2, 4, LoraConfig.MLP));
         fresh.initialize(1);
-        double loss = new DpoTrainer(model, new ByteTokenizer(), s, 0.1).lossAndGradient(fresh,
+        double loss = new DpoTrainer(model, new ByteTokenizer(), 0.1).lossAndGradient(fresh,
                 List.of(new DpoTrainer.Pair("Q", " a", " b")));
         assertEquals(Math.log(2), loss, 1e-12);
     }
 
     @Test
-    void headTrainingRaisesTheLikelihoodOfItsAnswersAndSnapshotsAtCheckpoints() {
+    void headTrainingRaisesTheLikelihoodOfItsAnswersInTheRecipesNumberOfUpdates() {
         Engine e = new ReferenceEngine(Precision.F32);
         Transformer model = new Transformer(tiny(), e);
         Initializer.initialize(model, 2);
-        List<List<Example>> examples = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            examples.add(List.of(new Example("Q: colour?", " red")));
-        }
-        HeadTrainer.Settings s = new HeadTrainer.Settings(new LoraConfig(4, 8, LoraConfig.MLP), 3e-2, 8, 1);
-        List<Integer> seen = new ArrayList<>();
+        List<Example> examples = java.util.Collections.nCopies(40, new Example("Q: colour?", " red"));
+        HeadRecipe recipe = new HeadRecipe(new LoraConfig(4, 8, LoraConfig.MLP), 3e-2, "linear", 2, 8, 1.0, 0.1);
         AnswerLikelihood likelihood = new AnswerLikelihood(model, new ByteTokenizer(), PromptFormat.PAPER);
         double before = likelihood.sequences(List.of(new Example("Q: colour?", " red")), null)[0];
-        LoraAdapter head = new HeadTrainer(model, new ByteTokenizer(), s).train(examples, new int[] {4, 32, 40},
-                (n, values) -> seen.add(n));
-        assertEquals(List.of(4, 32, 40), seen);
+        int[] updates = {0};
+        double[] losses = new double[recipe.updates(40)];
+        LoraAdapter head = new HeadTrainer(model, new ByteTokenizer()).languageModel(examples, recipe, 1,
+                loss -> losses[updates[0]++] = loss);
+        assertEquals(2 * 5, updates[0], "2 epochs of 40 examples in batches of 8");
+        assertEquals(recipe.updates(40), updates[0]);
+        assertTrue(losses[losses.length - 1] < losses[0], "each update reports its batch's loss, which falls: "
+                + java.util.Arrays.toString(losses));
         double after = likelihood.sequences(List.of(new Example("Q: colour?", " red")), head)[0];
         assertTrue(after > before + 1, "log p before " + before + ", after " + after);
         assertTrue(model.adapter() == null, "training leaves the model as it found it");
@@ -115,8 +114,8 @@ class TrainingTest {
                     List.of(), null));
         }
         List<MultipleChoiceQuestion> test = train.subList(0, 6);
-        CurveSettings settings = new CurveSettings(0, NegativeStrategy.NEAR_MISS, 1, 0,
-                new LoraConfig(2, 2, LoraConfig.MLP), 1e-3, 16, true, 0.1, 1e-3, 1, 1, 1);
+        HeadRecipe recipe = new HeadRecipe(new LoraConfig(2, 2, LoraConfig.MLP), 1e-3, "linear", 1, 16, 1.0, 0.1);
+        CurveSettings settings = new CurveSettings(0, NegativeStrategy.NEAR_MISS, 1, 0, recipe, recipe, 1, 1, 1);
         List<CurvePoint> points = new LearningCurve(model, new ByteTokenizer(), PromptFormat.PAPER, settings,
                 org.likra.util.Progress.silent()).run(train, test);
         assertEquals(List.of(32, 40), points.stream().map(CurvePoint::n).toList());

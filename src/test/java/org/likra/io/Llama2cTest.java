@@ -133,4 +133,50 @@ class Llama2cTest {
                 new org.likra.engine.reference.ReferenceEngine(org.likra.engine.Precision.F32)).tokenizer()
                 .vocabSize());
     }
+    /**
+     * stories260K, imported and exported again, equals the original byte for byte outside RoPE's freq_cis tables,
+     * which run.c skips; inside them 199 of the 4,096 floats (202 bytes) are one unit in the last place off, as
+     * docs/data.md states: export.py stored PyTorch's float32 cos/sin, we store the float32 nearest the exact value.
+     */
+    @Test
+    void exportedStories260KDiffersFromTheOriginalOnlyInItsRopeTablesByOneUlp(@TempDir Path tmp) throws IOException {
+        Path bin = SharedFiles.require("models/stories260K/stories260K.bin");
+        Importer.llama2c(bin, null, tmp.resolve("s"));
+        Path out = tmp.resolve("s.bin");
+        Exporter.llama2c(tmp.resolve("s"), out);
+        byte[] original = Files.readAllBytes(bin);
+        byte[] exported = Files.readAllBytes(out);
+        assertEquals(original.length, exported.length);
+        ByteBuffer header = ByteBuffer.wrap(original).order(ByteOrder.LITTLE_ENDIAN);
+        int dim = header.getInt(0);
+        int heads = header.getInt(12);
+        int vocab = header.getInt(20);
+        int seq = header.getInt(24);
+        int tableFloats = 2 * seq * (dim / heads / 2);
+        int tableEnd = original.length - (vocab > 0 ? 0 : 4 * -vocab * dim); // wcls follows when not shared
+        int tableStart = tableEnd - 4 * tableFloats;
+        ByteBuffer a = ByteBuffer.wrap(original).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(exported).order(ByteOrder.LITTLE_ENDIAN);
+        int bytes = 0;
+        int floats = 0;
+        for (int i = 0; i < original.length; i++) {
+            if (original[i] != exported[i]) {
+                assertTrue(i >= tableStart && i < tableEnd, "byte " + i + " differs outside the RoPE tables ["
+                        + tableStart + ", " + tableEnd + ")");
+                bytes++;
+            }
+        }
+        for (int at = tableStart; at < tableEnd; at += 4) {
+            int x = a.getInt(at);
+            int y = b.getInt(at);
+            if (x != y) {
+                floats++;
+                assertEquals(1, Math.abs(x - y), "float at byte " + at + ": " + a.getFloat(at) + " against "
+                        + b.getFloat(at));
+            }
+        }
+        assertEquals(4096, tableFloats);
+        assertEquals(199, floats);
+        assertEquals(202, bytes);
+    }
 }

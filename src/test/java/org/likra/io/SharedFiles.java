@@ -14,8 +14,8 @@ public final class SharedFiles {
     public static Path require(String relative) {
         String root = System.getProperty("likra.shared", "../shared");
         Path p = Path.of(root).resolve(relative);
-        Assumptions.assumeTrue(Files.isRegularFile(p), "skipped: " + p + " is absent (shared files live in ../shared "
-                + "beside the project, or set -Dlikra.shared=DIR)");
+        Assumptions.assumeTrue(Files.isRegularFile(p), "skipped: " + p + " is absent (the real data live in "
+                + "../shared beside the project, or set -Dlikra.shared=DIR; docs/data.md says where to get them)");
         return p;
     }
 }

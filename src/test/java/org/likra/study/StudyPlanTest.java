@@ -2,6 +2,7 @@ package org.likra.study;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.likra.experiment.HeadRecipe;
 import org.likra.lora.LoraConfig;
 import org.likra.util.UserError;
 
@@ -67,6 +68,8 @@ class StudyPlanTest {
         assertEquals("linear", p.heads().schedule());
         assertEquals(List.of(1e-3, 3e-3, 1e-2), p.heads().lr());
         assertEquals(List.of(1, 3), p.heads().epochs());
+        // Every other part of a head's recipe is HeadRecipe.DEFAULT's, the one `train` and `curve` use.
+        assertEquals(HeadRecipe.DEFAULT, p.heads().recipe(HeadRecipe.DEFAULT.lr(), HeadRecipe.DEFAULT.epochs()));
         assertEquals(List.of(32, 64, 128, 256, 512, 1024), p.ns());
         assertEquals(new StudyPlan.Arm("main", "all", 1, 0.0), p.main());
         assertEquals(List.of(), p.arms());
