@@ -126,12 +126,16 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 && c.positions() == ModelConfig.Positions.rope && !c.bias();
         boolean gpt2 = c.norm() == ModelConfig.Norm.layernorm && c.mlp() == ModelConfig.Mlp.gelu
                 && c.positions() == ModelConfig.Positions.learned && c.bias();
-        String family = llama ? "Llama-style" : gpt2 ? "GPT-2-style" : "custom";
+        String family = llama ? (c.qkvBias() ? "Qwen2-style" : "Llama-style") : gpt2 ? "GPT-2-style" : "custom";
         return family + " (" + c.norm() + ", " + c.mlp() + ", " + c.positions() + " positions, "
-                + (c.bias() ? "biases" : "no biases") + ", " + (c.tiedEmbeddings() ? "tied" : "untied")
+                + (c.bias() ? "biases" : c.qkvBias() ? "q/k/v biases" : "no biases") + ", "
+                + (c.tiedEmbeddings() ? "tied" : "untied")
                 + " embeddings): dim " + c.dim() + ", layers " + c.layers() + ", heads " + c.heads() + ", kv heads "
                 + c.kvHeads() + ", hidden " + c.hidden() + ", vocab " + c.vocab() + ", context " + c.context()
                 + (c.positions() == ModelConfig.Positions.rope ? ", rope_theta " + c.ropeTheta() : "")
+                + (c.ropeScaling() == null ? "" : ", rope_scaling llama3 (factor " + c.ropeScaling().factor()
+                + ", low " + c.ropeScaling().lowFreqFactor() + ", high " + c.ropeScaling().highFreqFactor()
+                + ", original context " + c.ropeScaling().originalContext() + ")")
                 + ", norm_eps " + c.normEps();
     }
 

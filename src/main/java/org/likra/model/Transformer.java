@@ -242,8 +242,8 @@ public final class Transformer {
         linear(a.v, a.norm1Out, w.v(), n);
         if (config.positions() == ModelConfig.Positions.rope) {
             float theta = (float) config.ropeTheta();
-            e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, 0);
-            e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, 0);
+            e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
+            e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         e.attentionForward(a.attention, a.probs, a.qRot, a.kRot, a.v, batch, time, config.heads(),
                 config.kvHeads(), hd);
@@ -372,8 +372,8 @@ public final class Transformer {
                 config.heads(), config.kvHeads(), hd);
         if (rope) {
             float theta = (float) config.ropeTheta();
-            e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, 0);
-            e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, 0);
+            e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
+            e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         dNorm = rows.dNormOut;
         linearBackward(dNorm, true, g.q(), dQ, a.norm1Out, w.q(), n);
