@@ -56,11 +56,14 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
         if (Files.isDirectory(path)) {
             Path dir = ModelDirectory.resolve(path);
             HfConfig.Contents contents = HfConfig.read(dir.resolve(ModelDirectory.CONFIG));
-            try (SafeTensors st = SafeTensors.open(dir.resolve(ModelDirectory.WEIGHTS))) {
-                ModelDirectory.checkShapes(st, ModelDirectory.layoutFor(contents.model(),
+            try (WeightFiles weights = WeightFiles.open(dir)) {
+                ModelDirectory.checkShapes(weights, ModelDirectory.layoutFor(contents.model(),
                         dir.resolve(ModelDirectory.CONFIG)));
-                return new ModelInfo("model directory (config.json + model.safetensors)", contents.model(),
-                        contents.tokenizer(), rows(st), st.metadata());
+                String files = weights.fileCount() == 1 ? "model.safetensors"
+                        : WeightFiles.INDEX + " and " + weights.fileCount() + " shards";
+                return new ModelInfo("model directory (config.json + " + files + ", "
+                        + String.join("/", weights.dtypes()) + ")", contents.model(), contents.tokenizer(),
+                        rows(weights.entries()), weights.metadata());
             }
         }
         long size = Llama2c.fileSize(path);
@@ -84,8 +87,8 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 || (got >= 9 && b.getLong(0) > 0 && b.getLong(0) <= size - 8 && head[8] == '{');
         if (safetensors) {
             try (SafeTensors st = SafeTensors.open(path)) {
-                return new ModelInfo("safetensors file (" + st.entries().size() + " tensors)", null, null, rows(st),
-                        st.metadata());
+                return new ModelInfo("safetensors file (" + st.entries().size() + " tensors)", null, null,
+                        rows(st.entries()), st.metadata());
             }
         }
         Llama2c.Header h;
@@ -103,9 +106,9 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 layoutRows(config, path, "F32"), Map.of());
     }
 
-    private static List<Tensor> rows(SafeTensors st) {
+    private static List<Tensor> rows(Map<String, SafeTensors.Entry> entries) {
         List<Tensor> out = new ArrayList<>();
-        for (SafeTensors.Entry e : st.entries().values()) {
+        for (SafeTensors.Entry e : entries.values()) {
             out.add(new Tensor(e.name(), e.dtype(), e.shape()));
         }
         return out;
