@@ -74,6 +74,37 @@ class PlainHfConfigTest {
     }
 
     @Test
+    void aPlainLlamaWithATokenizerJsonRunsTokenizeSampleAndEval(@TempDir Path tmp) throws IOException {
+        Path dir = PlainHfModels.write(tmp.resolve("llama"), PlainHfModels.llamaConfig(30, ""), 6);
+        try (var in = PlainHfConfigTest.class.getResourceAsStream("/tokenizers/sentencepiece-legacy.json")) {
+            Files.copy(in, dir.resolve("tokenizer.json"));
+        }
+        assertEquals(TokenizerSpec.HF, ModelDirectory.readConfig(dir).tokenizer());
+        Result r = likra("tokenize", "--model", dir.toString(), "hello café");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("18 21 4 5", r.out().strip());
+        r = likra("tokenize", "--model", dir.toString(), "--bos", "hello", "café");
+        assertEquals("1 18 21 4 5", r.out().strip());
+        r = likra("tokenize", "--model", dir.toString(), "--decode", "1 18 21 4 5");
+        assertEquals("hello café", r.out().strip());
+        r = likra("tokenize", "--model", dir.resolve("tokenizer.json").toString(), "--decode", "18,21");
+        assertEquals("hello caf", r.out().strip());
+        r = likra("tokenize", "--model", dir.toString(), "--decode", "18", "x");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("'x'"), r.err());
+
+        r = likra("sample", "--model", dir.toString(), "--prompt", "hello", "--steps", "3", "--temperature", "0");
+        assertEquals(0, r.code(), r.err());
+
+        Path data = Files.writeString(tmp.resolve("q.jsonl"),
+                "{\"id\": \"a\", \"question\": \"hello?\", \"choices\": [\"café\", \"hello\"], \"answer\": 0}\n"
+                        + "{\"id\": \"b\", \"question\": \"café?\", \"choices\": [\"he\", \"lo\", \"ca\"], "
+                        + "\"answer\": 2}\n");
+        r = likra("eval", "--model", dir.toString(), "--data", data.toString(), "--scorer", "base");
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
     void fieldsAreReadWithTheLibrarysDefaults(@TempDir Path tmp) throws IOException {
         Path dir = PlainHfModels.write(tmp.resolve("m"), PlainHfModels.llamaConfig(80,
                 "\"tie_word_embeddings\": true, \"head_dim\": 8, \"rope_scaling\": {\"rope_type\": \"llama3\", "
