@@ -18,6 +18,10 @@ public final class HeadOptions {
             description = "Adapted projections (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj). "
                     + "Default: ${DEFAULT-VALUE}.")
     List<String> targets;
+    @Option(names = "--lora-dropout", defaultValue = "0",
+            description = "Dropout on the adapters' input while training (PEFT's lora_dropout). Default: "
+                    + "${DEFAULT-VALUE}.")
+    double loraDropout;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Heads' constant learning rate. Default: "
             + "${DEFAULT-VALUE}.")
     double lr;
@@ -45,7 +49,7 @@ public final class HeadOptions {
     long seed;
 
     LoraConfig lora() {
-        return new LoraConfig(rank, alpha, targets);
+        return new LoraConfig(rank, alpha, targets, loraDropout);
     }
 
     NegativeStrategy negativeStrategy() {

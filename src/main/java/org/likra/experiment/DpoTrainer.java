@@ -43,8 +43,13 @@ public final class DpoTrainer {
         AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
                 0f, 0f);
         int[] step = {0};
-        OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adapter, adam, ++step[0], batch),
-                n -> snapshot.accept(n, adapter.values()));
+        adapter.training(true, settings.seed());
+        try {
+            OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adapter, adam, ++step[0], batch),
+                    n -> snapshot.accept(n, adapter.values()));
+        } finally {
+            adapter.training(false, 0);
+        }
         return adapter;
     }
 

@@ -89,6 +89,7 @@ public final class HeadCurve {
         Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         LoraAdapter previous = model.adapter();
         model.attach(adapter);
+        adapter.training(true, seed);
         try {
             int step = 0;
             for (int epoch = 0; epoch < recipe.epochs(); epoch++) {
@@ -107,6 +108,7 @@ public final class HeadCurve {
                 }
             }
         } finally {
+            adapter.training(false, 0);
             model.attach(previous);
         }
     }

@@ -60,12 +60,14 @@ public final class HeadTrainer {
                 0f, 0f);
         LoraAdapter previous = model.adapter();
         model.attach(adapter);
+        adapter.training(true, settings.seed());
         try {
             int[] step = {0};
             OnePass.run(perQuestion, settings.batch(), checkpoints, batch -> step(adam, ++step[0], batch),
                     n -> snapshot.accept(n, adapter.values()));
             return adapter;
         } finally {
+            adapter.training(false, 0);
             model.attach(previous);
         }
     }
