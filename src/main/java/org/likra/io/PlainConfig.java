@@ -94,6 +94,74 @@ final class PlainConfig {
         return new HfConfig.Contents(config, tokenizer);
     }
 
+    /**
+     * The plain Hugging Face config.json of a Llama-architecture model: {@code LlamaForCausalLM}, or
+     * {@code Qwen2ForCausalLM} where the q, k and v projections alone carry biases. {@link #read} gives back the same
+     * architecture (under the directory's name).
+     *
+     * @param dtype the weights' dtype (F32, F16 or BF16), recorded as {@code torch_dtype}
+     * @param bos   the BOS id or -1; {@code eos} likewise
+     * @throws UserError for an architecture transformers' Llama cannot compute (LayerNorm, GELU, learned positions)
+     */
+    static String toJson(ModelConfig c, String dtype, int bos, int eos) {
+        if (c.norm() != ModelConfig.Norm.rmsnorm || c.mlp() != ModelConfig.Mlp.swiglu
+                || c.positions() != ModelConfig.Positions.rope) {
+            throw new UserError("model " + c.name() + " is not a Llama-architecture model (it has " + c.norm() + ", "
+                    + c.mlp() + ", " + c.positions() + " positions); export hf writes RMSNorm/SwiGLU/RoPE models "
+                    + "(GPT-2-style models: use export llmc)");
+        }
+        Architecture arch = c.qkvBias() && !c.bias() ? Architecture.QWEN2 : Architecture.LLAMA;
+        var root = HfConfig.JSON.createObjectNode();
+        root.putArray("architectures").add(arch.className);
+        root.put("model_type", arch.modelType);
+        root.put("hidden_size", c.dim());
+        root.put("intermediate_size", c.hidden());
+        root.put("num_hidden_layers", c.layers());
+        root.put("num_attention_heads", c.heads());
+        root.put("num_key_value_heads", c.kvHeads());
+        root.put("head_dim", c.headDim());
+        root.put("vocab_size", c.vocab());
+        root.put("max_position_embeddings", c.context());
+        root.put("rms_norm_eps", c.normEps());
+        root.put("rope_theta", c.ropeTheta());
+        if (c.ropeScaling() == null) {
+            root.putNull("rope_scaling");
+        } else {
+            var scaling = root.putObject("rope_scaling");
+            scaling.put("rope_type", "llama3");
+            scaling.put("factor", c.ropeScaling().factor());
+            scaling.put("low_freq_factor", c.ropeScaling().lowFreqFactor());
+            scaling.put("high_freq_factor", c.ropeScaling().highFreqFactor());
+            scaling.put("original_max_position_embeddings", c.ropeScaling().originalContext());
+        }
+        root.put("tie_word_embeddings", c.tiedEmbeddings());
+        root.put("hidden_act", "silu");
+        if (arch == Architecture.LLAMA) {
+            root.put("attention_bias", c.bias());
+            root.put("mlp_bias", c.bias());
+        } else {
+            root.put("use_sliding_window", false);
+        }
+        root.put("initializer_range", 0.02);
+        root.put("use_cache", true);
+        if (bos >= 0) {
+            root.put("bos_token_id", bos);
+        }
+        if (eos >= 0) {
+            root.put("eos_token_id", eos);
+        }
+        root.put("torch_dtype", switch (dtype) {
+            case "BF16" -> "bfloat16";
+            case "F16" -> "float16";
+            default -> "float32";
+        });
+        try {
+            return HfConfig.JSON.writeValueAsString(root) + "\n";
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The architecture {@code architectures[0]} names, checked against {@code model_type} where both are given. */
     private static Architecture architecture(JsonNode root, String where) {
         JsonNode list = root.get("architectures");
