@@ -123,8 +123,9 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
             System.out.printf("engine   %s%n", engine.description());
             long totalBytes = engine.allocatedBytes();
-            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB parameters, gradients and AdamW moments, "
-                    + "%,.1f MB activations and scratch%n", totalBytes / 1e6, stateBytes / 1e6,
+            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB %s, %,.1f MB activations and scratch%n",
+                    totalBytes / 1e6, stateBytes / 1e6, loraRank > 0 ? "parameters, the adapters and their AdamW "
+                            + "moments (no base gradients)" : "parameters, gradients and AdamW moments",
                     (totalBytes - stateBytes) / 1e6);
             long rss = org.likra.util.PeakMemory.residentBytes();
             System.out.printf("peak     %s resident (VmHWM), %,.1f MB JVM heap%n",

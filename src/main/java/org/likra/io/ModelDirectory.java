@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors} (or shards listed by
- * {@code model.safetensors.index.json}; F32, F16 or BF16) with Hugging Face Llama tensor names. Run directories hold one in {@code checkpoint/}; {@link #resolve} accepts either.
+ * {@code model.safetensors.index.json}; F32, F16 or BF16) with Hugging Face Llama tensor names. Run directories
+ * hold one in {@code checkpoint/}; {@link #resolve} accepts either.
  */
 public final class ModelDirectory {
     public static final String CONFIG = "config.json";

@@ -102,6 +102,21 @@ class PlainHfConfigTest {
                         + "\"answer\": 2}\n");
         r = likra("eval", "--model", dir.toString(), "--data", data.toString(), "--scorer", "base");
         assertEquals(0, r.code(), r.err());
+
+        // TruthfulQA lines (several true choices) also get MC2
+        Path tqa = Files.writeString(tmp.resolve("tqa.jsonl"), "{\"question\": \"hello?\", \"mc2_targets\": "
+                + "{\"choices\": [\"hello\", \"hello café\", \"café\"], \"labels\": [1, 1, 0]}}\n");
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r = likra("eval", "--model", dir.toString(), "--data", tqa.toString(), "--scorer", "base");
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(0, r.code(), r.err());
+        String table = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(table.contains("acc (MC1)") && table.contains("MC2") && table.contains("(n=1)"), table);
     }
 
     @Test
