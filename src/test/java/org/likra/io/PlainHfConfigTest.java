@@ -61,6 +61,12 @@ class PlainHfConfigTest {
         r = likra("info", dir.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("vocab 80") && r.out().contains("tokenizer:    none"), r.out());
+        r = likra("info", dir.toString(), "--batch", "2", "--seq", "8");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("memory of a LoRA step") && r.out().contains("activations"), r.out());
+        r = likra("info", dir.toString(), "--batch", "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--seq"), r.err());
 
         ModelDirectory.Loaded loaded = ModelDirectory.load(dir, new CpuEngine(1));
         assertInstanceOf(NoTokenizer.class, loaded.tokenizer());
