@@ -18,11 +18,13 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Time training steps (forward + backward + AdamW) of a preset on random tokens and print "
-                + "ms/step, tokens/s and achieved GFLOP/s (median of the timed steps after warm-up).",
+        description = {"Time training steps (forward + backward + AdamW) of a preset (or a model directory's "
+                + "architecture) with random weights on random tokens and print ms/step, tokens/s, achieved GFLOP/s "
+                + "(median of the timed steps after warm-up) and peak memory; --lora R times a LoRA step instead.",
                 "Presets gpt2-S and gpt2-M match the configurations llm.c's CPU trainer is usually compared on."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "gpt2-S", description = "Preset. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--model", defaultValue = "gpt2-S", description = "Preset, or a model directory whose "
+            + "architecture to use (its weights are not read). Default: ${DEFAULT-VALUE}.")
     String model;
     @Option(names = "--batch", defaultValue = "8", converter = OptionChecks.Positive.class,
             description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
@@ -45,12 +47,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisation and the random tokens. "
             + "Default: ${DEFAULT-VALUE}.")
     long seed;
+    @Option(names = "--lora", defaultValue = "0", description = "0: train every parameter; r > 0: a LoRA step "
+            + "instead (rank r adapters on --lora-targets, the base frozen without gradients). Default: "
+            + "${DEFAULT-VALUE}.")
+    int loraRank;
+    @Option(names = "--lora-targets", defaultValue = "gate_proj,up_proj,down_proj", split = ",",
+            description = "Adapted projections of --lora. Default: ${DEFAULT-VALUE}.")
+    java.util.List<String> loraTargets;
     @Mixin
     EngineOptions engineOptions;
 
     @Override
     public Integer call() {
-        ModelConfig config = Presets.load(model);
+        if (batch <= 0 || seq <= 0 || steps <= 0 || warmup < 0 || !(warmupSeconds >= 0)) {
+            throw new UserError("--batch, --seq and --steps must be positive, --warmup and --warmup-seconds "
+                    + "non-negative");
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(model);
+        ModelConfig config = java.nio.file.Files.isDirectory(dir)
+                ? org.likra.io.ModelDirectory.readConfig(dir).model() : Presets.load(model);
+        if (loraRank < 0) {
+            throw new UserError("--lora must be 0 (full training) or a positive rank, got " + loraRank);
+        }
         if (seq > config.context()) {
             throw new UserError("--seq " + seq + " is longer than " + config.name() + "'s context of "
                     + config.context() + " tokens: shorten it or use a model with a longer context");
@@ -58,8 +76,17 @@ public final class BenchCommand implements Callable<Integer> {
         try (Engine engine = engineOptions.create()) {
             Transformer net = new Transformer(config, engine);
             Initializer.initialize(net, seed);
-            AdamW adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
-                    0.95f, 1e-8f, 0.1f, 1f);
+            AdamW adam;
+            if (loraRank > 0) {
+                org.likra.lora.LoraAdapter adapter = new org.likra.lora.LoraAdapter(net,
+                        new org.likra.lora.LoraConfig(loraRank, loraRank, loraTargets));
+                adapter.initialize(seed);
+                net.attach(adapter);
+                adam = new AdamW(engine, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 1f);
+            } else {
+                adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
+                        0.95f, 1e-8f, 0.1f, 1f);
+            }
             Random random = new Random(seed);
             int n = batch * seq;
             int[] tokens = new int[n];
@@ -69,10 +96,13 @@ public final class BenchCommand implements Callable<Integer> {
                 targets[i] = random.nextInt(config.vocab());
             }
             long stateBytes = engine.allocatedBytes(); // parameters, gradients, AdamW's moments
-            double flops = FlopCount.trainingStep(config, batch, seq);
-            System.out.printf("bench: %s (%,d parameters), engine %s, batch %d x %d tokens, at least %d warm-up %s "
-                            + "and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
-                    net.layout().total(), engine.name(), batch, seq, warmup, warmup == 1 ? "step" : "steps",
+            double flops = loraRank > 0 ? FlopCount.loraStep(config, batch, seq)
+                    : FlopCount.trainingStep(config, batch, seq);
+            System.out.printf("bench: %s (%,d parameters%s), engine %s, batch %d x %d tokens, at least %d warm-up "
+                            + "%s and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
+                    net.layout().total(), loraRank > 0 ? ", frozen; LoRA rank " + loraRank + " on "
+                            + String.join(",", loraTargets) : "", engine.name(), batch, seq, warmup,
+                    warmup == 1 ? "step" : "steps",
                     java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,
                     steps == 1 ? "step" : "steps", flops / 1e9);
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
@@ -98,9 +128,14 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
             System.out.printf("engine   %s%n", engine.description());
             long totalBytes = engine.allocatedBytes();
-            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB parameters, gradients and AdamW moments, "
-                    + "%,.1f MB activations and scratch%n", totalBytes / 1e6, stateBytes / 1e6,
+            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB %s, %,.1f MB activations and scratch%n",
+                    totalBytes / 1e6, stateBytes / 1e6, loraRank > 0 ? "parameters, the adapters and their AdamW "
+                            + "moments (no base gradients)" : "parameters, gradients and AdamW moments",
                     (totalBytes - stateBytes) / 1e6);
+            long rss = org.likra.util.PeakMemory.residentBytes();
+            System.out.printf("peak     %s resident (VmHWM), %,.1f MB JVM heap%n",
+                    rss < 0 ? "unknown" : String.format("%,.1f MB", rss / 1e6),
+                    org.likra.util.PeakMemory.heapBytes() / 1e6);
             Map<String, Long> countersAfter = engine.counters();
             for (Map.Entry<String, Long> counter : countersAfter.entrySet()) {
                 long before = countersBefore.getOrDefault(counter.getKey(), 0L);

@@ -97,15 +97,18 @@ public final class EvalCommand implements Callable<Integer> {
                 scored.add(new ChoiceScores(questions.get(i), b.get(i), p == null ? null : p.get(i),
                         n == null ? null : n.get(i)));
             }
+            // questions with several true choices (TruthfulQA) also get MC2, the true choices' probability mass
+            boolean mc2 = questions.stream().anyMatch(MultipleChoiceQuestion::hasSeveralCorrect);
             System.out.printf("%d questions from %s%n", questions.size(), data);
             String repeated = QuestionSets.repeatedChoicesNote(questions);
             if (repeated != null) {
                 System.out.println(repeated);
             }
-            System.out.printf("%-9s %-32s %-32s%n", "scorer", "acc [95% CI]", "acc_norm [95% CI]");
+            System.out.printf("%-9s %-32s %-32s%s%n", "scorer", mc2 ? "acc (MC1) [95% CI]" : "acc [95% CI]",
+                    "acc_norm [95% CI]", mc2 ? " MC2 [95% CI]" : "");
             for (Scorer s : scorers) {
                 Evaluation e = Evaluation.of(s, scored, positiveWeight, negativeWeight);
-                System.out.printf("%-9s %-32s %-32s%n", s.label(), e.acc(), e.accNorm());
+                System.out.printf("%-9s %-32s %-32s%s%n", s.label(), e.acc(), e.accNorm(), mc2 ? " " + e.mc2() : "");
             }
         }
         return 0;

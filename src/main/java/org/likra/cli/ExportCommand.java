@@ -10,10 +10,10 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code likra export llmc|llama2c <model dir> --out file.bin}: our model directories into other formats. */
+/** {@code likra export llmc|llama2c|hf <model dir> --out file.bin|dir}: our model directories into other formats. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a model directory in another project's checkpoint format.",
-        subcommands = {ExportCommand.Llmc.class, ExportCommand.Llama2c.class})
+        subcommands = {ExportCommand.Llmc.class, ExportCommand.Llama2c.class, ExportHfCommand.class})
 public final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

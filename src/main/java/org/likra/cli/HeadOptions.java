@@ -26,6 +26,10 @@ public final class HeadOptions {
             description = "Adapted projections, comma-separated, of q_proj, k_proj, v_proj, o_proj, gate_proj, "
                     + "up_proj, down_proj. Default: ${DEFAULT-VALUE}.")
     List<String> targets;
+    @Option(names = "--lora-dropout", defaultValue = "0", converter = OptionChecks.Dropout.class,
+            description = "Dropout on the adapters' input while training (PEFT's lora_dropout), within [0, 1). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double loraDropout;
     @Option(names = "--lr", defaultValue = "" + HeadRecipe.DEFAULT_LR, converter = OptionChecks.PositiveReal.class,
             description = "The heads' peak learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
@@ -76,7 +80,7 @@ public final class HeadOptions {
 
     /** The recipe of the positive and negative heads. */
     HeadRecipe recipe() {
-        return new HeadRecipe(new LoraConfig(rank, alpha, targets), lr, schedule, epochs, batch, gradClip, dpoBeta);
+        return new HeadRecipe(new LoraConfig(rank, alpha, targets, loraDropout), lr, schedule, epochs, batch, gradClip, dpoBeta);
     }
 
     /** The recipe of a DPO head: the heads' with DPO's learning rate. */

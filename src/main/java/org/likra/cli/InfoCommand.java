@@ -20,9 +20,20 @@ public final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PATH", description = "model or run directory, or a checkpoint file")
     Path path;
 
+    @picocli.CommandLine.Option(names = "--batch", description = "With --seq: also state the memory of a training "
+            + "step on this many sequences (pretraining, and a LoRA step of rank 8 on the MLP projections).")
+    Integer batch;
+
+    @picocli.CommandLine.Option(names = "--seq", description = "Tokens per sequence for the memory statement.")
+    Integer seq;
+
     @Override
     public Integer call() {
-        spec.commandLine().getOut().print(ModelInfo.of(path).format());
+        ModelInfo info = ModelInfo.of(path);
+        spec.commandLine().getOut().print(info.format());
+        if (batch != null || seq != null) {
+            spec.commandLine().getOut().print(ModelInfo.memory(info.config(), batch, seq));
+        }
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -34,7 +34,8 @@ public final class Main implements Runnable {
     private static final List<String> OPTIONAL_COMMANDS = List.of(
             "org.likra.cli.ImportCommand", "org.likra.cli.ExportCommand", "org.likra.cli.InfoCommand",
             "org.likra.cli.SynthCommand", "org.likra.cli.DemoCommand", "org.likra.cli.BenchCommand",
-            "org.likra.cli.DevicesCommand", "org.likra.cli.StudyCommand");
+            "org.likra.cli.DevicesCommand", "org.likra.cli.StudyCommand",
+            "org.likra.cli.TokenizeCommand");
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());

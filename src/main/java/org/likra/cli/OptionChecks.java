@@ -155,6 +155,13 @@ final class OptionChecks {
         }
     }
 
+    /** [0, 1): a dropout probability (1 would drop every input). */
+    public static final class Dropout extends RealRange {
+        public Dropout() {
+            super(0, true, 1, false, "within [0, 1)");
+        }
+    }
+
     /** (0, 1): a share that must leave something on both sides. */
     public static final class OpenFraction extends RealRange {
         public OpenFraction() {

@@ -1,5 +1,7 @@
 package org.likra.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.likra.util.UserError;
@@ -24,6 +26,8 @@ import org.likra.util.UserError;
  * @param tiedEmbeddings the LM head reuses the token embedding table
  * @param ropeTheta     RoPE base frequency
  * @param normEps       epsilon inside the norms
+ * @param qkvBias       the q, k and v projections carry biases even where {@code bias} is false (Qwen2)
+ * @param ropeScaling   Llama 3's rescaling of the RoPE frequencies, or null for plain RoPE
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ModelConfig(
@@ -41,7 +45,26 @@ public record ModelConfig(
         @JsonProperty("bias") boolean bias,
         @JsonProperty("tied_embeddings") boolean tiedEmbeddings,
         @JsonProperty("rope_theta") double ropeTheta,
-        @JsonProperty("norm_eps") double normEps) {
+        @JsonProperty("norm_eps") double normEps,
+        @JsonIgnore boolean qkvBias,
+        @JsonIgnore RopeScaling ropeScaling) {
+
+    /**
+     * A config without q/k/v-only biases and without RoPE scaling: every preset (the JSON a preset file holds) and
+     * every model of our own formats.
+     */
+    @JsonCreator
+    public ModelConfig(@JsonProperty("name") String name, @JsonProperty("dim") int dim,
+                       @JsonProperty("layers") int layers, @JsonProperty("heads") int heads,
+                       @JsonProperty("kv_heads") int kvHeads, @JsonProperty("hidden") int hidden,
+                       @JsonProperty("vocab") int vocab, @JsonProperty("context") int context,
+                       @JsonProperty("norm") Norm norm, @JsonProperty("mlp") Mlp mlp,
+                       @JsonProperty("positions") Positions positions, @JsonProperty("bias") boolean bias,
+                       @JsonProperty("tied_embeddings") boolean tiedEmbeddings,
+                       @JsonProperty("rope_theta") double ropeTheta, @JsonProperty("norm_eps") double normEps) {
+        this(name, dim, layers, heads, kvHeads, hidden, vocab, context, norm, mlp, positions, bias, tiedEmbeddings,
+                ropeTheta, normEps, false, null);
+    }
 
     public enum Norm { rmsnorm, layernorm }
 
@@ -53,6 +76,11 @@ public record ModelConfig(
         return dim / heads;
     }
 
+    /** Whether the q, k and v projections carry biases (all linear layers do when {@code bias}). */
+    public boolean attentionInputBias() {
+        return bias || qkvBias;
+    }
+
     /** Width of the key and value projections: kvHeads * headDim. */
     public int kvDim() {
         return kvHeads * headDim();
@@ -60,12 +88,12 @@ public record ModelConfig(
 
     public ModelConfig withVocab(int newVocab) {
         return new ModelConfig(name, dim, layers, heads, kvHeads, hidden, newVocab, context, norm, mlp, positions,
-                bias, tiedEmbeddings, ropeTheta, normEps);
+                bias, tiedEmbeddings, ropeTheta, normEps, qkvBias, ropeScaling);
     }
 
     public ModelConfig withName(String newName) {
         return new ModelConfig(newName, dim, layers, heads, kvHeads, hidden, vocab, context, norm, mlp, positions,
-                bias, tiedEmbeddings, ropeTheta, normEps);
+                bias, tiedEmbeddings, ropeTheta, normEps, qkvBias, ropeScaling);
     }
 
     /**
@@ -92,6 +120,10 @@ public record ModelConfig(
                 "RoPE needs an even head size, got dim/heads = " + headDim());
         require(positions != Positions.rope || ropeTheta > 0, where, "rope_theta must be positive, got " + ropeTheta);
         require(normEps > 0, where, "norm_eps must be positive, got " + normEps);
+        require(ropeScaling == null || positions == Positions.rope, where, "rope_scaling needs RoPE positions");
+        if (ropeScaling != null) {
+            ropeScaling.validate(where);
+        }
         return this;
     }
 

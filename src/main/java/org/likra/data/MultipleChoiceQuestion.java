@@ -113,11 +113,29 @@ public record MultipleChoiceQuestion(String id, String question, List<String> ch
         return tags.isEmpty() ? null : tags.get(i);
     }
 
-    /** Indices of the incorrect choices, in order. */
+    /**
+     * Whether choice {@code i} is true: the answer, or another choice tagged {@link #TAG_CORRECT} (a question with
+     * several true answers, such as TruthfulQA's MC2 targets).
+     */
+    public boolean isCorrect(int i) {
+        return i == answer || (!tags.isEmpty() && TAG_CORRECT.equals(tags.get(i)));
+    }
+
+    /** Whether the question has true choices besides its answer. */
+    public boolean hasSeveralCorrect() {
+        for (int i = 0; i < choices.size(); i++) {
+            if (i != answer && isCorrect(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Indices of the incorrect choices, in order (true choices besides the answer are not distractors). */
     public List<Integer> distractorIndices() {
         List<Integer> out = new ArrayList<>(choices.size() - 1);
         for (int i = 0; i < choices.size(); i++) {
-            if (i != answer) {
+            if (!isCorrect(i)) {
                 out.add(i);
             }
         }

@@ -27,7 +27,9 @@ public final class QuestionSets {
         /** MMLU headerless CSV, a file or a folder of them ({@link MmluReader}). */
         MMLU,
         /** likra's own JSON Lines ({@link JsonlQuestionReader}). */
-        JSONL
+        JSONL,
+        /** TruthfulQA's multiple-choice JSON Lines, MC1 and MC2 targets ({@link TruthfulQaReader}). */
+        TRUTHFULQA
     }
 
     /**
@@ -55,6 +57,7 @@ public final class QuestionSets {
             case ARC -> ArcReader.read(path);
             case MMLU -> MmluReader.read(path);
             case JSONL -> JsonlQuestionReader.read(path);
+            case TRUTHFULQA -> TruthfulQaReader.read(path);
         };
         if (questions.isEmpty()) {
             throw new UserError(path + ": no questions in it (an empty file?); give a file with at least one question");
@@ -89,7 +92,8 @@ public final class QuestionSets {
     /**
      * Picks the format of a file or folder: a folder or a {@code .csv} file is MMLU; a {@code .jsonl}/{@code .json}
      * file (or a file with another extension whose first non-blank line starts with "{") is ARC when its first
-     * object has a {@code question} object (ARC's {@code question.stem}), else likra's JSONL.
+     * object has a {@code question} object (ARC's {@code question.stem}), TruthfulQA when it has
+     * {@code mc1_targets} or {@code mc2_targets}, else likra's JSONL.
      */
     public static Format detect(Path path) {
         if (Files.isDirectory(path)) {
@@ -118,6 +122,9 @@ public final class QuestionSets {
         }
         try {
             JsonNode n = JsonLines.JSON.readTree(first);
+            if (n != null && (n.has("mc1_targets") || n.has("mc2_targets"))) {
+                return Format.TRUTHFULQA;
+            }
             return n != null && n.path("question").isObject() ? Format.ARC : Format.JSONL;
         } catch (JsonProcessingException e) {
             // let the reader report the line with its number

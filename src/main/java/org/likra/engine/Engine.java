@@ -1,5 +1,7 @@
 package org.likra.engine;
 
+import org.likra.config.RopeScaling;
+
 import java.util.Locale;
 import java.util.Map;
 
@@ -183,6 +185,30 @@ public interface Engine extends AutoCloseable {
     /** Backward of {@link #ropeForward} (the transposed rotation): accumulates into dx. */
     void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
                       int positionOffset);
+
+    /**
+     * {@link #ropeForward} with each pair's inverse frequency theta^(-2i/d) rescaled by {@code scaling} (Llama 3's
+     * rope_scaling; null: plain). Engines without rescaled frequencies refuse a non-null scaling.
+     */
+    default void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                             RopeScaling scaling, int positionOffset) {
+        requirePlainRope(scaling);
+        ropeForward(out, x, batch, time, heads, headDim, theta, positionOffset);
+    }
+
+    /** Backward of {@link #ropeForward(Tensor, Tensor, int, int, int, int, float, RopeScaling, int)}. */
+    default void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                              RopeScaling scaling, int positionOffset) {
+        requirePlainRope(scaling);
+        ropeBackward(dx, dOut, batch, time, heads, headDim, theta, positionOffset);
+    }
+
+    private void requirePlainRope(RopeScaling scaling) {
+        if (scaling != null) {
+            throw new org.likra.util.UserError("the " + name() + " engine has no rope_scaling (the model's config "
+                    + "rescales RoPE frequencies as Llama 3 does); use --engine cpu or --engine reference");
+        }
+    }
 
     // ----------------------------------------------------------------------------------------------------------
     // Attention

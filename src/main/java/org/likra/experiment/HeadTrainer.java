@@ -77,6 +77,7 @@ public final class HeadTrainer {
         Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         LoraAdapter previous = model.adapter();
         model.attach(adapter);
+        adapter.training(true, seed); // dropout masks (LoraConfig.dropout) only while the head trains
         try {
             int step = 0;
             for (int epoch = 0; epoch < recipe.epochs(); epoch++) {
@@ -95,6 +96,7 @@ public final class HeadTrainer {
                 }
             }
         } finally {
+            adapter.training(false, 0);
             model.attach(previous);
         }
     }

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 /**
  * A model directory's {@code config.json} in the fields of a Hugging Face Llama config, plus a {@code likra}
  * section for what Llama's config cannot say (LayerNorm, GELU MLP, learned positions, biases) and the tokenizer.
- * A plain Hugging Face Llama config (no {@code likra} section) reads as a Llama-style model.
+ * A plain Hugging Face config (no {@code likra} section) is read by {@link PlainConfig}.
  */
 public final class HfConfig {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -48,6 +48,14 @@ public final class HfConfig {
         root.put("hidden_act", c.mlp() == ModelConfig.Mlp.swiglu ? "silu" : "gelu_pytorch_tanh");
         root.put("attention_bias", c.bias());
         root.put("mlp_bias", c.bias());
+        if (c.ropeScaling() != null) {
+            ObjectNode scaling = root.putObject("rope_scaling");
+            scaling.put("rope_type", "llama3");
+            scaling.put("factor", c.ropeScaling().factor());
+            scaling.put("low_freq_factor", c.ropeScaling().lowFreqFactor());
+            scaling.put("high_freq_factor", c.ropeScaling().highFreqFactor());
+            scaling.put("original_max_position_embeddings", c.ropeScaling().originalContext());
+        }
         root.put("torch_dtype", "float32");
         ObjectNode likra = root.putObject("likra");
         likra.put("name", c.name());
@@ -55,6 +63,9 @@ public final class HfConfig {
         likra.put("mlp", c.mlp().name());
         likra.put("positions", c.positions().name());
         likra.put("bias", c.bias());
+        if (c.qkvBias()) {
+            likra.put("qkv_bias", true);
+        }
         ObjectNode tok = likra.putObject("tokenizer");
         tok.put("type", tokenizer.type());
         if (tokenizer.file() != null) {
@@ -89,10 +100,16 @@ public final class HfConfig {
         if (root == null || !root.isObject()) {
             throw new UserError(file + ": not a JSON object");
         }
+        JsonNode likra = root.get("likra");
+        if (likra == null || likra.isNull()) {
+            return PlainConfig.read(root, file);
+        }
+        if (!likra.isObject()) {
+            throw new UserError(file + ": field 'likra' must be an object");
+        }
         String where = file.toString();
         int dim = requiredInt(root, "hidden_size", where);
         int heads = requiredInt(root, "num_attention_heads", where);
-        JsonNode likra = root.path("likra");
         String norm = likra.path("norm").asText("rmsnorm");
         String mlp = likra.path("mlp").asText("swiglu");
         String positions = likra.path("positions").asText("rope");
@@ -114,16 +131,15 @@ public final class HfConfig {
                     likra.path("bias").asBoolean(root.path("attention_bias").asBoolean(false)),
                     root.path("tie_word_embeddings").asBoolean(false),
                     root.path("rope_theta").asDouble(10000.0),
-                    root.path("rms_norm_eps").asDouble(1e-5));
+                    root.path("rms_norm_eps").asDouble(1e-5),
+                    likra.path("qkv_bias").asBoolean(false),
+                    PlainConfig.ropeScaling(root, where));
         } catch (IllegalArgumentException e) {
             throw new UserError(file + ": bad likra.norm/mlp/positions value (" + norm + ", " + mlp + ", "
                     + positions + ")");
         }
         config.validate(where);
-        if (root.has("head_dim") && root.get("head_dim").asInt() != config.headDim()) {
-            throw new UserError(file + ": head_dim " + root.get("head_dim").asInt() + " differs from hidden_size / "
-                    + "num_attention_heads = " + config.headDim() + "; such models are not supported");
-        }
+        PlainConfig.checkHeadDim(root, config, where);
         JsonNode tok = likra.path("tokenizer");
         TokenizerSpec tokenizer = tok.isObject()
                 ? new TokenizerSpec(tok.path("type").asText("byte"), tok.hasNonNull("file") ? tok.get("file").asText()
@@ -132,7 +148,7 @@ public final class HfConfig {
         return new Contents(config, tokenizer);
     }
 
-    private static int requiredInt(JsonNode root, String field, String where) {
+    static int requiredInt(JsonNode root, String field, String where) {
         JsonNode node = root.get(field);
         if (node == null || !node.canConvertToInt()) {
             throw new UserError(where + ": missing or non-integer field '" + field + "'");

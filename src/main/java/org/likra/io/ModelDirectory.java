@@ -3,6 +3,7 @@ package org.likra.io;
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
 import org.likra.model.NonFinite;
+import org.likra.engine.Tensor;
 import org.likra.model.ParameterLayout;
 import org.likra.model.ParameterSpec;
 import org.likra.model.Transformer;
@@ -19,12 +20,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors} with Hugging Face
- * Llama tensor names. Run directories hold one in {@code checkpoint/}; {@link #resolve} accepts either.
+ * A model directory in Hugging Face layout: {@code config.json} and {@code model.safetensors} (or shards listed by
+ * {@code model.safetensors.index.json}; F32, F16 or BF16) with Hugging Face Llama tensor names. Run directories
+ * hold one in {@code checkpoint/}; {@link #resolve} accepts either.
  */
 public final class ModelDirectory {
     public static final String CONFIG = "config.json";
-    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS = WeightFiles.SINGLE;
 
     /** A loaded model and its tokenizer. */
     public record Loaded(Transformer model, Tokenizer tokenizer, Path directory) {
@@ -97,17 +99,16 @@ public final class ModelDirectory {
     public static RawModel readRaw(Path path) {
         Path dir = resolve(path);
         HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
-        Path weights = dir.resolve(WEIGHTS);
         ParameterLayout layout = layoutFor(contents.model(), dir.resolve(CONFIG));
         float[] values;
         Map<String, String> metadata;
-        try (SafeTensors st = SafeTensors.open(weights)) {
-            checkShapes(st, layout);
+        try (WeightFiles weights = WeightFiles.open(dir)) {
+            checkShapes(weights, layout);
             values = new float[layout.total()];
             for (ParameterSpec spec : layout.specs()) {
-                st.readInto(spec.name(), spec.shape(), values, spec.offset());
+                weights.readInto(spec.name(), spec.shape(), values, spec.offset());
             }
-            metadata = st.metadata();
+            metadata = weights.metadata();
         }
         return new RawModel(contents.model(), contents.tokenizer(), values, metadata);
     }
@@ -118,19 +119,28 @@ public final class ModelDirectory {
     }
 
     /**
-     * Checks that the file has every tensor the config needs, with the right shape, before anything is allocated
+     * Checks that the weights have every tensor the config needs, with the right shape, before anything is allocated
      * (so that a config.json with absurd sizes fails with a message rather than running out of memory).
      */
+    public static void checkShapes(WeightFiles weights, ParameterLayout layout) {
+        checkShapes(weights.source(), weights.entries(), layout);
+    }
+
+    /** As {@link #checkShapes(WeightFiles, ParameterLayout)} for one safetensors file. */
     public static void checkShapes(SafeTensors st, ParameterLayout layout) {
+        checkShapes(st.path(), st.entries(), layout);
+    }
+
+    private static void checkShapes(Path source, Map<String, SafeTensors.Entry> entries, ParameterLayout layout) {
         for (ParameterSpec spec : layout.specs()) {
-            SafeTensors.Entry e = st.entries().get(spec.name());
+            SafeTensors.Entry e = entries.get(spec.name());
             if (e == null) {
-                throw new UserError(st.path() + ": missing tensor " + spec.name() + ", which the architecture in "
-                        + "config.json needs (config.json and model.safetensors do not belong together?)");
+                throw new UserError(source + ": missing tensor " + spec.name() + ", which the architecture in "
+                        + "config.json needs (config.json and the weights do not belong together?)");
             }
             if (!java.util.Arrays.equals(e.shape(), spec.shape())) {
-                throw new UserError(st.path() + ": tensor " + spec.name() + " has shape " + e.shapeString()
-                        + " but config.json needs " + spec.shapeString() + " (config.json and model.safetensors "
+                throw new UserError(source + ": tensor " + spec.name() + " has shape " + e.shapeString()
+                        + " but config.json needs " + spec.shapeString() + " (config.json and the weights "
                         + "do not belong together?)");
             }
         }
@@ -146,17 +156,6 @@ public final class ModelDirectory {
         SafeTensors.write(file, outputs, metadata);
     }
 
-    /** Reads every parameter of {@code layout} from a safetensors file, checking names and shapes. */
-    public static float[] readWeights(Path file, ParameterLayout layout) {
-        float[] values = new float[layout.total()];
-        try (SafeTensors st = SafeTensors.open(file)) {
-            for (ParameterSpec spec : layout.specs()) {
-                st.readInto(spec.name(), spec.shape(), values, spec.offset());
-            }
-        }
-        return values;
-    }
-
     /** Reads the architecture and tokenizer recorded in a model directory. */
     public static HfConfig.Contents readConfig(Path dir) {
         return HfConfig.read(resolve(dir).resolve(CONFIG));
@@ -168,22 +167,62 @@ public final class ModelDirectory {
         HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
         ModelConfig config = contents.model();
         ParameterLayout layout = layoutFor(config, dir.resolve(CONFIG));
-        try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS))) {
-            checkShapes(st, layout);
+        try (WeightFiles weights = WeightFiles.open(dir)) {
+            checkShapes(weights, layout);
+            Tokenizer tokenizer = Tokenizers.load(contents.tokenizer(), dir);
+            if (tokenizer.vocabSize() > config.vocab()) {
+                throw new UserError(dir.resolve(CONFIG) + ": the tokenizer has " + tokenizer.vocabSize()
+                        + " tokens but the model's vocabulary is " + config.vocab());
+            }
+            Transformer model = new Transformer(config, engine);
+            upload(weights, layout, engine, model.parameters());
+            return new Loaded(model, tokenizer, dir);
         }
-        Tokenizer tokenizer = Tokenizers.load(contents.tokenizer(), dir);
-        if (tokenizer.vocabSize() > config.vocab()) {
-            throw new UserError(dir.resolve(CONFIG) + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model's vocabulary is " + config.vocab());
+    }
+
+    /** Reads every parameter of {@code layout} from the model's weight files in {@code dir} into one array. */
+    public static float[] readWeights(Path dir, ParameterLayout layout) {
+        float[] values = new float[layout.total()];
+        try (WeightFiles weights = WeightFiles.open(dir)) {
+            for (ParameterSpec spec : layout.specs()) {
+                weights.readInto(spec.name(), spec.shape(), values, spec.offset());
+            }
         }
-        Transformer model = new Transformer(config, engine);
-        float[] values = readWeights(dir.resolve(WEIGHTS), model.layout());
-        NonFinite bad = NonFinite.find(model.layout(), values);
-        if (bad != null) {
-            throw new UserError(dir.resolve(WEIGHTS) + ": " + bad.describe() + "; the model is broken (a training "
-                    + "run that diverged?): use an earlier checkpoint or train it again");
+        return values;
+    }
+
+    /** The most floats {@link #upload} holds at once on the heap besides the engine's own buffer. */
+    private static final int UPLOAD_CHUNK = 1 << 22;
+
+    /**
+     * Copies every parameter from the weight files into the engine's parameter buffer, a piece of at most
+     * {@link #UPLOAD_CHUNK} floats at a time, so that loading needs the model's memory once (plus 16 MB), not twice.
+     * A tensor holding NaN or infinity is refused, naming it (a model that cannot be trained on or scored with).
+     */
+    static void upload(WeightFiles weights, ParameterLayout layout, Engine engine, Tensor parameters) {
+        float[] chunk = null;
+        for (ParameterSpec spec : layout.specs()) {
+            int size = spec.size();
+            if (chunk == null || chunk.length < Math.min(size, UPLOAD_CHUNK)) {
+                chunk = new float[Math.min(Math.max(size, 1 << 16), UPLOAD_CHUNK)];
+            }
+            NonFinite bad = null;
+            int badCount = 0;
+            for (int first = 0; first < size; first += UPLOAD_CHUNK) {
+                int count = Math.min(UPLOAD_CHUNK, size - first);
+                weights.readRange(spec.name(), first, count, chunk, 0);
+                NonFinite piece = NonFinite.find(spec.name(), chunk, 0, count);
+                if (piece != null) {
+                    bad = bad != null ? bad : new NonFinite(spec.name(), first + piece.index(), piece.value(), 0);
+                    badCount += piece.count();
+                }
+                engine.upload(parameters.view(spec.offset() + first, count), chunk, 0);
+            }
+            if (bad != null) {
+                throw new UserError(weights.source() + ": " + new NonFinite(bad.tensor(), bad.index(), bad.value(),
+                        badCount).describe() + "; the model is broken (a training run that diverged?): use an "
+                        + "earlier checkpoint or train it again");
+            }
         }
-        engine.upload(model.parameters(), values, 0);
-        return new Loaded(model, tokenizer, dir);
     }
 }

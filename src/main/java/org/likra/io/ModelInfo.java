@@ -56,11 +56,14 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
         if (Files.isDirectory(path)) {
             Path dir = ModelDirectory.resolve(path);
             HfConfig.Contents contents = HfConfig.read(dir.resolve(ModelDirectory.CONFIG));
-            try (SafeTensors st = SafeTensors.open(dir.resolve(ModelDirectory.WEIGHTS))) {
-                ModelDirectory.checkShapes(st, ModelDirectory.layoutFor(contents.model(),
+            try (WeightFiles weights = WeightFiles.open(dir)) {
+                ModelDirectory.checkShapes(weights, ModelDirectory.layoutFor(contents.model(),
                         dir.resolve(ModelDirectory.CONFIG)));
-                return new ModelInfo("model directory (config.json + model.safetensors)", contents.model(),
-                        contents.tokenizer(), rows(st), st.metadata());
+                String files = weights.fileCount() == 1 ? "model.safetensors"
+                        : WeightFiles.INDEX + " and " + weights.fileCount() + " shards";
+                return new ModelInfo("model directory (config.json + " + files + ", "
+                        + String.join("/", weights.dtypes()) + ")", contents.model(), contents.tokenizer(),
+                        rows(weights.entries()), weights.metadata());
             }
         }
         long size = Llama2c.fileSize(path);
@@ -84,8 +87,8 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 || (got >= 9 && b.getLong(0) > 0 && b.getLong(0) <= size - 8 && head[8] == '{');
         if (safetensors) {
             try (SafeTensors st = SafeTensors.open(path)) {
-                return new ModelInfo("safetensors file (" + st.entries().size() + " tensors)", null, null, rows(st),
-                        st.metadata());
+                return new ModelInfo("safetensors file (" + st.entries().size() + " tensors)", null, null,
+                        rows(st.entries()), st.metadata());
             }
         }
         Llama2c.Header h;
@@ -103,9 +106,9 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 layoutRows(config, path, "F32"), Map.of());
     }
 
-    private static List<Tensor> rows(SafeTensors st) {
+    private static List<Tensor> rows(Map<String, SafeTensors.Entry> entries) {
         List<Tensor> out = new ArrayList<>();
-        for (SafeTensors.Entry e : st.entries().values()) {
+        for (SafeTensors.Entry e : entries.values()) {
             out.add(new Tensor(e.name(), e.dtype(), e.shape()));
         }
         return out;
@@ -126,13 +129,39 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 && c.positions() == ModelConfig.Positions.rope && !c.bias();
         boolean gpt2 = c.norm() == ModelConfig.Norm.layernorm && c.mlp() == ModelConfig.Mlp.gelu
                 && c.positions() == ModelConfig.Positions.learned && c.bias();
-        String family = llama ? "Llama-style" : gpt2 ? "GPT-2-style" : "custom";
+        String family = llama ? (c.qkvBias() ? "Qwen2-style" : "Llama-style") : gpt2 ? "GPT-2-style" : "custom";
         return family + " (" + c.norm() + ", " + c.mlp() + ", " + c.positions() + " positions, "
-                + (c.bias() ? "biases" : "no biases") + ", " + (c.tiedEmbeddings() ? "tied" : "untied")
+                + (c.bias() ? "biases" : c.qkvBias() ? "q/k/v biases" : "no biases") + ", "
+                + (c.tiedEmbeddings() ? "tied" : "untied")
                 + " embeddings): dim " + c.dim() + ", layers " + c.layers() + ", heads " + c.heads() + ", kv heads "
                 + c.kvHeads() + ", hidden " + c.hidden() + ", vocab " + c.vocab() + ", context " + c.context()
                 + (c.positions() == ModelConfig.Positions.rope ? ", rope_theta " + c.ropeTheta() : "")
+                + (c.ropeScaling() == null ? "" : ", rope_scaling llama3 (factor " + c.ropeScaling().factor()
+                + ", low " + c.ropeScaling().lowFreqFactor() + ", high " + c.ropeScaling().highFreqFactor()
+                + ", original context " + c.ropeScaling().originalContext() + ")")
                 + ", norm_eps " + c.normEps();
+    }
+
+    /**
+     * The memory of a training step at {@code batch} x {@code seq} tokens: pretraining, and a LoRA step (rank 8, MLP
+     * projections, the paper's heads) on the frozen model.
+     */
+    public static String memory(ModelConfig config, Integer batch, Integer seq) {
+        if (config == null) {
+            throw new UserError("--batch and --seq need a model with an architecture (a model directory or a "
+                    + "checkpoint, not a bare .safetensors file)");
+        }
+        if (batch == null || seq == null || batch <= 0 || seq <= 0) {
+            throw new UserError("--batch and --seq go together and must be positive");
+        }
+        if (seq > config.context()) {
+            throw new UserError("--seq " + seq + " is longer than the model's context of " + config.context());
+        }
+        return "memory of a training step at batch " + batch + " x " + seq + " tokens, pretraining:\n"
+                + org.likra.model.MemoryEstimate.pretraining(config, batch, seq).format()
+                + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
+                + org.likra.model.MemoryEstimate.lora(config, org.likra.lora.LoraConfig.defaults(), batch, seq)
+                .format();
     }
 
     /** The whole report as text. */

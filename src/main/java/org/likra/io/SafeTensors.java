@@ -8,7 +8,6 @@ import org.likra.util.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -23,7 +22,7 @@ import java.util.Map;
  * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header mapping each tensor
  * name to {dtype, shape, data_offsets}, then the raw little-endian data. Reading maps each tensor's bytes from the
  * file (nothing is read whole, so files larger than memory work); F32, F16 and BF16 are converted to float.
- * Writing produces F32.
+ * Writing produces F32, F16 or BF16.
  */
 public final class SafeTensors implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -258,10 +257,22 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     private void readInto(Entry e, float[] dst, int dstOffset) {
-        int count = Math.toIntExact(e.elements());
+        readRange(e, 0, Math.toIntExact(e.elements()), dst, dstOffset);
+    }
+
+    /**
+     * Reads elements [first, first + count) of a tensor (row-major) as floats into {@code dst[dstOffset ...]},
+     * mapping only those bytes of the file: a caller can move a tensor larger than memory piece by piece.
+     */
+    public void readRange(Entry e, long first, int count, float[] dst, int dstOffset) {
+        if (first < 0 || count < 0 || first + count > e.elements()) {
+            throw new IllegalArgumentException("elements [" + first + ", " + (first + count) + ") of tensor "
+                    + e.name() + " with " + e.elements());
+        }
+        int width = bytesPer(e.dtype());
         try {
-            ByteBuffer bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin())
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + first * width,
+                    (long) count * width).order(ByteOrder.LITTLE_ENDIAN);
             switch (e.dtype()) {
                 case "F32" -> bytes.asFloatBuffer().get(dst, dstOffset, count);
                 case "F16" -> {
@@ -296,9 +307,23 @@ public final class SafeTensors implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------- writing
 
+    /** The bfloat16 nearest to {@code x} (ties to even); NaN maps to a quiet NaN. */
+    public static short toBfloat16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if (Float.isNaN(x)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** {@code x} rounded to bfloat16 and back. */
+    public static float roundToBfloat16(float x) {
+        return Float.intBitsToFloat((toBfloat16(x) & 0xffff) << 16);
+    }
+
     /** A tensor to write: values[offset, offset + product(shape)) as F32. */
     public record Output(String name, int[] shape, float[] values, int offset) {
-        long elements() {
+        public long elements() {
             long n = 1;
             for (int d : shape) {
                 n *= d;
@@ -309,6 +334,19 @@ public final class SafeTensors implements AutoCloseable {
 
     /** Writes an F32 safetensors file atomically (temporary file, fsync, rename). */
     public static void write(Path target, Iterable<Output> tensors, Map<String, String> metadata) throws IOException {
+        write(target, tensors, metadata, "F32");
+    }
+
+    /**
+     * Writes a safetensors file atomically with every tensor in {@code dtype}: F32, F16 (IEEE half, rounded to
+     * nearest even) or BF16 (the top 16 bits of the float32, rounded to nearest even; NaN stays NaN).
+     */
+    public static void write(Path target, Iterable<Output> tensors, Map<String, String> metadata, String dtype)
+            throws IOException {
+        int width = bytesPer(dtype);
+        if (width == 0) {
+            throw new IllegalArgumentException("cannot write dtype " + dtype);
+        }
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -317,12 +355,12 @@ public final class SafeTensors implements AutoCloseable {
         long offset = 0;
         for (Output t : tensors) {
             ObjectNode entry = header.putObject(t.name());
-            entry.put("dtype", "F32");
+            entry.put("dtype", dtype);
             var shape = entry.putArray("shape");
             for (int d : t.shape()) {
                 shape.add(d);
             }
-            long bytes = t.elements() * 4;
+            long bytes = t.elements() * width;
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -336,15 +374,28 @@ public final class SafeTensors implements AutoCloseable {
                 out.write(' ');
             }
             ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            FloatBuffer floats = chunk.asFloatBuffer();
+            int perChunk = chunk.capacity() / width;
             for (Output t : tensors) {
-                int remaining = Math.toIntExact(t.elements());
+                long remaining = t.elements();
                 int at = t.offset();
                 while (remaining > 0) {
-                    int n = Math.min(remaining, floats.capacity());
-                    floats.clear();
-                    floats.put(t.values(), at, n);
-                    out.write(chunk.array(), 0, n * 4);
+                    int n = (int) Math.min(remaining, perChunk);
+                    chunk.clear();
+                    float[] v = t.values();
+                    switch (dtype) {
+                        case "F32" -> chunk.asFloatBuffer().put(v, at, n);
+                        case "F16" -> {
+                            for (int i = 0; i < n; i++) {
+                                chunk.putShort(2 * i, Float.floatToFloat16(v[at + i]));
+                            }
+                        }
+                        default -> {
+                            for (int i = 0; i < n; i++) {
+                                chunk.putShort(2 * i, toBfloat16(v[at + i]));
+                            }
+                        }
+                    }
+                    out.write(chunk.array(), 0, n * width);
                     at += n;
                     remaining -= n;
                 }

@@ -36,6 +36,8 @@ public final class LoraAdapter {
         Tensor hidden;                    // (capacity rows, rank), saved by the forward pass
         Tensor hiddenRows;                // hidden's first n rows
         Tensor deltaRows;                 // the adapter's delta scratch, (n, outDim)
+        Tensor dropped;                   // (capacity rows, inDim): the input after dropout, while training
+        float[] keep;                     // the dropout mask of the last forward pass, 1 / (1 - p) or 0 per input
 
         Site(String module, int inDim, int outDim, int aOffset, int bOffset, Tensor params, Tensor grads, int rank) {
             this.module = module;
@@ -60,6 +62,9 @@ public final class LoraAdapter {
     private Tensor dHiddenRows; // dHidden's first n rows
     private int capacityRows;
     private int rows;           // n of the views above (0: none built yet)
+    /** Draws the dropout masks while training; null: not training, the adapter's input passes unchanged. */
+    private Random dropoutRandom;
+    private Tensor dxScratch;   // (capacity rows, max in), the adapter's dx before the mask, while training
 
     /**
      * The projections of {@code model} that {@code config} adapts; refuses (UserError) a config that targets none
@@ -71,7 +76,7 @@ public final class LoraAdapter {
         for (ModelWeights.Block block : model.weights().blocks) {
             for (ModelWeights.Linear linear : new ModelWeights.Linear[] {block.q(), block.k(), block.v(), block.o(),
                     block.gate(), block.up(), block.down()}) {
-                if (linear != null && config.targets().contains(moduleKind(linear.name()))) {
+                if (linear != null && config.targets(linear.name())) {
                     targets.add(linear);
                 }
             }
@@ -111,11 +116,6 @@ public final class LoraAdapter {
             offset = bOffset + l.outDim() * config.rank();
         }
         this.sites = Collections.unmodifiableMap(map);
-    }
-
-    /** "mlp.up_proj" -> "up_proj". */
-    static String moduleKind(String module) {
-        return module.substring(module.lastIndexOf('.') + 1);
     }
 
     public LoraConfig config() {
@@ -185,19 +185,80 @@ public final class LoraAdapter {
     }
 
     /**
-     * out += scale * (x A^T) B^T for this site, over the first n rows of out (the rows after them are not touched).
+     * Turns training mode on (dropout masks drawn from {@code seed}) or off ({@code false}: no dropout, as for
+     * scoring). Without dropout in the config, training mode changes nothing.
+     */
+    public void training(boolean on, long seed) {
+        dropoutRandom = on && config.dropout() > 0 ? new Random(seed) : null;
+    }
+
+    /**
+     * out += scale * (x' A^T) B^T for this site, over the first n rows of out (the rows after them are not touched),
+     * where x' = x, or in training mode with dropout p, x' = x * m with m = 1 / (1 - p) or 0 (probability p) per
+     * element, a fresh mask per forward pass (PEFT's lora_dropout, which leaves the frozen layer's input whole).
      */
     public void forward(Site s, Tensor out, Tensor x, int n) {
         useRows(n);
-        engine.loraForward(out, s.hiddenRows, s.deltaRows, x, s.a, s.b, n, s.inDim, s.outDim, config.rank(),
+        Tensor input = dropoutRandom == null ? x : dropout(s, x, n);
+        engine.loraForward(out, s.hiddenRows, s.deltaRows, input, s.a, s.b, n, s.inDim, s.outDim, config.rank(),
                 config.scale());
     }
 
-    /** Accumulates dA, dB and (when dx is not null) dx for this site, after a forward pass of the same n rows. */
+    /**
+     * Accumulates dA, dB and (when dx is not null) dx for this site, after a forward pass of the same n rows. With
+     * dropout, dA uses the dropped input x' and the adapter's part of dx is multiplied by the same mask.
+     */
     public void backward(Site s, Tensor dx, Tensor dOut, Tensor x, int n) {
         useRows(n);
-        engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hiddenRows, s.a, s.b, s.deltaRows, dHiddenRows, n,
-                s.inDim, s.outDim, config.rank(), config.scale());
+        if (dropoutRandom == null) {
+            engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hiddenRows, s.a, s.b, s.deltaRows, dHiddenRows, n,
+                    s.inDim, s.outDim, config.rank(), config.scale());
+            return;
+        }
+        int size = n * s.inDim;
+        Tensor dropped = s.dropped.view(0, size);
+        Tensor scratch = dx == null ? null : dxScratch.view(0, size);
+        if (scratch != null) {
+            engine.zero(scratch);
+        }
+        engine.loraBackward(scratch, s.gradA, s.gradB, dOut, dropped, s.hiddenRows, s.a, s.b, s.deltaRows,
+                dHiddenRows, n, s.inDim, s.outDim, config.rank(), config.scale());
+        if (scratch != null) {
+            double[] values = new double[size];
+            engine.download(scratch, values, 0);
+            for (int i = 0; i < size; i++) {
+                values[i] *= s.keep[i];
+            }
+            engine.upload(scratch, values, 0);
+            engine.accumulate(dx, scratch, 1f, size);
+        }
+    }
+
+    /**
+     * x * mask into the site's dropped-input tensor; the mask is kept for the backward pass. The values pass through
+     * the host as doubles, exactly as the engine stores them.
+     */
+    private Tensor dropout(Site s, Tensor x, int n) {
+        int size = n * s.inDim;
+        if (s.dropped == null || s.dropped.length() < size) {
+            s.dropped = engine.allocate(size);
+        }
+        if (dxScratch == null || dxScratch.length() < size) {
+            dxScratch = engine.allocate(size);
+        }
+        if (s.keep == null || s.keep.length != size) {
+            s.keep = new float[size];
+        }
+        float kept = (float) (1 / (1 - config.dropout()));
+        double[] values = new double[size];
+        engine.download(x.view(0, size), values, 0);
+        for (int i = 0; i < size; i++) {
+            s.keep[i] = dropoutRandom.nextDouble() < config.dropout() ? 0f : kept;
+            values[i] *= s.keep[i];
+        }
+        Tensor dropped = s.dropped.view(0, size);
+        engine.upload(dropped, values, 0);
+        return dropped;
     }
 
     /** Copies the adapter's parameters to the host. */

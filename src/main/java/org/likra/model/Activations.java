@@ -184,6 +184,39 @@ final class Activations {
         dV = e.allocate(n * kvDim);
     }
 
+    /**
+     * The elements (floats and ints) the constructor allocates for {@code batch} sequences of {@code time} tokens,
+     * counted the same way: per block 4 (N, C) + 2 or 3 (N, F) + (N, H d) x 2 or 3 + (N, KV d) x 2 or 4 + the
+     * (B, H, T, T) attention probabilities + norm statistics; the logits and probabilities (N, V) twice; the
+     * gradient scratch shared by all blocks.
+     */
+    static long elements(ModelConfig cfg, int batch, int time) {
+        long n = (long) batch * time;
+        long c = cfg.dim();
+        long f = cfg.hidden();
+        long qDim = (long) cfg.heads() * cfg.headDim();
+        long kvDim = cfg.kvDim();
+        boolean rope = cfg.positions() == ModelConfig.Positions.rope;
+        boolean layerNorm = cfg.norm() == ModelConfig.Norm.layernorm;
+        boolean swiglu = cfg.mlp() == ModelConfig.Mlp.swiglu;
+        long block = n * c * 4                                      // norm1Out, residual2, norm2Out, output
+                + n * (layerNorm ? 4 : 2)                           // norm means and rstds
+                + n * qDim * (rope ? 3 : 2)                         // q, attention (and qRot)
+                + n * kvDim * (rope ? 3 : 2)                        // k, v (and kRot)
+                + (long) batch * cfg.heads() * time * time          // attention probabilities
+                + n * f * (swiglu ? 3 : 2);                         // gate, up, activated
+        long top = n * 3 + 1                                        // tokens, targets, lossWeights, loss
+                + n * c * 3                                         // embedded, branch, finalNormOut
+                + n * (layerNorm ? 2 : 1)                           // final norm statistics
+                + n * cfg.vocab() * 2                               // logits, probabilities
+                + n                                                 // losses
+                + n * c * 2                                         // dResidual, dNormOut
+                + n * f * (swiglu ? 3 : 2)                          // dActivated, dGate, dUp
+                + n * qDim * (rope ? 3 : 2)                         // dAttention, dQ (and dQRot)
+                + n * kvDim * (rope ? 3 : 2);                       // dK, dV (and dKRot)
+        return block * cfg.layers() + top;
+    }
+
     /** The views at {@code n} rows (at most batch * time), rebuilt only when n changes. */
     Rows rows(int n) {
         if (rows == null || rows.n != n) {

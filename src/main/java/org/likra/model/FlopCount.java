@@ -27,4 +27,17 @@ public final class FlopCount {
     public static double trainingStep(ModelConfig c, int batch, int time) {
         return 3 * forward(c, batch, time);
     }
+
+    /**
+     * A LoRA step on a frozen base: the training step without the base's weight-gradient products (every linear
+     * layer's dW, the LM head's too); the adapters' own products (rank r) are left out as small.
+     */
+    public static double loraStep(ModelConfig c, int batch, int time) {
+        double tokens = (double) batch * time;
+        int qDim = c.heads() * c.headDim();
+        double projections = 2.0 * c.dim() * (qDim + 2.0 * c.kvDim()) + 2.0 * qDim * c.dim();
+        double mlp = 2.0 * c.dim() * c.hidden() * (c.mlp() == ModelConfig.Mlp.swiglu ? 3 : 2);
+        double head = 2.0 * c.dim() * c.vocab();
+        return trainingStep(c, batch, time) - tokens * (c.layers() * (projections + mlp) + head);
+    }
 }

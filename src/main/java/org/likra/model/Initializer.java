@@ -1,5 +1,7 @@
 package org.likra.model;
 
+import org.likra.engine.Tensor;
+
 import java.util.Random;
 
 /**
@@ -9,6 +11,8 @@ import java.util.Random;
  */
 public final class Initializer {
     public static final double STD = 0.02;
+    /** Floats generated and uploaded at a time by {@link #initialize}. */
+    private static final int CHUNK = 1 << 22;
 
     private Initializer() {
     }
@@ -19,22 +23,39 @@ public final class Initializer {
         Random random = new Random(seed);
         double residualStd = STD / Math.sqrt(2.0 * layers);
         for (ParameterSpec spec : layout.specs()) {
-            int end = spec.offset() + spec.size();
-            for (int i = spec.offset(); i < end; i++) {
-                values[i] = switch (spec.init()) {
-                    case NORMAL -> (float) (random.nextGaussian() * STD);
-                    case NORMAL_RESIDUAL -> (float) (random.nextGaussian() * residualStd);
-                    case ONES -> 1.0f;
-                    case ZEROS -> 0.0f;
-                };
-            }
+            fill(values, spec.offset(), spec.size(), spec.init(), random, residualStd);
         }
         return values;
     }
 
-    /** Initialises a model's parameters on its engine. */
+    private static void fill(float[] values, int from, int count, ParameterSpec.Init init, Random random,
+                             double residualStd) {
+        int end = from + count;
+        for (int i = from; i < end; i++) {
+            values[i] = switch (init) {
+                case NORMAL -> (float) (random.nextGaussian() * STD);
+                case NORMAL_RESIDUAL -> (float) (random.nextGaussian() * residualStd);
+                case ONES -> 1.0f;
+                case ZEROS -> 0.0f;
+            };
+        }
+    }
+
+    /**
+     * Initialises a model's parameters on its engine to {@link #initialValues}, generating and uploading
+     * {@link #CHUNK} floats at a time (a model of any size needs no second copy of itself on the heap).
+     */
     public static void initialize(Transformer model, long seed) {
-        float[] values = initialValues(model.layout(), model.config().layers(), seed);
-        model.engine().upload(model.parameters(), values, 0);
+        Random random = new Random(seed);
+        double residualStd = STD / Math.sqrt(2.0 * model.config().layers());
+        Tensor parameters = model.parameters();
+        float[] chunk = new float[Math.min(CHUNK, Math.max(1, model.layout().total()))];
+        for (ParameterSpec spec : model.layout().specs()) {
+            for (int first = 0; first < spec.size(); first += CHUNK) {
+                int count = Math.min(CHUNK, spec.size() - first);
+                fill(chunk, 0, count, spec.init(), random, residualStd);
+                model.engine().upload(parameters.view(spec.offset() + first, count), chunk, 0);
+            }
+        }
     }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>All weight-decayed tensors (matrices) come first and all others (norm weights, biases) after them, so
  * AdamW runs as two calls over two contiguous ranges. GPT-2-style models use the same naming scheme, extended
  * with {@code model.embed_positions.weight}, {@code *.bias} on norms and projections, and an MLP of
- * {@code up_proj} and {@code down_proj} without a gate.
+ * {@code up_proj} and {@code down_proj} without a gate. Qwen2-style models ({@link ModelConfig#qkvBias()}) add
+ * {@code .bias} to the q, k and v projections only.
  */
 public final class ParameterLayout {
     private final List<ParameterSpec> specs;
@@ -38,9 +39,9 @@ public final class ParameterLayout {
         for (int l = 0; l < config.layers(); l++) {
             String p = "model.layers." + l + ".";
             norm(vectors, p + "input_layernorm", c, layerNorm);
-            linear(matrices, vectors, p + "self_attn.q_proj", qDim, c, config.bias(), false);
-            linear(matrices, vectors, p + "self_attn.k_proj", kvDim, c, config.bias(), false);
-            linear(matrices, vectors, p + "self_attn.v_proj", kvDim, c, config.bias(), false);
+            linear(matrices, vectors, p + "self_attn.q_proj", qDim, c, config.attentionInputBias(), false);
+            linear(matrices, vectors, p + "self_attn.k_proj", kvDim, c, config.attentionInputBias(), false);
+            linear(matrices, vectors, p + "self_attn.v_proj", kvDim, c, config.attentionInputBias(), false);
             linear(matrices, vectors, p + "self_attn.o_proj", c, qDim, config.bias(), true);
             norm(vectors, p + "post_attention_layernorm", c, layerNorm);
             if (config.mlp() == ModelConfig.Mlp.swiglu) {

@@ -28,9 +28,13 @@ public final class Transformer {
     private final Engine engine;
     private final ParameterLayout layout;
     private final Tensor parameters;
-    private final Tensor gradients;
+    /**
+     * The gradient buffer and its views, made on first use ({@link #gradients()} or a backward pass without an
+     * adapter), so that a frozen base model under LoRA adapters never holds a second copy of its size.
+     */
+    private Tensor gradients;
     private final ModelWeights weights;
-    private final ModelWeights weightGradients;
+    private ModelWeights weightGradients;
     /**
      * The parts of the gradient buffer that a backward pass adds to rather than writes whole, zeroed before it: all
      * vector parameters (norms and biases, stored after the matrices), learned positions, and an untied token
@@ -38,7 +42,7 @@ public final class Transformer {
      * embedding adds its rows) is written whole by its one term, so the matrices are not zeroed: for gpt2-M that
      * leaves 0.5 of the buffer's 120 MB to zero per step.
      */
-    private final Tensor[] addedGradients;
+    private Tensor[] addedGradients;
     private Activations acts;
     /** Views of acts at the current batch's N rows. */
     private Activations.Rows rows;
@@ -64,20 +68,7 @@ public final class Transformer {
         this.engine = engine;
         this.layout = new ParameterLayout(config);
         this.parameters = engine.allocate(layout.total());
-        this.gradients = engine.allocate(layout.total());
         this.weights = new ModelWeights(parameters, layout, config);
-        this.weightGradients = new ModelWeights(gradients, layout, config);
-        List<Tensor> added = new ArrayList<>();
-        if (layout.total() > layout.decayedCount()) {
-            added.add(gradients.view(layout.decayedCount(), layout.total() - layout.decayedCount()));
-        }
-        if (weightGradients.positionEmbedding != null) {
-            added.add(weightGradients.positionEmbedding);
-        }
-        if (!config.tiedEmbeddings()) {
-            added.add(weightGradients.tokenEmbedding);
-        }
-        this.addedGradients = added.toArray(new Tensor[0]);
         this.forwardRegions = new String[config.layers()];
         this.backwardRegions = new String[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
@@ -103,9 +94,29 @@ public final class Transformer {
         return parameters;
     }
 
-    /** The single gradient buffer, filled by {@link #backward()}. */
+    /** The single gradient buffer, filled by {@link #backward()} without an adapter (allocated on first use). */
     public Tensor gradients() {
+        if (gradients == null) {
+            gradients = engine.allocate(layout.total());
+            weightGradients = new ModelWeights(gradients, layout, config);
+            List<Tensor> added = new ArrayList<>();
+            if (layout.total() > layout.decayedCount()) {
+                added.add(gradients.view(layout.decayedCount(), layout.total() - layout.decayedCount()));
+            }
+            if (weightGradients.positionEmbedding != null) {
+                added.add(weightGradients.positionEmbedding);
+            }
+            if (!config.tiedEmbeddings()) {
+                added.add(weightGradients.tokenEmbedding);
+            }
+            addedGradients = added.toArray(new Tensor[0]);
+        }
         return gradients;
+    }
+
+    /** Whether the gradient buffer has been allocated (it is not while only adapters have been trained). */
+    public boolean hasGradientBuffer() {
+        return gradients != null;
     }
 
     /** Views of the parameters by name. */
@@ -242,8 +253,8 @@ public final class Transformer {
         linear(a.v, a.norm1Out, w.v(), n);
         if (config.positions() == ModelConfig.Positions.rope) {
             float theta = (float) config.ropeTheta();
-            e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, 0);
-            e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, 0);
+            e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
+            e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         e.attentionForward(a.attention, a.probs, a.qRot, a.kRot, a.v, batch, time, config.heads(),
                 config.kvHeads(), hd);
@@ -297,7 +308,10 @@ public final class Transformer {
         int n = batch * time;
         int c = config.dim();
         boolean trainBase = adapter == null;
+        ModelWeights g = null;
         if (trainBase) {
+            gradients();
+            g = weightGradients;
             for (Tensor part : addedGradients) {
                 e.zero(part);
             }
@@ -309,27 +323,31 @@ public final class Transformer {
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
         Tensor dNormOut = rows.dNormOut;
         ModelWeights.Linear head = weights.lmHead;
-        linearBackward(dNormOut, true, weightGradients.lmHead, acts.dLogits, acts.finalNormOut, head, n);
+        linearBackward(dNormOut, true, g == null ? null : g.lmHead, acts.dLogits, acts.finalNormOut, head, n);
         Tensor dResidual = zeroed(rows.dResidual);
         Tensor lastOutput = acts.blocks[config.layers() - 1].output;
-        normBackward(dResidual, weightGradients.finalNorm, dNormOut, lastOutput, weights.finalNorm,
+        normBackward(dResidual, g == null ? null : g.finalNorm, dNormOut, lastOutput, weights.finalNorm,
                 acts.finalNormMean, acts.finalNormRstd, n);
         e.endRegion();
         for (int l = config.layers() - 1; l >= 0; l--) {
             Tensor x = l == 0 ? acts.embedded : acts.blocks[l - 1].output;
             e.beginRegion(backwardRegions[l]);
-            blockBackward(weights.blocks[l], weightGradients.blocks[l], acts.blocks[l], x, dResidual, n);
+            blockBackward(weights.blocks[l], g == null ? NO_GRADIENTS : g.blocks[l], acts.blocks[l], x, dResidual, n);
             e.endRegion();
         }
         if (trainBase) {
             e.beginRegion("embed.backward");
-            e.embeddingBackward(weightGradients.tokenEmbedding, dResidual, acts.tokens, n, c);
+            e.embeddingBackward(g.tokenEmbedding, dResidual, acts.tokens, n, c);
             if (weights.positionEmbedding != null) {
-                e.positionEmbeddingBackward(weightGradients.positionEmbedding, dResidual, batch, time, c);
+                e.positionEmbeddingBackward(g.positionEmbedding, dResidual, batch, time, c);
             }
             e.endRegion();
         }
     }
+
+    /** The gradients of a frozen block: none (every weight and norm gradient is skipped). */
+    private static final ModelWeights.Block NO_GRADIENTS = new ModelWeights.Block(null, null, null, null, null, null,
+            null, null, null);
 
     /**
      * On entry dResidual holds d(loss)/d(block output); on exit d(loss)/d(block input x). The residual stream's
@@ -372,8 +390,8 @@ public final class Transformer {
                 config.heads(), config.kvHeads(), hd);
         if (rope) {
             float theta = (float) config.ropeTheta();
-            e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, 0);
-            e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, 0);
+            e.ropeBackward(dQ, dQRot, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
+            e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         dNorm = rows.dNormOut;
         linearBackward(dNorm, true, g.q(), dQ, a.norm1Out, w.q(), n);
@@ -397,7 +415,7 @@ public final class Transformer {
     private void linearBackward(Tensor dx, boolean first, ModelWeights.Linear g, Tensor dOut, Tensor x,
                                 ModelWeights.Linear w, int n) {
         boolean frozen = adapter != null;
-        Tensor dWeight = frozen ? null : g.weight(), dBias = frozen ? null : g.bias();
+        Tensor dWeight = frozen || g == null ? null : g.weight(), dBias = frozen || g == null ? null : g.bias();
         engine.linearBackward(dx, first, dWeight, dBias, true, dOut, x, w.weight(), n, w.inDim(), w.outDim());
         LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
         if (site != null) {
@@ -407,7 +425,7 @@ public final class Transformer {
 
     private void normBackward(Tensor dx, ModelWeights.Norm g, Tensor dOut, Tensor x, ModelWeights.Norm w,
                               Tensor mean, Tensor rstd, int n) {
-        boolean frozen = adapter != null;
+        boolean frozen = adapter != null || g == null;
         if (config.norm() == ModelConfig.Norm.rmsnorm) {
             engine.rmsNormBackward(dx, frozen ? null : g.weight(), dOut, x, w.weight(), rstd, n, config.dim());
         } else {

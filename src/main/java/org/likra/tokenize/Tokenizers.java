@@ -16,8 +16,10 @@ public final class Tokenizers {
             case Gpt2Tokenizer.TYPE -> new Gpt2Tokenizer();
             case Llama2cTokenizer.TYPE -> Llama2cTokenizer.read(fileOf(spec, modelDir), spec);
             case BpeTokenizer.TYPE -> BpeTokenizer.read(fileOf(spec, modelDir));
+            case "hf" -> org.likra.tokenize.hf.HfTokenizer.read(fileOf(spec, modelDir));
+            case "none" -> new NoTokenizer(modelDir);
             default -> throw new UserError(modelDir.resolve("config.json") + ": unknown tokenizer type '"
-                    + spec.type() + "' (known: byte, gpt2, llama2c, bpe)");
+                    + spec.type() + "' (known: byte, gpt2, llama2c, bpe, hf, none)");
         };
     }
 

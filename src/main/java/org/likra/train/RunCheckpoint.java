@@ -118,7 +118,7 @@ public final class RunCheckpoint {
      */
     static void verify(Path dir, ParameterLayout layout, Snapshot values, TrainerState state) throws IOException {
         try {
-            float[] parameters = ModelDirectory.readWeights(dir.resolve(ModelDirectory.WEIGHTS), layout);
+            float[] parameters = ModelDirectory.readWeights(dir, layout);
             if (!Arrays.equals(parameters, values.parameters())) {
                 throw new IOException(dir.resolve(ModelDirectory.WEIGHTS) + " does not read back as written");
             }

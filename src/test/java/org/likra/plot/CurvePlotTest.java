@@ -28,9 +28,9 @@ class CurvePlotTest {
             Map<String, Evaluation> e = new LinkedHashMap<>();
             for (Scorer s : Scorer.values()) {
                 int correct = s == Scorer.BASE ? 54 : 120 + 6 * i + s.ordinal();
-                e.put(s.label(), new Evaluation(s, Accuracy.of(correct, 188), Accuracy.of(correct + 2, 188)));
+                e.put(s.label(), new Evaluation(s, Accuracy.of(correct, 188), Accuracy.of(correct + 2, 188), null));
             }
-            e.put("dpo", new Evaluation(Scorer.SFT, Accuracy.of(130 + i, 188), Accuracy.of(131 + i, 188)));
+            e.put("dpo", new Evaluation(Scorer.SFT, Accuracy.of(130 + i, 188), Accuracy.of(131 + i, 188), null));
             points.add(new CurvePoint(NS[i], e, Map.of()));
         }
         return points;

@@ -1,5 +1,6 @@
 package org.likra.engine.cpu;
 
+import org.likra.config.RopeScaling;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.IntTensor;
@@ -267,14 +268,28 @@ public final class CpuEngine implements Engine {
     @Override
     public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
                             int positionOffset) {
-        rope.rotate(out, x, batch, time, heads, headDim, theta, positionOffset, false);
+        rope.rotate(out, x, batch, time, heads, headDim, theta, null, positionOffset, false);
+    }
+
+    /** As above with each pair's frequency rescaled by {@code scaling} (null: plain). */
+    @Override
+    public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                            RopeScaling scaling, int positionOffset) {
+        rope.rotate(out, x, batch, time, heads, headDim, theta, scaling, positionOffset, false);
     }
 
     /** The transposed rotation: dx[i] += g1 cos + g2 sin; dx[i + d/2] += g2 cos - g1 sin. */
     @Override
     public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
                              int positionOffset) {
-        rope.rotate(dx, dOut, batch, time, heads, headDim, theta, positionOffset, true);
+        rope.rotate(dx, dOut, batch, time, heads, headDim, theta, null, positionOffset, true);
+    }
+
+    /** As above with each pair's frequency rescaled by {@code scaling} (null: plain). */
+    @Override
+    public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                             RopeScaling scaling, int positionOffset) {
+        rope.rotate(dx, dOut, batch, time, heads, headDim, theta, scaling, positionOffset, true);
     }
 
     // ------------------------------------------------------------------------------------------------ attention

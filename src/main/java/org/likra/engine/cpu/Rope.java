@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.likra.config.RopeScaling;
 import org.likra.engine.Tensor;
 
 import static org.likra.engine.cpu.CpuEngine.f;
@@ -35,9 +36,9 @@ final class Rope {
     }
 
     /** Forward (overwrite o, angle +) or backward (accumulate into o, angle -) rotation of every head vector. */
-    void rotate(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta, int positionOffset,
-                boolean backward) {
-        RopeTable table = table(theta, headDim, positionOffset + time);
+    void rotate(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta, RopeScaling scaling,
+                int positionOffset, boolean backward) {
+        RopeTable table = table(theta, scaling, headDim, positionOffset + time);
         this.o = f(out);
         this.oOff = out.offset();
         this.xs = f(x);
@@ -90,10 +91,10 @@ final class Rope {
         }
     }
 
-    /** The cached cos/sin table for (theta, headDim) covering at least {@code positions} positions. */
-    private RopeTable table(float theta, int headDim, int positions) {
+    /** The cached cos/sin table for (theta, scaling, headDim) covering at least {@code positions} positions. */
+    private RopeTable table(float theta, RopeScaling scaling, int headDim, int positions) {
         for (RopeTable t : tables) {
-            if (t != null && t.fits(theta, headDim, positions)) {
+            if (t != null && t.fits(theta, scaling, headDim, positions)) {
                 return t;
             }
         }
@@ -101,13 +102,14 @@ final class Rope {
         int slot = tables.length - 1;
         for (int i = 0; i < tables.length; i++) {
             RopeTable t = tables[i];
-            if (t == null || (t.theta == theta && t.headDim == headDim)) {
+            if (t == null || (t.theta == theta && java.util.Objects.equals(t.scaling, scaling)
+                    && t.headDim == headDim)) {
                 slot = i;
                 break;
             }
         }
         System.arraycopy(tables, 0, tables, 1, slot);
-        tables[0] = new RopeTable(theta, headDim, Math.max(positions, 256));
+        tables[0] = new RopeTable(theta, scaling, headDim, Math.max(positions, 256));
         return tables[0];
     }
 }

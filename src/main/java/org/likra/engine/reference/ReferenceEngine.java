@@ -1,5 +1,6 @@
 package org.likra.engine.reference;
 
+import org.likra.config.RopeScaling;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.IntTensor;
@@ -351,14 +352,27 @@ public final class ReferenceEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ RoPE
 
-    /** theta^(-2i/d), the rotation speed of pair i. */
-    private static double ropeFrequency(int i, int headDim, float theta) {
-        return Math.pow(theta, -2.0 * i / headDim);
+    /** theta^(-2i/d), the rotation speed of pair i, rescaled by {@code scaling} when there is one. */
+    private static double ropeFrequency(int i, int headDim, float theta, RopeScaling scaling) {
+        double plain = Math.pow(theta, -2.0 * i / headDim);
+        return scaling == null ? plain : scaling.apply(plain);
     }
 
     @Override
     public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
                             int positionOffset) {
+        ropeForward(out, x, batch, time, heads, headDim, theta, null, positionOffset);
+    }
+
+    @Override
+    public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                             int positionOffset) {
+        ropeBackward(dx, dOut, batch, time, heads, headDim, theta, null, positionOffset);
+    }
+
+    @Override
+    public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                            RopeScaling scaling, int positionOffset) {
         double[] o = a(out), xs = a(x);
         int half = headDim / 2;
         for (int b = 0; b < batch; b++) {
@@ -366,7 +380,7 @@ public final class ReferenceEngine implements Engine {
                 for (int h = 0; h < heads; h++) {
                     int base = ((b * time + t) * heads + h) * headDim;
                     for (int i = 0; i < half; i++) {
-                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta);
+                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta, scaling);
                         double cos = Math.cos(angle), sin = Math.sin(angle);
                         double x1 = xs[x.offset() + base + i], x2 = xs[x.offset() + base + i + half];
                         o[out.offset() + base + i] = st(x1 * cos - x2 * sin);
@@ -379,7 +393,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
-                             int positionOffset) {
+                             RopeScaling scaling, int positionOffset) {
         double[] d = a(dx), dout = a(dOut);
         int half = headDim / 2;
         for (int b = 0; b < batch; b++) {
@@ -387,7 +401,7 @@ public final class ReferenceEngine implements Engine {
                 for (int h = 0; h < heads; h++) {
                     int base = ((b * time + t) * heads + h) * headDim;
                     for (int i = 0; i < half; i++) {
-                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta);
+                        double angle = (positionOffset + t) * ropeFrequency(i, headDim, theta, scaling);
                         double cos = Math.cos(angle), sin = Math.sin(angle);
                         double g1 = dout[dOut.offset() + base + i], g2 = dout[dOut.offset() + base + i + half];
                         int at1 = dx.offset() + base + i, at2 = dx.offset() + base + i + half;

@@ -1,0 +1,69 @@
+package org.likra.model;
+
+import org.likra.config.ModelConfig;
+import org.likra.lora.LoraConfig;
+
+import java.util.Locale;
+
+/**
+ * The memory a training step of a model holds in engine tensors, in elements (4 bytes each in float32 storage), by
+ * part: the parameters; for pretraining, their gradients and AdamW's two moments; for a LoRA step, the adapters'
+ * parameters, gradients and moments and their saved activations instead (a frozen base gets no gradient buffer and
+ * no optimizer state); and the activations and scratch of a batch ({@link Activations}).
+ *
+ * @param parameters  the model's parameters
+ * @param gradients   the base gradient buffer (pretraining) or 0 (LoRA)
+ * @param optimizer   AdamW's moments: 2 per trained parameter
+ * @param adapters    the adapters' parameters and gradients, and their per-row scratch (LoRA), else 0
+ * @param activations what the forward pass saves and the backward pass uses, for batch x seq tokens
+ * @param logits      of which the logits and output probabilities, (N, V) twice
+ */
+public record MemoryEstimate(long parameters, long gradients, long optimizer, long adapters, long activations,
+                             long logits) {
+
+    /** Pretraining: every parameter trained. */
+    public static MemoryEstimate pretraining(ModelConfig c, int batch, int seq) {
+        long p = new ParameterLayout(c).total();
+        long acts = Activations.elements(c, batch, seq);
+        return new MemoryEstimate(p, p, 2 * p, 0, acts, 2L * batch * seq * c.vocab());
+    }
+
+    /** A LoRA step on a frozen base: only the adapters are trained. */
+    public static MemoryEstimate lora(ModelConfig c, LoraConfig lora, int batch, int seq) {
+        ParameterLayout layout = new ParameterLayout(c);
+        long adapterParams = 0;
+        long maxOut = 0;
+        int sites = 0;
+        for (ParameterSpec spec : layout.specs()) {
+            if (spec.shape().length == 2 && spec.name().startsWith("model.layers.") && lora.targets(
+                    spec.name().substring(0, spec.name().length() - ".weight".length()))) {
+                int out = spec.shape()[0];
+                int in = spec.shape()[1];
+                adapterParams += (long) lora.rank() * (in + out);
+                maxOut = Math.max(maxOut, Math.max(in, out));
+                sites++;
+            }
+        }
+        long n = (long) batch * seq;
+        long scratch = sites * n * lora.rank() + n * maxOut + n * lora.rank();
+        long acts = Activations.elements(c, batch, seq);
+        return new MemoryEstimate(layout.total(), 0, 2 * adapterParams, 2 * adapterParams + scratch, acts,
+                2L * batch * seq * c.vocab());
+    }
+
+    public long total() {
+        return parameters + gradients + optimizer + adapters + activations;
+    }
+
+    /** One line per part, in GB of float32 storage. */
+    public String format() {
+        return String.format(Locale.ROOT, "  parameters   %8.2f GB%n  gradients    %8.2f GB%n  AdamW state  %8.2f GB%n"
+                        + "  adapters     %8.2f GB%n  activations  %8.2f GB (logits and probabilities %.2f GB)%n"
+                        + "  total        %8.2f GB of engine tensors (float32; the JVM adds its own)%n",
+                gb(parameters), gb(gradients), gb(optimizer), gb(adapters), gb(activations), gb(logits), gb(total()));
+    }
+
+    private static double gb(long elements) {
+        return elements * 4 / 1e9;
+    }
+}

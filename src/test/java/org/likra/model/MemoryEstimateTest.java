@@ -1,0 +1,70 @@
+package org.likra.model;
+
+import org.junit.jupiter.api.Test;
+import org.likra.config.ModelConfig;
+import org.likra.config.Presets;
+import org.likra.engine.cpu.CpuEngine;
+import org.likra.lora.LoraAdapter;
+import org.likra.lora.LoraConfig;
+import org.likra.train.AdamW;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** MemoryEstimate counts exactly what a training step allocates on the cpu engine. */
+class MemoryEstimateTest {
+    private static void step(Transformer m, AdamW adam, int batch, int seq) {
+        Random r = new Random(1);
+        int[] tokens = r.ints(batch * seq, 0, m.config().vocab()).toArray();
+        int[] targets = r.ints(batch * seq, 0, m.config().vocab()).toArray();
+        m.setInputs(tokens, targets, null, batch, seq);
+        m.forward();
+        m.backward();
+        adam.step(1, 1e-3f);
+    }
+
+    @Test
+    void pretrainingAndLoraStepsAllocateWhatTheEstimateSays() {
+        for (String preset : new String[] {"llama-1m", "gpt2-1m"}) {
+            ModelConfig c = Presets.load(preset);
+            int batch = 3;
+            int seq = 17;
+            try (CpuEngine e = new CpuEngine(1)) {
+                Transformer m = new Transformer(c, e);
+                AdamW adam = new AdamW(e, m.parameters(), m.gradients(), m.layout().decayedCount(), 0.9f, 0.95f,
+                        1e-8f, 0.1f, 1f);
+                step(m, adam, batch, seq);
+                // + 1: AdamW's squared gradient norm
+                assertEquals(4 * (MemoryEstimate.pretraining(c, batch, seq).total() + 1), e.allocatedBytes(), preset);
+            }
+            List<String> targets = c.mlp() == ModelConfig.Mlp.swiglu ? LoraConfig.MLP : List.of("q_proj", "up_proj");
+            LoraConfig lora = new LoraConfig(4, 8, targets);
+            try (CpuEngine e = new CpuEngine(1)) {
+                Transformer m = new Transformer(c, e);
+                LoraAdapter adapter = new LoraAdapter(m, lora);
+                m.attach(adapter);
+                AdamW adam = new AdamW(e, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+                step(m, adam, batch, seq);
+                assertFalse(m.hasGradientBuffer(), "a frozen base gets no gradient buffer");
+                assertEquals(4 * (MemoryEstimate.lora(c, lora, batch, seq).total() + 1), e.allocatedBytes(), preset);
+                assertTrue(MemoryEstimate.lora(c, lora, batch, seq).total()
+                        < MemoryEstimate.pretraining(c, batch, seq).total() - 2 * m.layout().total());
+            }
+        }
+    }
+
+    @Test
+    void aLlama32OneBShapedLoraStepFitsIn24Gb() {
+        ModelConfig c = Presets.load("llama-3.2-1b");
+        MemoryEstimate lora = MemoryEstimate.lora(c, LoraConfig.defaults(), 1, 512);
+        // 1.236e9 parameters in float32 are 4.9 GB; no gradient buffer or AdamW state for them
+        assertEquals(1_235_814_400L, lora.parameters());
+        assertEquals(0, lora.gradients());
+        assertTrue(4 * lora.total() < 8e9, lora.format());
+        assertTrue(4 * MemoryEstimate.pretraining(c, 1, 512).total() > 19e9, "pretraining needs 4x the parameters");
+    }
+}
