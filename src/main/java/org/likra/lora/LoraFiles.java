@@ -109,7 +109,7 @@ public final class LoraFiles {
         JsonNode r = root.get("r");
         JsonNode alpha = root.path("lora_alpha");
         if (!r.isIntegralNumber() || !r.canConvertToInt()) {
-            throw new UserError(file + ": r must be an integer (the LoRA rank, a whole number), got " + r);
+            throw new UserError(file + ": r must be an integer (the LoRA rank), got " + r);
         }
         if (!alpha.isMissingNode() && !alpha.isNumber()) {
             throw new UserError(file + ": lora_alpha must be a number, got " + alpha);

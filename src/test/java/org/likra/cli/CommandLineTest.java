@@ -339,7 +339,7 @@ class CommandLineTest {
         Files.writeString(adapter.resolve("adapter_config.json"), "{\"r\": \"eight\", \"target_modules\": "
                 + "[\"up_proj\"]}\n");
         assertOneLineError(run("eval", "--model", model.toString(), "--positive", adapter.toString(), "--scorer",
-                "sft", "--data", data.toString(), "--engine", "reference"), "r must be a whole number");
+                "sft", "--data", data.toString(), "--engine", "reference"), "r must be an integer");
         assertOneLineError(run("train", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("heads").toString(), "--rank", "100000", "--engine", "reference"),
                 "LoRA rank 100000 exceeds");
