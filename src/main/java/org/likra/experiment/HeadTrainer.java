@@ -1,6 +1,7 @@
 package org.likra.experiment;
 
 import org.likra.lora.LoraAdapter;
+import org.likra.model.Adapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
@@ -75,7 +76,7 @@ public final class HeadTrainer {
                 0f, (float) recipe.gradClip());
         int total = recipe.updates(items.size());
         Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
-        LoraAdapter previous = model.adapter();
+        Adapter previous = model.adapter();
         model.attach(adapter);
         adapter.training(true, seed); // dropout masks (LoraConfig.dropout) only while the head trains
         try {

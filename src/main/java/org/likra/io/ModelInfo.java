@@ -157,11 +157,11 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
         if (seq > config.context()) {
             throw new UserError("--seq " + seq + " is longer than the model's context of " + config.context());
         }
+        org.likra.lora.LoraConfig lora = org.likra.lora.LoraConfig.defaults();
         return "memory of a training step at batch " + batch + " x " + seq + " tokens, pretraining:\n"
                 + org.likra.model.MemoryEstimate.pretraining(config, batch, seq).format()
                 + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
-                + org.likra.model.MemoryEstimate.lora(config, org.likra.lora.LoraConfig.defaults(), batch, seq)
-                .format();
+                + org.likra.model.MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq).format();
     }
 
     /** The whole report as text. */

@@ -1,9 +1,8 @@
 package org.likra.model;
 
 import org.likra.config.ModelConfig;
-import org.likra.lora.LoraConfig;
-
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * The memory a training step of a model holds in engine tensors, in elements (4 bytes each in float32 storage), by
@@ -28,24 +27,27 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
         return new MemoryEstimate(p, p, 2 * p, 0, acts, 2L * batch * seq * c.vocab());
     }
 
-    /** A LoRA step on a frozen base: only the adapters are trained. */
-    public static MemoryEstimate lora(ModelConfig c, LoraConfig lora, int batch, int seq) {
+    /**
+     * A LoRA step on a frozen base: only the adapters are trained, rank {@code rank} on every linear layer of the
+     * blocks that {@code adapts} accepts by module name ({@code LoraConfig::targets}).
+     */
+    public static MemoryEstimate lora(ModelConfig c, int rank, Predicate<String> adapts, int batch, int seq) {
         ParameterLayout layout = new ParameterLayout(c);
         long adapterParams = 0;
         long maxOut = 0;
         int sites = 0;
         for (ParameterSpec spec : layout.specs()) {
-            if (spec.shape().length == 2 && spec.name().startsWith("model.layers.") && lora.targets(
+            if (spec.shape().length == 2 && spec.name().startsWith("model.layers.") && adapts.test(
                     spec.name().substring(0, spec.name().length() - ".weight".length()))) {
                 int out = spec.shape()[0];
                 int in = spec.shape()[1];
-                adapterParams += (long) lora.rank() * (in + out);
+                adapterParams += (long) rank * (in + out);
                 maxOut = Math.max(maxOut, Math.max(in, out));
                 sites++;
             }
         }
         long n = (long) batch * seq;
-        long scratch = sites * n * lora.rank() + n * maxOut + n * lora.rank();
+        long scratch = sites * n * rank + n * maxOut + n * rank;
         long acts = Activations.elements(c, batch, seq);
         return new MemoryEstimate(layout.total(), 0, 2 * adapterParams, 2 * adapterParams + scratch, acts,
                 2L * batch * seq * c.vocab());

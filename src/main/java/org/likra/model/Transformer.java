@@ -3,7 +3,6 @@ package org.likra.model;
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
-import org.likra.lora.LoraAdapter;
 import org.likra.util.UserError;
 
 import java.util.ArrayList;
@@ -54,7 +53,7 @@ public final class Transformer {
      * gradient over them (one (N, V) buffer instead of two), so a second backward() needs another forward().
      */
     private boolean probsFresh;
-    private LoraAdapter adapter;
+    private Adapter adapter;
     /** Region names built once, so that a step allocates no strings. */
     private final String[] forwardRegions;
     private final String[] backwardRegions;
@@ -125,18 +124,18 @@ public final class Transformer {
     }
 
     /**
-     * Attaches LoRA adapters: their update joins every targeted projection, and the base model is frozen (backward
-     * fills only the adapter's gradients). {@code null} detaches, restoring the base model and its training.
+     * Attaches an adapter (LoRA's): its term joins every linear layer it adapts, and the base model is frozen
+     * (backward fills only the adapter's gradients). {@code null} detaches, restoring the base model and its training.
      */
-    public void attach(LoraAdapter lora) {
-        if (lora != null && lora.engine() != engine) {
+    public void attach(Adapter added) {
+        if (added != null && added.engine() != engine) {
             throw new IllegalArgumentException("the adapter lives on another engine");
         }
-        this.adapter = lora;
+        this.adapter = added;
     }
 
     /** The attached adapter, or null. */
-    public LoraAdapter adapter() {
+    public Adapter adapter() {
         return adapter;
     }
 
@@ -274,9 +273,8 @@ public final class Transformer {
 
     private void linear(Tensor out, Tensor x, ModelWeights.Linear w, int n) {
         engine.linearForward(out, x, w.weight(), w.bias(), n, w.inDim(), w.outDim());
-        LoraAdapter.Site site = adapter == null ? null : adapter.site(w.name());
-        if (site != null) {
-            adapter.forward(site, out, x, n);
+        if (adapter != null) {
+            adapter.forward(w.name(), out, x, n);
         }
     }
 
@@ -417,9 +415,8 @@ public final class Transformer {
         boolean frozen = adapter != null;
         Tensor dWeight = frozen || g == null ? null : g.weight(), dBias = frozen || g == null ? null : g.bias();
         engine.linearBackward(dx, first, dWeight, dBias, true, dOut, x, w.weight(), n, w.inDim(), w.outDim());
-        LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
-        if (site != null) {
-            adapter.backward(site, dx, dOut, x, n);
+        if (frozen) {
+            adapter.backward(w.name(), dx, dOut, x, n);
         }
     }
 

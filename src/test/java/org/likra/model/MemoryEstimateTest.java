@@ -50,8 +50,8 @@ class MemoryEstimateTest {
                 AdamW adam = new AdamW(e, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 0f);
                 step(m, adam, batch, seq);
                 assertFalse(m.hasGradientBuffer(), "a frozen base gets no gradient buffer");
-                assertEquals(4 * (MemoryEstimate.lora(c, lora, batch, seq).total() + 1), e.allocatedBytes(), preset);
-                assertTrue(MemoryEstimate.lora(c, lora, batch, seq).total()
+                assertEquals(4 * (MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total() + 1), e.allocatedBytes(), preset);
+                assertTrue(MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total()
                         < MemoryEstimate.pretraining(c, batch, seq).total() - 2 * m.layout().total());
             }
         }
@@ -60,7 +60,7 @@ class MemoryEstimateTest {
     @Test
     void aLlama32OneBShapedLoraStepFitsIn24Gb() {
         ModelConfig c = Presets.load("llama-3.2-1b");
-        MemoryEstimate lora = MemoryEstimate.lora(c, LoraConfig.defaults(), 1, 512);
+        MemoryEstimate lora = MemoryEstimate.lora(c, LoraConfig.defaults().rank(), LoraConfig.defaults()::targets, 1, 512);
         // 1.236e9 parameters in float32 are 4.9 GB; no gradient buffer or AdamW state for them
         assertEquals(1_235_814_400L, lora.parameters());
         assertEquals(0, lora.gradients());
