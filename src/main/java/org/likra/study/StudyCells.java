@@ -17,6 +17,7 @@ import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraFiles;
+import org.likra.train.BestModel;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
@@ -83,17 +84,17 @@ final class StudyCells {
         Path checkpoint = RunCheckpoint.find(run);
         TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
         long start = System.nanoTime();
-        Pretrainer.BestModel best = Pretrainer.BestModel.read(run);
+        BestModel best = BestModel.read(run);
         if ((state == null || state.step() < base.steps()) && !best.stopped()) {
             Pretrainer.Criterion criterion = p.stopOn().equals("held-out-loss") ? (m, t, loss) -> loss
                     : (m, t, loss) -> 1 - validationAccuracy(m, t);
             new Pretrainer(engine, log, bars).stopWhenNoBetter(p.patience(), criterion).run(options, run,
                     state != null);
-            best = Pretrainer.BestModel.read(run);
+            best = BestModel.read(run);
         }
         double pretrainSeconds = (System.nanoTime() - start) / 1e9;
         // The model with the lowest held-out loss: pretraining "until the held-out loss stops improving".
-        ModelDirectory.Loaded loaded = ModelDirectory.load(run.resolve(Pretrainer.BEST), engine);
+        ModelDirectory.Loaded loaded = ModelDirectory.load(run.resolve(BestModel.DIR), engine);
         AnswerLikelihood likelihood = new AnswerLikelihood(loaded.model(), loaded.tokenizer(), FORMAT);
         Map<String, List<String>> ids = new LinkedHashMap<>();
         Map<String, List<double[]>> scores = new LinkedHashMap<>();

@@ -2,6 +2,8 @@ package org.likra.train;
 
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
+import org.likra.lora.LoraAdapter;
+import org.likra.model.Transformer;
 
 /**
  * AdamW over one contiguous parameter buffer whose first {@code decayedCount} elements get weight decay (the
@@ -9,6 +11,39 @@ import org.likra.engine.Tensor;
  * engine beside the parameters; the global gradient norm for clipping is computed and read there too.
  */
 public final class AdamW {
+    /**
+     * The update's hyper-parameters (the engine computes in float32: each is rounded to a float once, when the
+     * optimizer is made):
+     * <pre>
+     *   g  = clip * grad,   clip = min(1, maxGradNorm / ||grad||_2)   (1 when maxGradNorm is 0)
+     *   m  = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
+     *   p -= lr * ( (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps) + weightDecay * p )   (decayed part only)
+     * </pre>
+     */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay, double maxGradNorm) {
+        /** Pretraining's (the {@code pretrain} command's defaults and the benchmarks' full step). */
+        public static final Settings PRETRAINING = new Settings(0.9, 0.95, 1e-8, 0.1, 1.0);
+        /** A LoRA head's (the Hugging Face Trainer's defaults with its gradient clipping; no weight decay). */
+        public static final Settings ADAPTER = new Settings(0.9, 0.999, 1e-8, 0, 1.0);
+
+        public Settings withBetas(double newBeta1, double newBeta2) {
+            return new Settings(newBeta1, newBeta2, eps, weightDecay, maxGradNorm);
+        }
+
+        public Settings withEps(double newEps) {
+            return new Settings(beta1, beta2, newEps, weightDecay, maxGradNorm);
+        }
+
+        public Settings withWeightDecay(double newWeightDecay) {
+            return new Settings(beta1, beta2, eps, newWeightDecay, maxGradNorm);
+        }
+
+        /** These settings clipping the gradient norm to {@code newMaxGradNorm} (0: no clipping). */
+        public Settings withMaxGradNorm(double newMaxGradNorm) {
+            return new Settings(beta1, beta2, eps, weightDecay, newMaxGradNorm);
+        }
+    }
+
     private final Engine engine;
     private final Tensor parameters;
     private final Tensor gradients;
@@ -26,8 +61,7 @@ public final class AdamW {
     private final Tensor[] rest;
     private final double[] normOut = new double[1];
 
-    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, float beta1, float beta2,
-                 float eps, float weightDecay, float maxGradNorm) {
+    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, Settings settings) {
         this.engine = engine;
         this.parameters = parameters;
         this.gradients = gradients;
@@ -35,17 +69,28 @@ public final class AdamW {
         this.m = engine.allocate(parameters.length());
         this.v = engine.allocate(parameters.length());
         this.gradNormSquared = engine.allocate(1);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.maxGradNorm = maxGradNorm;
+        this.beta1 = (float) settings.beta1();
+        this.beta2 = (float) settings.beta2();
+        this.eps = (float) settings.eps();
+        this.weightDecay = (float) settings.weightDecay();
+        this.maxGradNorm = (float) settings.maxGradNorm();
         int total = parameters.length();
         int others = total - decayedCount;
         this.decayed = new Tensor[] {parameters.view(0, decayedCount), gradients.view(0, decayedCount),
                 m.view(0, decayedCount), v.view(0, decayedCount)};
         this.rest = new Tensor[] {parameters.view(decayedCount, others), gradients.view(decayedCount, others),
                 m.view(decayedCount, others), v.view(decayedCount, others)};
+    }
+
+    /** AdamW over every parameter of {@code model}, the matrices decayed. */
+    public static AdamW of(Transformer model, Settings settings) {
+        return new AdamW(model.engine(), model.parameters(), model.gradients(), model.layout().decayedCount(),
+                settings);
+    }
+
+    /** AdamW over the parameters of a LoRA adapter, none decayed. */
+    public static AdamW of(LoraAdapter adapter, Settings settings) {
+        return new AdamW(adapter.engine(), adapter.parameters(), adapter.gradients(), 0, settings);
     }
 
     /**

@@ -93,6 +93,11 @@ public record PretrainOptions(
         throw new UserError("--tokenizer " + tokenizer + ": expected " + TOKENIZER_VALUES);
     }
 
+    /** AdamW's settings of the run. */
+    public AdamW.Settings optimizer() {
+        return new AdamW.Settings(beta1, beta2, adamEps, weightDecay, gradClip);
+    }
+
     public LearningRateSchedule learningRate() {
         return new LearningRateSchedule(schedule, lr, warmup, steps, minLrFraction);
     }

@@ -7,6 +7,7 @@ import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.util.List;
 import java.util.Random;
@@ -21,10 +22,7 @@ class MemoryEstimateTest {
         Random r = new Random(1);
         int[] tokens = r.ints(batch * seq, 0, m.config().vocab()).toArray();
         int[] targets = r.ints(batch * seq, 0, m.config().vocab()).toArray();
-        m.setInputs(tokens, targets, null, batch, seq);
-        m.forward();
-        m.backward();
-        adam.step(1, 1e-3f);
+        new TrainingStep(m, adam).run(1, 1e-3f, tokens, targets, null, batch, seq);
     }
 
     @Test
@@ -35,8 +33,7 @@ class MemoryEstimateTest {
             int seq = 17;
             try (CpuEngine e = new CpuEngine(1)) {
                 Transformer m = new Transformer(c, e);
-                AdamW adam = new AdamW(e, m.parameters(), m.gradients(), m.layout().decayedCount(), 0.9f, 0.95f,
-                        1e-8f, 0.1f, 1f);
+                AdamW adam = AdamW.of(m, AdamW.Settings.PRETRAINING);
                 step(m, adam, batch, seq);
                 // + 1: AdamW's squared gradient norm
                 assertEquals(4 * (MemoryEstimate.pretraining(c, batch, seq).total() + 1), e.allocatedBytes(), preset);
@@ -47,7 +44,7 @@ class MemoryEstimateTest {
                 Transformer m = new Transformer(c, e);
                 LoraAdapter adapter = new LoraAdapter(m, lora);
                 m.attach(adapter);
-                AdamW adam = new AdamW(e, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+                AdamW adam = AdamW.of(adapter, AdamW.Settings.ADAPTER.withMaxGradNorm(0));
                 step(m, adam, batch, seq);
                 assertFalse(m.hasGradientBuffer(), "a frozen base gets no gradient buffer");
                 assertEquals(4 * (MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total() + 1), e.allocatedBytes(), preset);

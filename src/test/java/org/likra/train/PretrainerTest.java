@@ -134,13 +134,13 @@ class PretrainerTest {
                 bestStep = lastStep;
             }
         }
-        Pretrainer.BestModel best = Pretrainer.BestModel.read(out);
+        BestModel best = BestModel.read(out);
         assertEquals(bestStep, best.step());
         assertEquals(bestVal, best.valLoss(), 1e-6);
         assertTrue(r.steps() < 400, "stopped early, at step " + r.steps());
         assertTrue(best.stopped());
         assertEquals(bestStep + 2 * 2, lastStep, "stops two evaluations (4 steps) after the best one");
-        assertTrue(Files.isRegularFile(out.resolve(Pretrainer.BEST).resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve(BestModel.DIR).resolve("model.safetensors")));
     }
 
     @Test

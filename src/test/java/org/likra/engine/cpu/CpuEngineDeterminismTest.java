@@ -117,8 +117,7 @@ class CpuEngineDeterminismTest {
     /** Five AdamW steps of llama-tiny: the losses of every step, then the final parameters. */
     private static float[][] train(CpuEngine e) {
         Transformer net = llamaTiny(e);
-        AdamW adam = new AdamW(e, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                1e-8f, 0.1f, 1f);
+        AdamW adam = AdamW.of(net, AdamW.Settings.PRETRAINING);
         float[] losses = new float[5];
         for (int step = 1; step <= losses.length; step++) {
             net.forward();

@@ -118,8 +118,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         check("ten AdamW steps", 1e-3, e -> {
             Transformer model = new Transformer(config, e);
             Initializer.initialize(model, 11);
-            AdamW adam = new AdamW(e, model.parameters(), model.gradients(), model.layout().decayedCount(), 0.9f,
-                    0.95f, 1e-8f, 0.1f, 1f);
+            AdamW adam = AdamW.of(model, AdamW.Settings.PRETRAINING);
             float[] losses = new float[10];
             for (int step = 1; step <= 10; step++) {
                 model.setInputs(tokens, targets, null, batch, time);
@@ -179,8 +178,7 @@ class TornadoEngineTest extends EngineConformanceTest {
                                    int steps, long[][] bytesPerStep) {
         Transformer model = new Transformer(config, e);
         Initializer.initialize(model, 5);
-        AdamW adam = new AdamW(e, model.parameters(), model.gradients(), model.layout().decayedCount(), 0.9f,
-                0.95f, 1e-8f, 0.1f, 1f);
+        AdamW adam = AdamW.of(model, AdamW.Settings.PRETRAINING);
         float[] losses = new float[steps];
         for (int step = 1; step <= steps; step++) {
             Map<String, Long> before = e.counters();

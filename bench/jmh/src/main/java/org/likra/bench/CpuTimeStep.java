@@ -5,6 +5,7 @@ import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -12,7 +13,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * CPU milliseconds per training step (forward, backward, AdamW) of a preset on a 1-thread cpu engine, where all the
+ * CPU milliseconds per training step ({@link TrainingStep}: forward, backward, AdamW) of a preset on a 1-thread cpu engine, where all the
  * work runs on the calling thread, so its CPU time is the step's cost whatever else shares the cores. Usage:
  * {@code ... org.likra.bench.CpuTimeStep gpt2-S 8 64 30 15} (model, batch, seq, warm-up steps, timed steps); prints
  * the median, minimum and maximum and the last loss (equal losses across builds show equal arithmetic).
@@ -29,8 +30,7 @@ public final class CpuTimeStep {
         try (CpuEngine e = new CpuEngine(1)) {
             Transformer net = new Transformer(Presets.load(model), e);
             Initializer.initialize(net, 1);
-            AdamW adam = new AdamW(e, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                    1e-8f, 0.1f, 1f);
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
             Random random = new Random(1);
             int n = batch * seq, vocab = net.config().vocab();
             int[] tokens = new int[n], targets = new int[n];
@@ -38,13 +38,11 @@ public final class CpuTimeStep {
                 tokens[i] = random.nextInt(vocab);
                 targets[i] = random.nextInt(vocab);
             }
-            net.setInputs(tokens, targets, null, batch, seq);
             double[] ms = new double[steps];
+            double loss = Double.NaN;
             for (int s = 0; s < warmup + steps; s++) {
                 long t0 = mx.getCurrentThreadCpuTime();
-                net.forward();
-                net.backward();
-                adam.step(s + 1, 1e-4f);
+                loss = step.run(s + 1, 1e-4f, tokens, targets, null, batch, seq);
                 long t = mx.getCurrentThreadCpuTime() - t0;
                 if (s >= warmup) {
                     ms[s - warmup] = t / 1e6;
@@ -52,7 +50,7 @@ public final class CpuTimeStep {
             }
             Arrays.sort(ms);
             System.out.printf("%s %dx%d: CPU ms/step median %.1f (min %.1f, max %.1f), last loss %.4f%n", model, batch,
-                    seq, ms[steps / 2], ms[0], ms[steps - 1], net.loss());
+                    seq, ms[steps / 2], ms[0], ms[steps - 1], loss);
         }
     }
 }
