@@ -97,7 +97,7 @@ public final class RunCheckpoint {
                 new SafeTensors.Output(FIRST_MOMENT, new int[] {n}, values.firstMoment(), 0),
                 new SafeTensors.Output(SECOND_MOMENT, new int[] {n}, values.secondMoment(), 0)),
                 Map.of("step", Integer.toString(state.step())));
-        AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+        AtomicFiles.writeString(tmp.resolve(STATE), stateJson(state));
         verify(tmp, model.layout(), values, state);
 
         Path current = runDir.resolve(DIR);
@@ -153,6 +153,11 @@ public final class RunCheckpoint {
             }
         }
         return null;
+    }
+
+    /** The text of trainer_state.json for {@code state} (indented JSON, a newline at the end). */
+    static String stateJson(TrainerState state) throws IOException {
+        return JSON.writeValueAsString(state) + "\n";
     }
 
     public static TrainerState readState(Path checkpointDir) {
