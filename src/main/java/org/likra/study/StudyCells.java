@@ -17,6 +17,7 @@ import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraFiles;
+import org.likra.train.AdamW;
 import org.likra.train.BestModel;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
@@ -78,9 +79,15 @@ final class StudyCells {
         String id = StudyPlan.baseId(base, seed);
         Path run = layout.baseRun(id);
         StudyPlan.Pretrain p = plan.pretrain();
-        PretrainOptions options = new PretrainOptions(base.model(), layout.corpus().toString(), base.steps(),
-                p.batch(), p.seq(), base.lr() == null ? p.lr() : base.lr(), "cosine", p.warmup(), 0.1, p.weightDecay(), 0.9, 0.95, 1e-8, p.gradClip(),
-                seed, p.evalEvery(), p.evalBatches(), p.evalEvery(), p.valFraction(), plan.tokenizer());
+        PretrainOptions options = PretrainOptions.DEFAULTS.withModel(base.model())
+                .withCorpus(layout.corpus().toString()).withTokenizer(plan.tokenizer())
+                .withSteps(base.steps()).withBatch(p.batch(), p.seq()).withSeed(seed)
+                .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(base.lr() == null ? p.lr() : base.lr())
+                        .withWarmup(p.warmup()))
+                .withOptimizer(AdamW.Settings.PRETRAINING.withWeightDecay(p.weightDecay())
+                        .withMaxGradNorm(p.gradClip()))
+                .withEvaluation(new PretrainOptions.Evaluation(p.valFraction(), p.evalEvery(), p.evalBatches()))
+                .withCheckpointEvery(p.evalEvery());
         Path checkpoint = RunCheckpoint.find(run);
         TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
         long start = System.nanoTime();

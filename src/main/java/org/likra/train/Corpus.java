@@ -24,7 +24,10 @@ public final class Corpus {
     private Corpus() {
     }
 
-    /** Reads a UTF-8 text corpus; a UserError (with the line of the first bad byte) when it is missing, empty or not UTF-8. */
+    /**
+     * Reads a UTF-8 text corpus; a UserError (with the line of the first bad byte) when it is missing, empty or not
+     * UTF-8.
+     */
     public static String readText(Path file) {
         byte[] bytes;
         try {

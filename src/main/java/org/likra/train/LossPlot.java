@@ -12,7 +12,7 @@ public final class LossPlot {
     private LossPlot() {
     }
 
-    /** Writes the loss curve of {@code metricsFile} to {@code png}; non-finite losses (a diverged step) are left out. */
+    /** Writes the loss curve of {@code metricsFile} to {@code png}, leaving out non-finite losses (a diverged step). */
     public static void write(Path metricsFile, Path png, String modelName, double unigram) throws IOException {
         BandPlot plot = new BandPlot("Pretraining " + modelName, "step", "loss (nats/token)");
         for (JsonNode r : MetricsLog.read(metricsFile)) {

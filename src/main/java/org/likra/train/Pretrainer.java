@@ -25,8 +25,9 @@ import java.util.Locale;
 
 /**
  * Pretraining from scratch on a text corpus, with the byte tokenizer or a byte-level BPE tokenizer trained on the
- * corpus when the run starts (saved in every checkpoint and read back on resume): random-window batches, AdamW, periodic held-out evaluation,
- * crash-safe checkpoints, exact resume, metrics.jsonl and a loss-curve PNG in the run directory.
+ * corpus when the run starts (saved in every checkpoint and read back on resume): random-window batches, a
+ * {@link TrainingStep} each, periodic held-out evaluation, crash-safe checkpoints, exact resume, metrics.jsonl and
+ * a loss-curve PNG ({@link LossPlot}) in the run directory.
  */
 public final class Pretrainer {
     /** What a finished run reports. */
@@ -184,8 +185,9 @@ public final class Pretrainer {
                     run.data().trainTokens(), run.data().validationTokens(), options.tokenizer(),
                     run.tokenizer().vocabSize(), run.corpus().tokensPerByte(), run.corpus().tokenizerNote(),
                     run.unigram());
+            PretrainOptions.Schedule schedule = options.schedule();
             log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
-                    options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(),
+                    options.batch(), options.seq(), schedule.kind(), schedule.lr(), schedule.warmup(),
                     options.steps(), resumeState != null ? ", resuming after step " + run.startStep() : "");
             return new Loop(run, signal).run();
         }
@@ -232,7 +234,8 @@ public final class Pretrainer {
             throw new UserError(options.corpus() + ": the corpus differs from the one this run was trained on "
                     + "(sha256 of its tokens changed); resume with the original corpus");
         }
-        TokenDataset data = new TokenDataset(corpus.tokens(), options.valFraction(), options.seq(), options.corpus());
+        TokenDataset data = new TokenDataset(corpus.tokens(), options.evaluation().valFraction(), options.seq(),
+                options.corpus());
         Transformer model;
         if (checkpoint != null) {
             model = ModelDirectory.load(checkpoint, engine).model();
@@ -272,7 +275,8 @@ public final class Pretrainer {
             tokenizer = Tokenizers.load(ModelDirectory.readConfig(checkpoint).tokenizer(), checkpoint);
         } else if (bpeVocab > 0) {
             long t0 = System.nanoTime();
-            tokenizer = BpeTokenizer.train(Corpus.bpeTrainingText(text, options.valFraction()), bpeVocab);
+            tokenizer = BpeTokenizer.train(Corpus.bpeTrainingText(text, options.evaluation().valFraction()),
+                    bpeVocab);
             note = String.format(", trained in %.1f s", (System.nanoTime() - t0) / 1e9);
         } else {
             tokenizer = new ByteTokenizer();
@@ -317,7 +321,7 @@ public final class Pretrainer {
                 for (int t = startStep + 1; t <= options.steps(); t++) {
                     float lr = (float) schedule.at(t);
                     double tps = train(t, lr);
-                    boolean evaluate = t % options.evalEvery() == 0 || t == options.steps();
+                    boolean evaluate = t % options.evaluation().every() == 0 || t == options.steps();
                     if (evaluate) {
                         lastVal = Pretrainer.evaluate(run.model(), run.data(), options);
                     }
@@ -380,7 +384,7 @@ public final class Pretrainer {
                 best = new BestModel(t, lastVal, value, false);
                 best.save(run.runDir(), run.model(), run.tokenizer());
             }
-            return t - best.step() >= (long) patience * options.evalEvery() && t < options.steps();
+            return t - best.step() >= (long) patience * options.evaluation().every() && t < options.steps();
         }
 
         /** Saves a checkpoint when one is due and ends the run when asked to; the result when it ends. */
@@ -453,24 +457,25 @@ public final class Pretrainer {
 
     /** Mean loss over the fixed held-out batches. */
     public static double evaluate(Transformer model, TokenDataset data, PretrainOptions options) {
+        int batches = options.evaluation().batches();
         double sum = 0;
-        for (int i = 0; i < options.evalBatches(); i++) {
-            TokenDataset.Batch batch = data.validationBatch(i, options.evalBatches(), options.batch(), options.seq());
+        for (int i = 0; i < batches; i++) {
+            TokenDataset.Batch batch = data.validationBatch(i, batches, options.batch(), options.seq());
             model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
             model.forward();
             sum += model.loss();
         }
-        return sum / options.evalBatches();
+        return sum / batches;
     }
 
     private static void validate(PretrainOptions o) {
-        if (o.steps() <= 0 || o.batch() <= 0 || o.seq() <= 0 || o.evalEvery() <= 0 || o.evalBatches() <= 0
-                || o.checkpointEvery() <= 0) {
+        if (o.steps() <= 0 || o.batch() <= 0 || o.seq() <= 0 || o.evaluation().every() <= 0
+                || o.evaluation().batches() <= 0 || o.checkpointEvery() <= 0) {
             throw new UserError("--steps, --batch, --seq, --eval-every, --eval-batches and --checkpoint-every must "
                     + "be positive");
         }
-        if (!(o.valFraction() > 0 && o.valFraction() < 0.5)) {
-            throw new UserError("--val-fraction must be in (0, 0.5), got " + o.valFraction());
+        if (!(o.evaluation().valFraction() > 0 && o.evaluation().valFraction() < 0.5)) {
+            throw new UserError("--val-fraction must be in (0, 0.5), got " + o.evaluation().valFraction());
         }
         o.learningRate();
         PretrainOptions.bpeVocab(o.tokenizer());

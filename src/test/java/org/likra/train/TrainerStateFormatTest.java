@@ -46,8 +46,9 @@ class TrainerStateFormatTest {
             """;
 
     private static PretrainOptions expected() {
-        return new PretrainOptions("study-4m", "/work/study-main/world/corpus.txt", 1500, 16, 128, 0.002, "cosine",
-                100, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 1, 100, 8, 100, 0.05, "bpe:1024");
+        return PretrainOptions.DEFAULTS.withModel("study-4m").withCorpus("/work/study-main/world/corpus.txt")
+                .withTokenizer("bpe:1024").withSteps(1500).withSchedule(new PretrainOptions.Schedule("cosine", 0.002,
+                        100, 0.1)).withCheckpointEvery(100);
     }
 
     @Test

@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * <p>Each case runs in a child JVM with {@code -Xbatch}: the engine's kernels allocate (the Vector API's fallback)
  * until C2 has compiled them, and in the test JVM, under load and after the other tests' shapes, that can take
  * longer than any fixed warm-up; with -Xbatch a compilation finishes before the step goes on. The step code itself
- * (TrainingStep, Transformer, LoraAdapter, AdamW) runs only a few hundred times, so it is mostly interpreted or C1-compiled and
- * nothing in it is rescued by escape analysis, as in real training where a step takes milliseconds to seconds.
+ * (TrainingStep, Transformer, LoraAdapter, AdamW) runs only a few hundred times, so it is mostly interpreted or
+ * C1-compiled and nothing in it is rescued by escape analysis, as in real training where a step takes milliseconds
+ * to seconds.
  */
 class TrainingStepAllocationTest {
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * CPU milliseconds per training step ({@link TrainingStep}: forward, backward, AdamW) of a preset on a 1-thread cpu engine, where all the
+ * CPU milliseconds per training step (forward, backward, AdamW) of a preset on a 1-thread cpu engine, where all the
  * work runs on the calling thread, so its CPU time is the step's cost whatever else shares the cores. Usage:
  * {@code ... org.likra.bench.CpuTimeStep gpt2-S 8 64 30 15} (model, batch, seq, warm-up steps, timed steps); prints
  * the median, minimum and maximum and the last loss (equal losses across builds show equal arithmetic).
