@@ -79,15 +79,7 @@ final class StudyCells {
         String id = StudyPlan.baseId(base, seed);
         Path run = layout.baseRun(id);
         StudyPlan.Pretrain p = plan.pretrain();
-        PretrainOptions options = PretrainOptions.DEFAULTS.withModel(base.model())
-                .withCorpus(layout.corpus().toString()).withTokenizer(plan.tokenizer())
-                .withSteps(base.steps()).withBatch(p.batch(), p.seq()).withSeed(seed)
-                .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(base.lr() == null ? p.lr() : base.lr())
-                        .withWarmup(p.warmup()))
-                .withOptimizer(AdamW.Settings.PRETRAINING.withWeightDecay(p.weightDecay())
-                        .withMaxGradNorm(p.gradClip()))
-                .withEvaluation(new PretrainOptions.Evaluation(p.valFraction(), p.evalEvery(), p.evalBatches()))
-                .withCheckpointEvery(p.evalEvery());
+        PretrainOptions options = pretrainOptions(base, seed);
         Path checkpoint = RunCheckpoint.find(run);
         TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
         long start = System.nanoTime();
@@ -141,6 +133,23 @@ final class StudyCells {
         log.printf("  %s: %,d parameters, held-out loss %.4f, test acc_norm at N = 0: %.3f%n", id,
                 loaded.model().layout().total(), history.isEmpty() ? Double.NaN
                         : history.get(history.size() - 1).get(1).asDouble(), info.get("testAccNorm").asDouble());
+    }
+
+    /**
+     * How a base model is pretrained: the plan's pretraining settings, the learning rate (the base's, else the
+     * plan's) decaying by cosine to a tenth of it, a checkpoint at each evaluation.
+     */
+    private PretrainOptions pretrainOptions(StudyPlan.Base base, long seed) {
+        StudyPlan.Pretrain p = plan.pretrain();
+        return PretrainOptions.DEFAULTS.withModel(base.model())
+                .withCorpus(layout.corpus().toString()).withTokenizer(plan.tokenizer())
+                .withSteps(base.steps()).withBatch(p.batch(), p.seq()).withSeed(seed)
+                .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(base.lr() == null ? p.lr() : base.lr())
+                        .withWarmup(p.warmup()))
+                .withOptimizer(AdamW.Settings.PRETRAINING.withWeightDecay(p.weightDecay())
+                        .withMaxGradNorm(p.gradClip()))
+                .withEvaluation(new PretrainOptions.Evaluation(p.valFraction(), p.evalEvery(), p.evalBatches()))
+                .withCheckpointEvery(p.evalEvery());
     }
 
     /** The base model's acc_norm on the validation questions, in the eval format. */
