@@ -2,6 +2,7 @@ package org.likra.engine.reference;
 
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
@@ -104,14 +105,6 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void zero(Tensor t) {
         java.util.Arrays.fill(a(t), t.offset(), t.offset() + t.length(), 0.0);
-    }
-
-    @Override
-    public void copy(Tensor dst, Tensor src) {
-        if (dst.length() != src.length()) {
-            throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
-        }
-        System.arraycopy(a(src), src.offset(), a(dst), dst.offset(), src.length());
     }
 
     // ------------------------------------------------------------------------------------------------ embeddings
@@ -304,9 +297,21 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
+    /** An overwritten gradient is zeroed first, then every gradient is added to as below. */
     @Override
-    public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
-                               int inDim, int outDim) {
+    public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
+                               Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
+        if (dxGradient == Gradient.OVERWRITE && dx != null) {
+            zero(dx);
+        }
+        if (weightGradients == Gradient.OVERWRITE) {
+            if (dWeight != null) {
+                zero(dWeight);
+            }
+            if (dBias != null) {
+                zero(dBias);
+            }
+        }
         double[] xs = a(x), w = a(weight), dout = a(dOut);
         if (dx != null) {
             double[] d = a(dx);
@@ -489,40 +494,6 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
-    @Override
-    public void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
-        double[] o = a(out), xs = a(x);
-        for (int r = 0; r < rows; r++) {
-            int row = x.offset() + r * cols;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, xs[row + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp(xs[row + j] - max);
-            }
-            for (int j = 0; j < cols; j++) {
-                o[out.offset() + r * cols + j] = st(Math.exp(xs[row + j] - max) / sum);
-            }
-        }
-    }
-
-    @Override
-    public void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
-        double[] d = a(dx), dout = a(dOut), o = a(out);
-        for (int r = 0; r < rows; r++) {
-            double dot = 0;
-            for (int j = 0; j < cols; j++) {
-                dot += dout[dOut.offset() + r * cols + j] * o[out.offset() + r * cols + j];
-            }
-            for (int j = 0; j < cols; j++) {
-                int at = dx.offset() + r * cols + j;
-                d[at] = st(d[at] + o[out.offset() + r * cols + j] * (dout[dOut.offset() + r * cols + j] - dot));
-            }
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ activations
 
     private static double sigmoid(double x) {
@@ -569,8 +540,12 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
+    /** An overwritten dx is zeroed first, then added to. */
     @Override
-    public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
+    public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
+        if (dxGradient == Gradient.OVERWRITE) {
+            zero(dx);
+        }
         double[] d = a(dx), xs = a(x), dout = a(dOut);
         for (int i = 0; i < n; i++) {
             double v = xs[x.offset() + i];
@@ -664,7 +639,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
-                      int n) {
+                      float lr, int step, int n) {
         double[] p = a(params), g = a(grads), ms = a(m), vs = a(v);
         double clip = 1.0;
         if (s.maxGradNorm() > 0 && gradNormSquared != null) {
@@ -673,8 +648,8 @@ public final class ReferenceEngine implements Engine {
                 clip = s.maxGradNorm() / norm;
             }
         }
-        double correction1 = 1.0 - Math.pow(s.beta1(), s.step());
-        double correction2 = 1.0 - Math.pow(s.beta2(), s.step());
+        double correction1 = 1.0 - Math.pow(s.beta1(), step);
+        double correction2 = 1.0 - Math.pow(s.beta2(), step);
         for (int i = 0; i < n; i++) {
             double grad = g[grads.offset() + i] * clip;
             double mi = st(s.beta1() * ms[m.offset() + i] + (1 - s.beta1()) * grad);
@@ -684,7 +659,7 @@ public final class ReferenceEngine implements Engine {
             double mHat = mi / correction1;
             double vHat = vi / correction2;
             double pi = p[params.offset() + i];
-            p[params.offset() + i] = st(pi - s.lr() * (mHat / (Math.sqrt(vHat) + s.eps()) + s.weightDecay() * pi));
+            p[params.offset() + i] = st(pi - lr * (mHat / (Math.sqrt(vHat) + s.eps()) + s.weightDecay() * pi));
         }
     }
 }

@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import org.junit.jupiter.api.Test;
 import org.likra.engine.AdamWSettings;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Tensor;
 
@@ -49,7 +50,7 @@ class CpuEngineAllocationTest {
         final Tensor q, k, v, qr, att, probs, dq, dk, dv, gate, up, act, dGate, dUp, logits, lp, losses, dLogits;
         final Tensor weights, loss, norm, m1, m2;
         final IntTensor tokens;
-        final AdamWSettings settings = new AdamWSettings(1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1f, 1);
+        final AdamWSettings settings = new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f);
 
         Ops(CpuEngine e) {
             this.e = e;
@@ -125,24 +126,24 @@ class CpuEngineAllocationTest {
             e.layerNormForward(out, mean, rstd, x, w, b, n, c, 1e-5f);
             e.layerNormBackward(dx, dw, db, dOut, x, w, mean, rstd, n, c);
             e.linearForward(ly, x, lw, lb, n, c, f);
-            e.linearBackward(lgx, lgw, lb, lg, x, lw, n, c, f);
+            e.linearBackward(lgx, Gradient.ACCUMULATE, lgw, lb, Gradient.ACCUMULATE, lg, x, lw, n, c, f);
+            e.linearBackward(lgx, Gradient.OVERWRITE, lgw, lb, Gradient.OVERWRITE, lg, x, lw, n, c, f);
             e.ropeForward(qr, q, batch, time, heads, d, 10000f, 0);
             e.ropeBackward(dq, q, batch, time, heads, d, 10000f, 0);
             e.attentionForward(att, probs, qr, k, v, batch, time, heads, kv, d);
             e.attentionBackward(dq, dk, dv, att, qr, k, v, probs, batch, time, heads, kv, d);
-            e.softmaxForward(out, x, n, c);
-            e.softmaxBackward(dx, dOut, out, n, c);
             e.swigluForward(act, gate, up, n * f);
             e.swigluBackward(dGate, dUp, act, gate, up, n * f);
             e.geluForward(act, gate, n * f);
-            e.geluBackward(dGate, act, gate, n * f);
+            e.geluBackward(dGate, Gradient.ACCUMULATE, act, gate, n * f);
+            e.geluBackward(dGate, Gradient.OVERWRITE, act, gate, n * f);
             e.add(act, gate, up, n * f);
             e.accumulate(dUp, gate, 0.5f, n * f);
             e.crossEntropyForward(losses, lp, logits, tokens, n, vocab);
             e.crossEntropyBackward(dLogits, lp, tokens, weights, n, vocab);
             e.weightedSum(loss, losses, weights, n);
             e.sumOfSquares(norm, lgw, f * c);
-            e.adamw(lw, lgw, m1, m2, norm, settings, f * c);
+            e.adamw(lw, lgw, m1, m2, norm, settings, 1e-3f, 1, f * c);
         }
     }
 }

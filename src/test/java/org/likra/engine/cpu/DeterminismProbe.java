@@ -1,6 +1,7 @@
 package org.likra.engine.cpu;
 
 import org.likra.engine.AdamWSettings;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Tensor;
 
@@ -60,7 +61,7 @@ final class DeterminismProbe {
             Tensor xi = randn(rows * in), wi = randn(outDim * in), bi = randn(outDim), g = randn(rows * outDim);
             Tensor y = e.allocate(rows * outDim), gx = randn(rows * in), gw = randn(outDim * in), gb = randn(outDim);
             e.linearForward(y, xi, wi, bi, rows, in, outDim);
-            e.linearBackward(gx, gw, gb, g, xi, wi, rows, in, outDim);
+            e.linearBackward(gx, Gradient.ACCUMULATE, gw, gb, Gradient.ACCUMULATE, g, xi, wi, rows, in, outDim);
             mix(y, gx, gw, gb);
         }
 
@@ -76,18 +77,13 @@ final class DeterminismProbe {
         e.attentionBackward(dq, dk, dv, dAtt, qr, k, v, probs, batch, time, heads, kv, d);
         mix(att, probs, dq, dk, dv);
 
-        Tensor sm = e.allocate(n * c), dsm = randn(n * c);
-        e.softmaxForward(sm, x, n, c);
-        e.softmaxBackward(dsm, dOut, sm, n, c);
-        mix(sm, dsm);
-
         Tensor gate = randn(n * f), up = randn(n * f), act = e.allocate(n * f), dAct = randn(n * f);
         Tensor dGate = randn(n * f), dUp = randn(n * f);
         e.swigluForward(act, gate, up, n * f);
         e.swigluBackward(dGate, dUp, dAct, gate, up, n * f);
         mix(act, dGate, dUp);
         e.geluForward(act, gate, n * f);
-        e.geluBackward(dGate, dAct, gate, n * f);
+        e.geluBackward(dGate, Gradient.ACCUMULATE, dAct, gate, n * f);
         e.add(up, act, dGate, n * f);
         e.accumulate(dUp, up, 0.37f, n * f);
         mix(act, dGate, up, dUp);
@@ -103,7 +99,7 @@ final class DeterminismProbe {
         int m = 20_001;
         Tensor p = randn(m), grad = randn(m), m1 = randn(m), m2 = e.allocate(m), norm = e.allocate(1);
         e.sumOfSquares(norm, grad, m);
-        e.adamw(p, grad, m1, m2, norm, new AdamWSettings(1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1f, 3), m);
+        e.adamw(p, grad, m1, m2, norm, new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f), 1e-2f, 3, m);
         mix(norm, p, m1, m2);
         return hash;
     }

@@ -2,6 +2,7 @@ package org.likra.engine.tornado;
 
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
@@ -76,8 +77,7 @@ import java.util.Set;
  * does not hold (a new shape, another command) runs as a copying graph, fetching what it needs first; if a new
  * sequence repeats, the plan is rebuilt with it.</li>
  * </ul>
- * {@code zero} and {@code copy} run as tasks inside regions and out, so that zeroing the gradients every step stays
- * on the device.
+ * {@code zero} runs as a task inside regions and out, so that zeroing the gradients every step stays on the device.
  *
  * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
  * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
@@ -342,38 +342,6 @@ public final class TornadoEngine implements Engine {
         record("zero", new Object[]{}, new Object[]{f(t)},
                 (g, name, grid, graph) -> g.task(name, Elementwise::zero, f(t), t.offset(), t.length()),
                 t.offset(), t.length());
-    }
-
-    @Override
-    public void copy(Tensor dst, Tensor src) {
-        if (dst.length() != src.length()) {
-            throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
-        }
-        FloatArray from = f(src);
-        FloatArray to = f(dst);
-        boolean overlapping = from == to && dst.offset() < src.offset() + src.length()
-                && src.offset() < dst.offset() + dst.length();
-        if (!overlapping) {
-            // A task (the copy kernel's threads may not overlap), inside regions and out, as zero() is.
-            record("copy", new Object[]{f(src)}, new Object[]{f(dst)},
-                    (g, name, grid, graph) -> g.task(name, Elementwise::copy, f(dst), dst.offset(), f(src),
-                            src.offset(), src.length()), dst.offset(), src.offset(), src.length());
-        } else {
-            // Overlapping ranges of one array: on the host, in the direction that reads each element before it is
-            // overwritten.
-            hostAccess();
-            hostRead(from);
-            if (dst.offset() > src.offset()) {
-                for (int k = src.length() - 1; k >= 0; k--) {
-                    to.set(dst.offset() + k, from.get(src.offset() + k));
-                }
-            } else {
-                for (int k = 0; k < src.length(); k++) {
-                    to.set(dst.offset() + k, from.get(src.offset() + k));
-                }
-            }
-            hostWrote(to);
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ graphs
@@ -906,9 +874,21 @@ public final class TornadoEngine implements Engine {
         matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
     }
 
+    /** An overwritten gradient is zeroed (a task), then every gradient is added to. */
     @Override
-    public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
-                               int inDim, int outDim) {
+    public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
+                               Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
+        if (dxGradient == Gradient.OVERWRITE && dx != null) {
+            zero(dx);
+        }
+        if (weightGradients == Gradient.OVERWRITE) {
+            if (dWeight != null) {
+                zero(dWeight);
+            }
+            if (dBias != null) {
+                zero(dBias);
+            }
+        }
         if (dx != null) {
             // dx[i, j] += sum_k dOut[i, k] W[k, j]
             matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null, true, n, inDim,
@@ -1002,22 +982,6 @@ public final class TornadoEngine implements Engine {
                 headDim);
     }
 
-    @Override
-    public void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
-        record("softmaxForward", new Object[]{f(x)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Loss::softmaxForward, f(out), out.offset(), f(x), x.offset(),
-                        rows, cols),
-                out.offset(), x.offset(), rows, cols);
-    }
-
-    @Override
-    public void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
-        record("softmaxBackward", new Object[]{f(dOut), f(out)}, new Object[]{f(dx)},
-                (g, name, grid, graph) -> g.task(name, Loss::softmaxBackward, f(dx), dx.offset(), f(dOut),
-                        dOut.offset(), f(out), out.offset(), rows, cols),
-                dx.offset(), dOut.offset(), out.offset(), rows, cols);
-    }
-
     // ------------------------------------------------------------------------------------------------ activations
 
     @Override
@@ -1052,8 +1016,12 @@ public final class TornadoEngine implements Engine {
                 out.offset(), x.offset(), n);
     }
 
+    /** An overwritten dx is zeroed (a task), then added to. */
     @Override
-    public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
+    public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
+        if (dxGradient == Gradient.OVERWRITE) {
+            zero(dx);
+        }
         record("geluBackward", new Object[]{f(dOut), f(x)}, new Object[]{f(dx)},
                 (g, name, grid, graph) -> g.task(name, Elementwise::geluBackward, f(dx), dx.offset(), f(dOut),
                         dOut.offset(), f(x), x.offset(), n),
@@ -1139,20 +1107,20 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
-                      int n) {
+                      float lr, int step, int n) {
         FloatArray norm2 = gradNormSquared == null ? dummy : f(gradNormSquared);
         int normOff = gradNormSquared == null ? 0 : gradNormSquared.offset();
         String where = id(f(params)) + ":" + params.offset() + "/" + id(f(grads)) + ":" + grads.offset() + "/" + n;
         FloatArray hyper = hypers.computeIfAbsent(where, k -> new FloatArray(Optimizer.HYPER_SIZE));
         hostRead(hyper);
-        hyper.set(Optimizer.LR, s.lr());
+        hyper.set(Optimizer.LR, lr);
         hyper.set(Optimizer.BETA1, s.beta1());
         hyper.set(Optimizer.BETA2, s.beta2());
         hyper.set(Optimizer.EPS, s.eps());
         hyper.set(Optimizer.DECAY, s.weightDecay());
         hyper.set(Optimizer.MAX_NORM, gradNormSquared == null ? 0f : s.maxGradNorm());
-        hyper.set(Optimizer.CORRECTION1, (float) (1.0 - Math.pow(s.beta1(), s.step())));
-        hyper.set(Optimizer.CORRECTION2, (float) (1.0 - Math.pow(s.beta2(), s.step())));
+        hyper.set(Optimizer.CORRECTION1, (float) (1.0 - Math.pow(s.beta1(), step)));
+        hyper.set(Optimizer.CORRECTION2, (float) (1.0 - Math.pow(s.beta2(), step)));
         hostWrote(hyper);
         record("adamw", new Object[]{f(grads), norm2, hyper}, new Object[]{f(params), f(m), f(v)},
                 (g, name, grid, graph) -> g.task(name, Optimizer::adamw, f(params), params.offset(), f(grads),
