@@ -119,14 +119,14 @@ public final class CpuEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        Tensor t = new Tensor(this, new float[length], 0, length);
+        Tensor t = new Tensor(new float[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(new int[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }

@@ -51,14 +51,14 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        Tensor t = new Tensor(this, new double[length], 0, length);
+        Tensor t = new Tensor(new double[length], 0, length);
         allocatedBytes += 8L * length;
         return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(new int[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }

@@ -193,26 +193,6 @@ public final class TornadoEngine implements Engine {
         return device.getPhysicalDevice().getDeviceName() + " (" + device.getPlatformName() + ")";
     }
 
-    /** Task graphs compiled so far (one per distinct region and one-task graph). */
-    public long compiledGraphs() {
-        return compiles;
-    }
-
-    /** Task-graph executions so far (the resident plan's load graphs not included). */
-    public long launches() {
-        return launches;
-    }
-
-    /** Bytes copied from the host to the device so far (whole arrays, as the graphs transfer them). */
-    public long hostToDeviceBytes() {
-        return hostToDeviceBytes;
-    }
-
-    /** Bytes copied from the device to the host so far. */
-    public long deviceToHostBytes() {
-        return deviceToHostBytes;
-    }
-
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> counters = new LinkedHashMap<>();
@@ -258,7 +238,7 @@ public final class TornadoEngine implements Engine {
         FloatArray a = new FloatArray(Math.max(1, length));
         a.init(0f);
         allocatedBytes += 4L * a.getSize();
-        return new Tensor(this, a, 0, length);
+        return new Tensor(a, 0, length);
     }
 
     @Override
@@ -266,7 +246,7 @@ public final class TornadoEngine implements Engine {
         IntArray a = new IntArray(Math.max(1, length));
         a.init(0);
         allocatedBytes += 4L * a.getSize();
-        return new IntTensor(this, a, 0, length);
+        return new IntTensor(a, 0, length);
     }
 
     @Override
@@ -565,7 +545,7 @@ public final class TornadoEngine implements Engine {
      * <p>TornadoVM 5.2 shares a buffer between the graphs of one plan only as "consume from the graph executed last":
      * before a graph runs, {@code TornadoTaskGraph.updatePersistedObjectState} points each array the graph
      * {@code consumeFromDevice}s at the buffer the previously executed graph of the plan holds for it. So every graph
-     * here declares the whole set of arrays the step touches ({@link #arrays}): it consumes all of them, whether its
+     * here declares the whole set of arrays the step touches: it consumes all of them, whether its
      * tasks use them or not, and {@code persistOnDevice}s all of them (no copy back, buffers kept), and each graph hands
      * every buffer on to whichever graph runs next, in any order. A graph's own transfers are therefore none.
      *
@@ -581,7 +561,6 @@ public final class TornadoEngine implements Engine {
         final Map<String, Integer> graphIndex = new HashMap<>();
         final List<List<Object>> touchedByGraph = new ArrayList<>();
         final List<List<Object>> writtenByGraph = new ArrayList<>();
-        final List<Object> arrays;
         final Map<Object, Integer> loadIndex = new IdentityHashMap<>();
         final Set<Object> onDevice = Collections.newSetFromMap(new IdentityHashMap<>());
         final Set<Object> hostStale = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -602,7 +581,6 @@ public final class TornadoEngine implements Engine {
                     }
                 }
             }
-            this.arrays = all;
             Object[] everything = all.toArray();
             List<ImmutableTaskGraph> snapshots = new ArrayList<>();
             GridScheduler grid = new GridScheduler();
@@ -963,9 +941,9 @@ public final class TornadoEngine implements Engine {
         // A gradient the caller does not want goes to a scratch sink (the kernels compute dq and dk/dv together).
         int qLen = batch * time * heads * headDim;
         int kvLen = batch * time * kvHeads * headDim;
-        Tensor dq = dqOrNull != null ? dqOrNull : new Tensor(this, scratch("sinkQ", qLen), 0, qLen);
-        Tensor dk = dkOrNull != null ? dkOrNull : new Tensor(this, scratch("sinkK", kvLen), 0, kvLen);
-        Tensor dv = dvOrNull != null ? dvOrNull : new Tensor(this, scratch("sinkV", kvLen), 0, kvLen);
+        Tensor dq = dqOrNull != null ? dqOrNull : new Tensor(scratch("sinkQ", qLen), 0, qLen);
+        Tensor dk = dkOrNull != null ? dkOrNull : new Tensor(scratch("sinkK", kvLen), 0, kvLen);
+        Tensor dv = dvOrNull != null ? dvOrNull : new Tensor(scratch("sinkV", kvLen), 0, kvLen);
         record("attentionBackwardQuery", new Object[]{f(dOut), f(k), f(v), f(probs)},
                 new Object[]{f(dq), dScores},
                 (g, name, grid, graph) -> g.task(name, Attention::backwardQuery, f(dq), dq.offset(), dScores,
@@ -1132,12 +1110,5 @@ public final class TornadoEngine implements Engine {
     public String toString() {
         return "TornadoEngine[" + deviceName() + ", " + compiles + " graphs compiled, " + launches + " launches, "
                 + hostToDeviceBytes + " bytes to the device, " + deviceToHostBytes + " bytes back]";
-    }
-
-    /** Debug summary: the cached graphs by name. */
-    Map<String, String> graphNames() {
-        Map<String, String> names = new LinkedHashMap<>();
-        graphs.forEach((k, g) -> names.put(g.name(), k));
-        return names;
     }
 }
