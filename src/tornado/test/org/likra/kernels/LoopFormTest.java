@@ -103,37 +103,37 @@ class LoopFormTest {
     }
 
     @Test
-    void elementwise() {
+    void pointwise() {
         int n = 1001;
         float[] a = randn(n), b = randn(n), d = randn(n), g0 = randn(n);
         FloatArray o = fa(new float[n]);
-        Elementwise.add(o, PAD, fa(a), PAD, fa(b), PAD, n);
+        Pointwise.add(o, PAD, fa(a), PAD, fa(b), PAD, n);
         Tensor ro = ref.allocate(n);
         ref.add(ro, rt(a), rt(b), n);
         close("add", out(o, n), get(ro), ELEMENTWISE);
 
         FloatArray acc = fa(d);
-        Elementwise.accumulate(acc, PAD, fa(a), PAD, 0.5f, n);
+        Pointwise.accumulate(acc, PAD, fa(a), PAD, 0.5f, n);
         Tensor racc = rt(d);
         ref.accumulate(racc, rt(a), 0.5f, n);
         close("accumulate", out(acc, n), get(racc), ELEMENTWISE);
 
-        Elementwise.swigluForward(o, PAD, fa(a), PAD, fa(b), PAD, n);
+        Pointwise.swigluForward(o, PAD, fa(a), PAD, fa(b), PAD, n);
         ref.swigluForward(ro, rt(a), rt(b), n);
         close("swiglu", out(o, n), get(ro), ELEMENTWISE);
         FloatArray dg = fa(g0), du = fa(d);
-        Elementwise.swigluBackwardGate(dg, PAD, fa(b), PAD, fa(a), PAD, fa(b), PAD, n);
-        Elementwise.swigluBackwardUp(du, PAD, fa(b), PAD, fa(a), PAD, n);
+        Pointwise.swigluBackwardGate(dg, PAD, fa(b), PAD, fa(a), PAD, fa(b), PAD, n);
+        Pointwise.swigluBackwardUp(du, PAD, fa(b), PAD, fa(a), PAD, n);
         Tensor rdg = rt(g0), rdu = rt(d);
         ref.swigluBackward(rdg, rdu, rt(b), rt(a), rt(b), n);
         close("swiglu dGate", out(dg, n), get(rdg), ELEMENTWISE);
         close("swiglu dUp", out(du, n), get(rdu), ELEMENTWISE);
 
-        Elementwise.geluForward(o, PAD, fa(a), PAD, n);
+        Pointwise.geluForward(o, PAD, fa(a), PAD, n);
         ref.geluForward(ro, rt(a), n);
         close("gelu", out(o, n), get(ro), ELEMENTWISE);
         FloatArray dx = fa(d);
-        Elementwise.geluBackward(dx, PAD, fa(b), PAD, fa(a), PAD, n);
+        Pointwise.geluBackward(dx, PAD, fa(b), PAD, fa(a), PAD, n);
         Tensor rdx = rt(d);
         ref.geluBackward(rdx, Gradient.ACCUMULATE, rt(b), rt(a), n);
         close("gelu backward", out(dx, n), get(rdx), ELEMENTWISE);
@@ -145,15 +145,15 @@ class LoopFormTest {
         int[] tok = ids(n, vocab);
         float[] table = randn(vocab * c), dTable = randn(vocab * c), dOut = randn(n * c), pos = randn(time * c);
         FloatArray o = fa(new float[n * c]);
-        Embedding.forward(o, PAD, ia(tok), PAD, fa(table), PAD, n, c);
-        Embedding.positionForward(o, PAD, fa(pos), PAD, n, time, c);
+        Embeddings.tokenForward(o, PAD, ia(tok), PAD, fa(table), PAD, n, c);
+        Embeddings.positionForward(o, PAD, fa(pos), PAD, n, time, c);
         Tensor ro = ref.allocate(n * c);
         ref.embeddingForward(ro, ri(tok), rt(table), n, c);
         ref.positionEmbeddingForward(ro, rt(pos), batch, time, c);
         close("embedding forward", out(o, n * c), get(ro), ELEMENTWISE);
         FloatArray dt = fa(dTable), dp = fa(pos);
-        Embedding.backward(dt, PAD, fa(dOut), PAD, ia(tok), PAD, n, c);
-        Embedding.positionBackward(dp, PAD, fa(dOut), PAD, batch, time, c);
+        Embeddings.tokenBackward(dt, PAD, fa(dOut), PAD, ia(tok), PAD, n, c);
+        Embeddings.positionBackward(dp, PAD, fa(dOut), PAD, batch, time, c);
         Tensor rdt = rt(dTable), rdp = rt(pos);
         ref.embeddingBackward(rdt, rt(dOut), ri(tok), n, c);
         ref.positionEmbeddingBackward(rdp, rt(dOut), batch, time, c);
@@ -270,15 +270,15 @@ class LoopFormTest {
         float[] z = randn(n * vocab), w = randn(n);
         int[] targets = ids(n, vocab);
         FloatArray losses = fa(new float[n]), probs = fa(new float[n * vocab]), dz = fa(new float[n * vocab]);
-        Loss.crossEntropyForward(losses, PAD, probs, PAD, fa(z), PAD, ia(targets), PAD, n, vocab);
-        Loss.crossEntropyBackward(dz, PAD, probs, PAD, ia(targets), PAD, fa(w), PAD, n, vocab);
+        Losses.crossEntropyForward(losses, PAD, probs, PAD, fa(z), PAD, ia(targets), PAD, n, vocab);
+        Losses.crossEntropyBackward(dz, PAD, probs, PAD, ia(targets), PAD, fa(w), PAD, n, vocab);
         Tensor rl = ref.allocate(n), rp = ref.allocate(n * vocab), rdz = ref.allocate(n * vocab);
         ref.crossEntropyForward(rl, rp, rt(z), ri(targets), n, vocab);
         ref.crossEntropyBackward(rdz, rp, ri(targets), rt(w), n, vocab);
         close("cross-entropy losses", out(losses, n), get(rl), REDUCTION);
         close("cross-entropy probs", out(probs, n * vocab), get(rp), REDUCTION);
         close("cross-entropy dLogits", out(dz, n * vocab), get(rdz), REDUCTION);
-        Loss.crossEntropyBackwardInPlace(probs, PAD, PAD, ia(targets), PAD, fa(w), PAD, n, vocab);
+        Losses.crossEntropyBackwardInPlace(probs, PAD, PAD, ia(targets), PAD, fa(w), PAD, n, vocab);
         close("cross-entropy dLogits in place", out(probs, n * vocab), get(rdz), REDUCTION);
     }
 

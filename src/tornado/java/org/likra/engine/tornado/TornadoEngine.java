@@ -7,9 +7,9 @@ import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.kernels.Attention;
-import org.likra.kernels.Elementwise;
-import org.likra.kernels.Embedding;
-import org.likra.kernels.Loss;
+import org.likra.kernels.Pointwise;
+import org.likra.kernels.Embeddings;
+import org.likra.kernels.Losses;
 import org.likra.kernels.MatMul;
 import org.likra.kernels.Norms;
 import org.likra.kernels.Optimizer;
@@ -320,7 +320,7 @@ public final class TornadoEngine implements Engine {
         // A task even outside regions, so that zeroing a resident array (the gradients, every step) stays on the
         // device.
         record("zero", new Object[]{}, new Object[]{f(t)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::zero, f(t), t.offset(), t.length()),
+                (g, name, grid, graph) -> g.task(name, Pointwise::zero, f(t), t.offset(), t.length()),
                 t.offset(), t.length());
     }
 
@@ -713,7 +713,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void embeddingForward(Tensor out, IntTensor tokens, Tensor table, int n, int c) {
         record("embeddingForward", new Object[]{i(tokens), f(table)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Embedding::forward, f(out), out.offset(), i(tokens),
+                (g, name, grid, graph) -> g.task(name, Embeddings::tokenForward, f(out), out.offset(), i(tokens),
                         tokens.offset(), f(table), table.offset(), n, c),
                 out.offset(), tokens.offset(), table.offset(), n, c);
     }
@@ -721,7 +721,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int n, int c) {
         record("embeddingBackward", new Object[]{f(dOut), i(tokens)}, new Object[]{f(dTable)},
-                (g, name, grid, graph) -> g.task(name, Embedding::backward, f(dTable), dTable.offset(), f(dOut),
+                (g, name, grid, graph) -> g.task(name, Embeddings::tokenBackward, f(dTable), dTable.offset(), f(dOut),
                         dOut.offset(), i(tokens), tokens.offset(), n, c),
                 dTable.offset(), dOut.offset(), tokens.offset(), n, c);
     }
@@ -729,7 +729,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void positionEmbeddingForward(Tensor out, Tensor positions, int batch, int time, int c) {
         record("positionForward", new Object[]{f(positions)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Embedding::positionForward, f(out), out.offset(),
+                (g, name, grid, graph) -> g.task(name, Embeddings::positionForward, f(out), out.offset(),
                         f(positions), positions.offset(), batch * time, time, c),
                 out.offset(), positions.offset(), batch, time, c);
     }
@@ -737,7 +737,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void positionEmbeddingBackward(Tensor dPositions, Tensor dOut, int batch, int time, int c) {
         record("positionBackward", new Object[]{f(dOut)}, new Object[]{f(dPositions)},
-                (g, name, grid, graph) -> g.task(name, Embedding::positionBackward, f(dPositions),
+                (g, name, grid, graph) -> g.task(name, Embeddings::positionBackward, f(dPositions),
                         dPositions.offset(), f(dOut), dOut.offset(), batch, time, c),
                 dPositions.offset(), dOut.offset(), batch, time, c);
     }
@@ -965,7 +965,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void swigluForward(Tensor out, Tensor gate, Tensor up, int n) {
         record("swigluForward", new Object[]{f(gate), f(up)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::swigluForward, f(out), out.offset(), f(gate),
+                (g, name, grid, graph) -> g.task(name, Pointwise::swigluForward, f(out), out.offset(), f(gate),
                         gate.offset(), f(up), up.offset(), n),
                 out.offset(), gate.offset(), up.offset(), n);
     }
@@ -974,13 +974,13 @@ public final class TornadoEngine implements Engine {
     public void swigluBackward(Tensor dGate, Tensor dUp, Tensor dOut, Tensor gate, Tensor up, int n) {
         if (dGate != null) {
             record("swigluBackwardGate", new Object[]{f(dOut), f(gate), f(up)}, new Object[]{f(dGate)},
-                    (g, name, grid, graph) -> g.task(name, Elementwise::swigluBackwardGate, f(dGate),
+                    (g, name, grid, graph) -> g.task(name, Pointwise::swigluBackwardGate, f(dGate),
                             dGate.offset(), f(dOut), dOut.offset(), f(gate), gate.offset(), f(up), up.offset(), n),
                     dGate.offset(), dOut.offset(), gate.offset(), up.offset(), n);
         }
         if (dUp != null) {
             record("swigluBackwardUp", new Object[]{f(dOut), f(gate)}, new Object[]{f(dUp)},
-                    (g, name, grid, graph) -> g.task(name, Elementwise::swigluBackwardUp, f(dUp), dUp.offset(),
+                    (g, name, grid, graph) -> g.task(name, Pointwise::swigluBackwardUp, f(dUp), dUp.offset(),
                             f(dOut), dOut.offset(), f(gate), gate.offset(), n),
                     dUp.offset(), dOut.offset(), gate.offset(), n);
         }
@@ -989,7 +989,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void geluForward(Tensor out, Tensor x, int n) {
         record("geluForward", new Object[]{f(x)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::geluForward, f(out), out.offset(), f(x),
+                (g, name, grid, graph) -> g.task(name, Pointwise::geluForward, f(out), out.offset(), f(x),
                         x.offset(), n),
                 out.offset(), x.offset(), n);
     }
@@ -1001,7 +1001,7 @@ public final class TornadoEngine implements Engine {
             zero(dx);
         }
         record("geluBackward", new Object[]{f(dOut), f(x)}, new Object[]{f(dx)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::geluBackward, f(dx), dx.offset(), f(dOut),
+                (g, name, grid, graph) -> g.task(name, Pointwise::geluBackward, f(dx), dx.offset(), f(dOut),
                         dOut.offset(), f(x), x.offset(), n),
                 dx.offset(), dOut.offset(), x.offset(), n);
     }
@@ -1009,7 +1009,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void add(Tensor out, Tensor a, Tensor b, int n) {
         record("add", new Object[]{f(a), f(b)}, new Object[]{f(out)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::add, f(out), out.offset(), f(a), a.offset(), f(b),
+                (g, name, grid, graph) -> g.task(name, Pointwise::add, f(out), out.offset(), f(a), a.offset(), f(b),
                         b.offset(), n),
                 out.offset(), a.offset(), b.offset(), n);
     }
@@ -1017,7 +1017,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void accumulate(Tensor dst, Tensor src, float scale, int n) {
         record("accumulate", new Object[]{f(src)}, new Object[]{f(dst)},
-                (g, name, grid, graph) -> g.task(name, Elementwise::accumulate, f(dst), dst.offset(), f(src),
+                (g, name, grid, graph) -> g.task(name, Pointwise::accumulate, f(dst), dst.offset(), f(src),
                         src.offset(), scale, n),
                 dst.offset(), src.offset(), scale, n);
     }
@@ -1027,7 +1027,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void crossEntropyForward(Tensor losses, Tensor probs, Tensor logits, IntTensor targets, int n, int vocab) {
         record("crossEntropyForward", new Object[]{f(logits), i(targets)}, new Object[]{f(losses), f(probs)},
-                (g, name, grid, graph) -> g.task(name, Loss::crossEntropyForward, f(losses), losses.offset(),
+                (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
                         f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab),
                 losses.offset(), probs.offset(), logits.offset(), targets.offset(), n, vocab);
     }
@@ -1038,14 +1038,14 @@ public final class TornadoEngine implements Engine {
         if (f(dLogits) == f(probs)) { // in place (Transformer writes the gradient over the probabilities)
             record("crossEntropyBackwardInPlace", new Object[]{f(probs), i(targets), f(weights)},
                     new Object[]{f(dLogits)},
-                    (g, name, grid, graph) -> g.task(name, Loss::crossEntropyBackwardInPlace, f(dLogits),
+                    (g, name, grid, graph) -> g.task(name, Losses::crossEntropyBackwardInPlace, f(dLogits),
                             dLogits.offset(), probs.offset(), i(targets), targets.offset(), f(weights),
                             weights.offset(), n, vocab),
                     dLogits.offset(), probs.offset(), targets.offset(), weights.offset(), n, vocab);
             return;
         }
         record("crossEntropyBackward", new Object[]{f(probs), i(targets), f(weights)}, new Object[]{f(dLogits)},
-                (g, name, grid, graph) -> g.task(name, Loss::crossEntropyBackward, f(dLogits), dLogits.offset(),
+                (g, name, grid, graph) -> g.task(name, Losses::crossEntropyBackward, f(dLogits), dLogits.offset(),
                         f(probs), probs.offset(), i(targets), targets.offset(), f(weights), weights.offset(), n,
                         vocab),
                 dLogits.offset(), probs.offset(), targets.offset(), weights.offset(), n, vocab);

@@ -5,11 +5,11 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * Elementwise kernels: fill, residual add and accumulate, SwiGLU and GELU (tanh form) forward and backward.
+ * Pointwise kernels: fill, residual add and accumulate, SwiGLU and GELU (tanh form) forward and backward.
  * All are {@code @Parallel} loops over n elements and also run as plain Java.
  */
-public final class Elementwise {
-    private Elementwise() {
+public final class Pointwise {
+    private Pointwise() {
     }
 
     /** sqrt(2 / pi). */

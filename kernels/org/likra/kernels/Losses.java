@@ -6,8 +6,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /** Softmax cross-entropy, forward and backward. {@code @Parallel} loops; also plain Java. */
-public final class Loss {
-    private Loss() {
+public final class Losses {
+    private Losses() {
     }
 
     /** probs = softmax(logits); losses[i] = log(sum) + max - logits[i, target]; one thread per row. */
