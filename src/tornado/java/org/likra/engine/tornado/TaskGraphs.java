@@ -70,8 +70,8 @@ final class TaskGraphs implements AutoCloseable {
      * A region's operations as one self-contained task graph in its own execution plan (the copying mode): it copies
      * every array it touches to the device when it runs and the arrays it writes back after.
      */
-    record Graph(TornadoExecutionPlan plan, String name, String region, List<Op> ops, List<Object> touched,
-                 List<Object> written, long bytesIn, long bytesOut) {
+    record Graph(TornadoExecutionPlan plan, String region, List<Op> ops, List<Object> touched, List<Object> written,
+                 long bytesIn, long bytesOut) {
     }
 
     private final TornadoDevice device;
@@ -323,15 +323,15 @@ final class TaskGraphs implements AutoCloseable {
             plan.withGridScheduler(grid);
         }
         compiles++;
-        return new Graph(plan, graphName, name, ops, all, written, bytes(all), bytes(written));
+        return new Graph(plan, name, ops, all, written, bytes(all), bytes(written));
     }
 
     // ------------------------------------------------------------------------------------------------ residency
 
     /**
      * Called after every copying run. A training step runs the same sequence of graphs every time; when the last
-     * {@code p} copying runs repeat the {@code p} runs before them exactly (p &gt;= 2), that sequence is a step, and the
-     * resident plan is (re)built to hold its graphs and those of the previous plan that ran since it was built (a
+     * {@code p} copying runs repeat the {@code p} runs before them exactly (p &gt;= 2), that sequence is a step, and
+     * the resident plan is (re)built to hold its graphs and those of the previous plan that ran since it was built (a
      * rebuild compiles every graph of the plan again, so graphs no longer in use are dropped).
      */
     private void watchForRepetition(String key) {

@@ -59,7 +59,7 @@ public final class TornadoEngine implements Engine {
     /** Bytes of the tensors allocated so far ({@link #allocatedBytes}): host arrays, each mirrored on the device. */
     private long allocatedBytes;
 
-    /** @param deviceSpec "backend:device" as {@code tornado --devices} numbers them (e.g. "0:0"), or "" for the default */
+    /** @param deviceSpec "backend:device" as {@code tornado --devices} numbers them (e.g. "0:0"); "" for the default */
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
         this.tiled = !"false".equals(System.getProperty("likra.tornado.tiled", "true"));
