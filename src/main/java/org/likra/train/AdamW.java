@@ -1,5 +1,6 @@
 package org.likra.train;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
 
@@ -16,11 +17,9 @@ public final class AdamW {
     private final Tensor m;
     private final Tensor v;
     private final Tensor gradNormSquared;
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final float weightDecay;
-    private final float maxGradNorm;
+    /** The hyper-parameters of the decayed range and of the rest (no weight decay). */
+    private final AdamWSettings decayedSettings;
+    private final AdamWSettings restSettings;
     // Views of the decayed range [0, decayedCount) and of the rest, built once.
     private final Tensor[] decayed;
     private final Tensor[] rest;
@@ -35,11 +34,8 @@ public final class AdamW {
         this.m = engine.allocate(parameters.length());
         this.v = engine.allocate(parameters.length());
         this.gradNormSquared = engine.allocate(1);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.maxGradNorm = maxGradNorm;
+        this.decayedSettings = new AdamWSettings(beta1, beta2, eps, weightDecay, maxGradNorm);
+        this.restSettings = new AdamWSettings(beta1, beta2, eps, 0f, maxGradNorm);
         int total = parameters.length();
         int others = total - decayedCount;
         this.decayed = new Tensor[] {parameters.view(0, decayedCount), gradients.view(0, decayedCount),
@@ -50,8 +46,8 @@ public final class AdamW {
 
     /**
      * Applies update number {@code step} (1-based) with learning rate {@code lr}: {@link #gradientNorm()}, then
-     * {@link #update}. Allocates nothing on an engine that does not (the settings go to the engine as primitives,
-     * the views were built by the constructor).
+     * {@link #update}. Allocates nothing on an engine that does not (the settings records and the views were built by
+     * the constructor).
      */
     public void step(int step, float lr) {
         computeGradientNormSquared();
@@ -75,13 +71,12 @@ public final class AdamW {
     public void update(int step, float lr) {
         int total = parameters.length();
         if (decayedCount > 0) {
-            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, lr, beta1, beta2, eps,
-                    weightDecay, maxGradNorm, step, decayedCount);
+            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, decayedSettings, lr, step,
+                    decayedCount);
         }
         int others = total - decayedCount;
         if (others > 0) {
-            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, lr, beta1, beta2, eps, 0f, maxGradNorm,
-                    step, others);
+            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, restSettings, lr, step, others);
         }
     }
 
