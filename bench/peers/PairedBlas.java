@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
+import static org.likra.engine.Gradient.ACCUMULATE;
+import static org.likra.engine.Gradient.OVERWRITE;
+
 /**
  * The three products of a linear layer on the cpu engine and on OpenBLAS's sgemm, measured in one process, in
  * alternating slices of 100 ms, so that both see the same load of a shared machine: each round times one slice of
@@ -27,7 +30,7 @@ import java.util.Random;
  *   dx       dX += dY W      sgemm(RowMajor, NoTrans, NoTrans, n, in, out,  1, dY, out, W, in, 1, dX, in)
  *   dW       dW += dY^T X    sgemm(RowMajor, Trans,   NoTrans, out, in, n,  1, dY, out, X, in, 1, dW, in)
  *   dx=      dX  = dY W      the same with beta 0: the gradients' first contributions, as a training step
- *   dW=      dW  = dY^T X    computes them (Engine.linearBackward with replaceDx / replaceWeightGradients)
+ *   dW=      dW  = dY^T X    computes them (Engine.linearBackward with Gradient.OVERWRITE)
  * </pre>
  * The two replacing forms are printed on a second line per shape.
  *
@@ -130,12 +133,14 @@ public final class PairedBlas {
                                 if (likraNow) {
                                     switch (op) {
                                         case 0 -> engine.linearForward(ty, tx, tw, null, n, in, out);
-                                        case 1 -> engine.linearBackward(tdx, null, null, tdy, tx, tw, n, in, out);
-                                        case 2 -> engine.linearBackward(null, tdw, null, tdy, tx, tw, n, in, out);
-                                        case 3 -> engine.linearBackward(tdx, true, null, null, false, tdy, tx, tw, n,
-                                                in, out);
-                                        default -> engine.linearBackward(null, false, tdw, null, true, tdy, tx, tw, n,
-                                                in, out);
+                                        case 1 -> engine.linearBackward(tdx, ACCUMULATE, null, null, ACCUMULATE,
+                                                tdy, tx, tw, n, in, out);
+                                        case 2 -> engine.linearBackward(null, ACCUMULATE, tdw, null, ACCUMULATE,
+                                                tdy, tx, tw, n, in, out);
+                                        case 3 -> engine.linearBackward(tdx, OVERWRITE, null, null, ACCUMULATE,
+                                                tdy, tx, tw, n, in, out);
+                                        default -> engine.linearBackward(null, ACCUMULATE, tdw, null, OVERWRITE,
+                                                tdy, tx, tw, n, in, out);
                                     }
                                 } else {
                                     switch (op) {

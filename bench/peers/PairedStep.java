@@ -1,5 +1,6 @@
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.FlopCount;
 import org.likra.model.Initializer;
@@ -80,7 +81,7 @@ public final class PairedStep {
 
             Transformer net = new Transformer(config, engine);
             Initializer.initialize(net, 1);
-            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             int[] likraSteps = {0};
             Runnable likra = () -> step.run(++likraSteps[0], 1e-4f, tokens, targets, null, batch, seq);
             Runnable llmc = llmcSteps(llmcStep, nativeTokens, nativeTargets, batch, seq, checkpoint);

@@ -2,6 +2,7 @@ package org.likra.cli;
 
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.model.FlopCount;
 import org.likra.model.Initializer;
@@ -121,13 +122,13 @@ public final class BenchCommand implements Callable<Integer> {
         Transformer net = new Transformer(config, engine);
         Initializer.initialize(net, seed);
         if (loraRank == 0) {
-            return new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
+            return new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
         }
         org.likra.lora.LoraAdapter adapter = new org.likra.lora.LoraAdapter(net,
                 new org.likra.lora.LoraConfig(loraRank, loraRank, loraTargets));
         adapter.initialize(seed);
         net.attach(adapter);
-        return new TrainingStep(net, AdamW.of(adapter, AdamW.Settings.ADAPTER));
+        return new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
     }
 
     /** The timed steps' figures, the engine's memory and the engine's counters per timed step. */

@@ -1,5 +1,6 @@
 package org.likra.cli;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.train.AdamW;
 import org.likra.train.PretrainOptions;
@@ -147,8 +148,9 @@ public final class PretrainCommand implements Callable<Integer> {
                 .withSeed(seed)
                 .withSchedule(PretrainOptions.Schedule.DEFAULT.withKind(schedule).withLr(lr).withWarmup(warmup)
                         .withMinLrFraction(minLrFraction))
-                .withOptimizer(AdamW.Settings.PRETRAINING.withBetas(beta1, beta2).withEps(adamEps)
-                        .withWeightDecay(weightDecay).withMaxGradNorm(gradClip))
+                .withOptimizer(AdamWSettings.PRETRAINING.withBetas((float) beta1, (float) beta2)
+                        .withEps((float) adamEps).withWeightDecay((float) weightDecay)
+                        .withMaxGradNorm((float) gradClip))
                 .withEvaluation(PretrainOptions.Evaluation.DEFAULT.withValFraction(valFraction).withEvery(evalEvery)
                         .withBatches(evalBatches))
                 .withCheckpointEvery(checkpointEvery);

@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <p><b>Conventions.</b> Shapes are row-major; {@code n} counts rows (batch × time). Forward methods overwrite their
  * output. Backward methods <em>accumulate</em> ({@code +=}) into every gradient they are given, as in llm.c, so a
- * caller zeroes gradients once per step. Where a method says so (linear layers, norms, SwiGLU), a {@code null}
+ * caller zeroes gradients once per step; those that take a {@link Gradient} argument (linear layers, GELU) add to or
+ * overwrite the gradient it names, as it says. Where a method says so (linear layers, norms, SwiGLU), a {@code null}
  * gradient is skipped, for frozen weights and inputs that need no gradient. A linear weight is stored
  * {@code [out, in]} (PyTorch's layout) and computes {@code y = x W^T + b}.
  *
@@ -65,9 +66,6 @@ public interface Engine extends AutoCloseable {
 
     /** t = 0. */
     void zero(Tensor t);
-
-    /** dst = src (same length). */
-    void copy(Tensor dst, Tensor src);
 
     /** Marks the start of a named group of operations (a device engine may record it as one task graph). */
     default void beginRegion(String name) {
@@ -141,35 +139,15 @@ public interface Engine extends AutoCloseable {
     void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim);
 
     /**
-     * Backward of {@link #linearForward}: dx += dOut W; dWeight += dOut^T x; dBias += column sums of dOut.
-     * Any of dx, dWeight, dBias may be null (frozen weights, inputs that need no gradient).
+     * Backward of {@link #linearForward}: dx (+)= dOut W; dWeight (+)= dOut^T x; dBias (+)= column sums of dOut, each
+     * added to or overwriting its buffer as {@code dxGradient} (for dx) and {@code weightGradients} (for dWeight and
+     * dBias) say. Overwriting serves the first gradient a buffer receives in a backward pass: it then needs no
+     * zeroing, and an engine may store the products without loading the old values (the cpu engine does; for the LM
+     * head's weight gradient those live in main memory). Any of dx, dWeight, dBias may be null (frozen weights,
+     * inputs that need no gradient).
      */
-    void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
-                        int inDim, int outDim);
-
-    /**
-     * {@link #linearBackward} with each gradient either replaced or added to: dx = dOut W if replaceDx (else +=);
-     * dWeight = dOut^T x and dBias = column sums of dOut if replaceWeightGradients (else +=). For the first gradient a
-     * buffer receives in a backward pass: it then needs no zeroing, and its old contents need not be read. The
-     * default zeroes what it replaces, then adds; an engine may store the results directly (the cpu engine's matrix
-     * products then never load the old values, which for the LM head's weight gradient live in main memory).
-     */
-    default void linearBackward(Tensor dx, boolean replaceDx, Tensor dWeight, Tensor dBias,
-                                boolean replaceWeightGradients, Tensor dOut, Tensor x, Tensor weight, int n, int inDim,
-                                int outDim) {
-        if (replaceDx && dx != null) {
-            zero(dx);
-        }
-        if (replaceWeightGradients) {
-            if (dWeight != null) {
-                zero(dWeight);
-            }
-            if (dBias != null) {
-                zero(dBias);
-            }
-        }
-        linearBackward(dx, dWeight, dBias, dOut, x, weight, n, inDim, outDim);
-    }
+    void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
+                        Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim);
 
     // ----------------------------------------------------------------------------------------------------------
     // Rotary position embedding, Hugging Face rotate-halves layout
@@ -226,12 +204,6 @@ public interface Engine extends AutoCloseable {
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor probs,
                            int batch, int time, int heads, int kvHeads, int headDim);
 
-    /** Row softmax: out[i, :] = exp(x[i, :] - max) / sum. x, out (rows, cols). */
-    void softmaxForward(Tensor out, Tensor x, int rows, int cols);
-
-    /** Backward of {@link #softmaxForward}: dx[i, j] += out[i, j] (dOut[i, j] - sum_k dOut[i, k] out[i, k]). */
-    void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols);
-
     // ----------------------------------------------------------------------------------------------------------
     // Activations and residuals
 
@@ -244,14 +216,8 @@ public interface Engine extends AutoCloseable {
     /** GELU, tanh form: out = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     void geluForward(Tensor out, Tensor x, int n);
 
-    /** Backward of {@link #geluForward}: accumulates into dx. */
-    void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n);
-
-    /** {@link #geluBackward} with dx replaced instead of added to. The default zeroes dx, then adds. */
-    default void geluBackwardReplacing(Tensor dx, Tensor dOut, Tensor x, int n) {
-        zero(dx);
-        geluBackward(dx, dOut, x, n);
-    }
+    /** Backward of {@link #geluForward}: dx (+)= gelu'(x) dOut, added to dx or overwriting it as dxGradient says. */
+    void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n);
 
     /** Residual connection: out = a + b. */
     void add(Tensor out, Tensor a, Tensor b, int n);
@@ -305,8 +271,9 @@ public interface Engine extends AutoCloseable {
         zero(scaledDOut);
         accumulate(scaledDOut, dOut, scale, n * outDim);
         zero(dHidden);
-        linearBackward(dHidden, dB, null, scaledDOut, hidden, b, n, rank, outDim);
-        linearBackward(dx, dA, null, dHidden, x, a, n, inDim, rank);
+        linearBackward(dHidden, Gradient.ACCUMULATE, dB, null, Gradient.ACCUMULATE, scaledDOut, hidden, b, n, rank,
+                outDim);
+        linearBackward(dx, Gradient.ACCUMULATE, dA, null, Gradient.ACCUMULATE, dHidden, x, a, n, inDim, rank);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -316,18 +283,11 @@ public interface Engine extends AutoCloseable {
     void sumOfSquares(Tensor out, Tensor x, int n);
 
     /**
-     * One AdamW update of n parameters (see {@link AdamWSettings} for the formula). {@code gradNormSquared[0]}
-     * holds ||g||^2 of the whole model for clipping, read on the engine's side (no host round trip).
+     * One AdamW update of n parameters, number {@code step} (1-based, for the bias corrections) with learning rate
+     * {@code lr}; see {@link AdamWSettings} for the formula and the other hyper-parameters. {@code gradNormSquared[0]}
+     * holds ||g||^2 of the whole model for clipping, read on the engine's side (no host round trip). The settings
+     * record is built once per run and lr and step come as numbers, so that a training step allocates nothing.
      */
-    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings settings, int n);
-
-    /**
-     * The same update with the settings' fields as arguments, for a training loop that must not build a settings
-     * record per step. The default builds one; an engine that allocates nothing per step (cpu) overrides it.
-     */
-    default void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, float lr, float beta1,
-                       float beta2, float eps, float weightDecay, float maxGradNorm, int step, int n) {
-        adamw(params, grads, m, v, gradNormSquared,
-                new AdamWSettings(lr, beta1, beta2, eps, weightDecay, maxGradNorm, step), n);
-    }
+    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings settings,
+               float lr, int step, int n);
 }

@@ -2,20 +2,14 @@ package org.likra.engine;
 
 /** A handle to engine-owned 32-bit integers (token ids, targets), the integer twin of {@link Tensor}. */
 public final class IntTensor {
-    private final Engine owner;
     private final Object storage;
     private final int offset;
     private final int length;
 
-    public IntTensor(Engine owner, Object storage, int offset, int length) {
-        this.owner = owner;
+    public IntTensor(Object storage, int offset, int length) {
         this.storage = storage;
         this.offset = offset;
         this.length = length;
-    }
-
-    public Engine owner() {
-        return owner;
     }
 
     public Object storage() {
@@ -35,6 +29,6 @@ public final class IntTensor {
             throw new IndexOutOfBoundsException("view [" + start + ", " + (start + viewLength)
                     + ") outside an int tensor of " + length);
         }
-        return new IntTensor(owner, storage, offset + start, viewLength);
+        return new IntTensor(storage, offset + start, viewLength);
     }
 }

@@ -9,24 +9,18 @@ package org.likra.engine;
  * live in one buffer while each parameter is its own tensor (as in llm.c).
  */
 public final class Tensor {
-    private final Engine owner;
     private final Object storage;
     private final int offset;
     private final int length;
 
-    public Tensor(Engine owner, Object storage, int offset, int length) {
+    /** A view of {@code length} elements at {@code offset} into an engine's storage object (engines make these). */
+    public Tensor(Object storage, int offset, int length) {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("bad view: offset " + offset + ", length " + length);
         }
-        this.owner = owner;
         this.storage = storage;
         this.offset = offset;
         this.length = length;
-    }
-
-    /** The engine that allocated this tensor. */
-    public Engine owner() {
-        return owner;
     }
 
     /** The engine-specific storage object (double[] for reference, float[] for cpu, a device array otherwise). */
@@ -50,11 +44,11 @@ public final class Tensor {
             throw new IndexOutOfBoundsException("view [" + start + ", " + (start + viewLength)
                     + ") outside a tensor of " + length);
         }
-        return new Tensor(owner, storage, offset + start, viewLength);
+        return new Tensor(storage, offset + start, viewLength);
     }
 
     @Override
     public String toString() {
-        return "Tensor[" + owner.name() + ", offset " + offset + ", length " + length + "]";
+        return "Tensor[offset " + offset + ", length " + length + "]";
     }
 }

@@ -1,5 +1,6 @@
 package org.likra.experiment;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.lora.LoraAdapter;
 import org.likra.model.Adapter;
 import org.likra.model.Transformer;
@@ -67,7 +68,7 @@ public final class HeadTrainer {
     private <T> void train(LoraAdapter adapter, List<T> items, HeadRecipe recipe, long seed, Objective<T> objective,
                            DoubleConsumer onUpdate) {
         TrainingStep step = new TrainingStep(model,
-                AdamW.of(adapter, AdamW.Settings.ADAPTER.withMaxGradNorm(recipe.gradClip())));
+                AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm((float) recipe.gradClip())));
         int total = recipe.updates(items.size());
         Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         Adapter previous = model.adapter();

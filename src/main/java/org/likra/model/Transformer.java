@@ -2,6 +2,7 @@ package org.likra.model;
 
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
+import org.likra.engine.Gradient;
 import org.likra.engine.Tensor;
 import org.likra.util.UserError;
 
@@ -321,7 +322,8 @@ public final class Transformer {
         e.crossEntropyBackward(acts.dLogits, acts.probs, acts.targets, acts.lossWeights, n, config.vocab());
         Tensor dNormOut = rows.dNormOut;
         ModelWeights.Linear head = weights.lmHead;
-        linearBackward(dNormOut, true, g == null ? null : g.lmHead, acts.dLogits, acts.finalNormOut, head, n);
+        linearBackward(dNormOut, Gradient.OVERWRITE, g == null ? null : g.lmHead, acts.dLogits, acts.finalNormOut, head,
+                n);
         Tensor dResidual = zeroed(rows.dResidual);
         Tensor lastOutput = acts.blocks[config.layers() - 1].output;
         normBackward(dResidual, g == null ? null : g.finalNorm, dNormOut, lastOutput, weights.finalNorm,
@@ -360,24 +362,24 @@ public final class Transformer {
         // MLP branch: output = residual2 + down(act(...)). The first gradient a scratch buffer receives replaces its
         // contents (no zeroing pass); the later ones add to it.
         Tensor dActivated = rows.dActivated;
-        linearBackward(dActivated, true, g.down(), dResidual, a.activated, w.down(), n);
+        linearBackward(dActivated, Gradient.OVERWRITE, g.down(), dResidual, a.activated, w.down(), n);
         Tensor dUp = rows.dUp;
         Tensor dNorm = rows.dNormOut;
         if (w.gate() != null) {
             zeroed(dUp);
             Tensor dGate = zeroed(rows.dGate);
             e.swigluBackward(dGate, dUp, dActivated, a.gate, a.up, n * f);
-            linearBackward(dNorm, true, g.gate(), dGate, a.norm2Out, w.gate(), n);
-            linearBackward(dNorm, false, g.up(), dUp, a.norm2Out, w.up(), n);
+            linearBackward(dNorm, Gradient.OVERWRITE, g.gate(), dGate, a.norm2Out, w.gate(), n);
+            linearBackward(dNorm, Gradient.ACCUMULATE, g.up(), dUp, a.norm2Out, w.up(), n);
         } else {
-            e.geluBackwardReplacing(dUp, dActivated, a.up, n * f);
-            linearBackward(dNorm, true, g.up(), dUp, a.norm2Out, w.up(), n);
+            e.geluBackward(dUp, Gradient.OVERWRITE, dActivated, a.up, n * f);
+            linearBackward(dNorm, Gradient.OVERWRITE, g.up(), dUp, a.norm2Out, w.up(), n);
         }
         normBackward(dResidual, g.mlpNorm(), dNorm, a.residual2, w.mlpNorm(), a.norm2Mean, a.norm2Rstd, n);
 
         // Attention branch: residual2 = x + o(attention(...))
         Tensor dAttention = rows.dAttention;
-        linearBackward(dAttention, true, g.o(), dResidual, a.attention, w.o(), n);
+        linearBackward(dAttention, Gradient.OVERWRITE, g.o(), dResidual, a.attention, w.o(), n);
         Tensor dQ = zeroed(rows.dQ);
         Tensor dK = zeroed(rows.dK);
         Tensor dV = zeroed(rows.dV);
@@ -392,9 +394,9 @@ public final class Transformer {
             e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         dNorm = rows.dNormOut;
-        linearBackward(dNorm, true, g.q(), dQ, a.norm1Out, w.q(), n);
-        linearBackward(dNorm, false, g.k(), dK, a.norm1Out, w.k(), n);
-        linearBackward(dNorm, false, g.v(), dV, a.norm1Out, w.v(), n);
+        linearBackward(dNorm, Gradient.OVERWRITE, g.q(), dQ, a.norm1Out, w.q(), n);
+        linearBackward(dNorm, Gradient.ACCUMULATE, g.k(), dK, a.norm1Out, w.k(), n);
+        linearBackward(dNorm, Gradient.ACCUMULATE, g.v(), dV, a.norm1Out, w.v(), n);
         normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
     }
 
@@ -405,16 +407,17 @@ public final class Transformer {
     }
 
     /**
-     * Base weights get gradients only while no adapter is attached; an attached adapter gets its own. dx is replaced
-     * (first) or added to; the weight and bias gradients are replaced (each linear layer's are written once per
-     * backward pass, the tied LM head's before the embedding adds its part); the adapter's contribution, if any, is
-     * added after the base's.
+     * Base weights get gradients only while no adapter is attached; an attached adapter gets its own. dx is
+     * overwritten or added to as dxGradient says; the weight and bias gradients are overwritten (each linear layer's
+     * are written once per backward pass, the tied LM head's before the embedding adds its part); the adapter's
+     * contribution, if any, is added after the base's.
      */
-    private void linearBackward(Tensor dx, boolean first, ModelWeights.Linear g, Tensor dOut, Tensor x,
+    private void linearBackward(Tensor dx, Gradient dxGradient, ModelWeights.Linear g, Tensor dOut, Tensor x,
                                 ModelWeights.Linear w, int n) {
         boolean frozen = adapter != null;
         Tensor dWeight = frozen || g == null ? null : g.weight(), dBias = frozen || g == null ? null : g.bias();
-        engine.linearBackward(dx, first, dWeight, dBias, true, dOut, x, w.weight(), n, w.inDim(), w.outDim());
+        engine.linearBackward(dx, dxGradient, dWeight, dBias, Gradient.OVERWRITE, dOut, x, w.weight(), n, w.inDim(),
+                w.outDim());
         if (frozen) {
             adapter.backward(w.name(), dx, dOut, x, n);
         }

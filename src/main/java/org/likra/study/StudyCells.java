@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
 import org.likra.experiment.ChoiceScores;
@@ -146,8 +147,8 @@ final class StudyCells {
                 .withSteps(base.steps()).withBatch(p.batch(), p.seq()).withSeed(seed)
                 .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(base.lr() == null ? p.lr() : base.lr())
                         .withWarmup(p.warmup()))
-                .withOptimizer(AdamW.Settings.PRETRAINING.withWeightDecay(p.weightDecay())
-                        .withMaxGradNorm(p.gradClip()))
+                .withOptimizer(AdamWSettings.PRETRAINING.withWeightDecay((float) (double) p.weightDecay())
+                        .withMaxGradNorm((float) (double) p.gradClip()))
                 .withEvaluation(new PretrainOptions.Evaluation(p.valFraction(), p.evalEvery(), p.evalBatches()))
                 .withCheckpointEvery(p.evalEvery());
     }

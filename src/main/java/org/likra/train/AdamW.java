@@ -1,5 +1,6 @@
 package org.likra.train;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
 import org.likra.lora.LoraAdapter;
@@ -11,39 +12,6 @@ import org.likra.model.Transformer;
  * engine beside the parameters; the global gradient norm for clipping is computed and read there too.
  */
 public final class AdamW {
-    /**
-     * The update's hyper-parameters (the engine computes in float32: each is rounded to a float once, when the
-     * optimizer is made):
-     * <pre>
-     *   g  = clip * grad,   clip = min(1, maxGradNorm / ||grad||_2)   (1 when maxGradNorm is 0)
-     *   m  = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
-     *   p -= lr * ( (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps) + weightDecay * p )   (decayed part only)
-     * </pre>
-     */
-    public record Settings(double beta1, double beta2, double eps, double weightDecay, double maxGradNorm) {
-        /** Pretraining's (the {@code pretrain} command's defaults and the benchmarks' full step). */
-        public static final Settings PRETRAINING = new Settings(0.9, 0.95, 1e-8, 0.1, 1.0);
-        /** A LoRA head's (the Hugging Face Trainer's defaults with its gradient clipping; no weight decay). */
-        public static final Settings ADAPTER = new Settings(0.9, 0.999, 1e-8, 0, 1.0);
-
-        public Settings withBetas(double newBeta1, double newBeta2) {
-            return new Settings(newBeta1, newBeta2, eps, weightDecay, maxGradNorm);
-        }
-
-        public Settings withEps(double newEps) {
-            return new Settings(beta1, beta2, newEps, weightDecay, maxGradNorm);
-        }
-
-        public Settings withWeightDecay(double newWeightDecay) {
-            return new Settings(beta1, beta2, eps, newWeightDecay, maxGradNorm);
-        }
-
-        /** These settings clipping the gradient norm to {@code newMaxGradNorm} (0: no clipping). */
-        public Settings withMaxGradNorm(double newMaxGradNorm) {
-            return new Settings(beta1, beta2, eps, weightDecay, newMaxGradNorm);
-        }
-    }
-
     private final Engine engine;
     private final Tensor parameters;
     private final Tensor gradients;
@@ -51,17 +19,15 @@ public final class AdamW {
     private final Tensor m;
     private final Tensor v;
     private final Tensor gradNormSquared;
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final float weightDecay;
-    private final float maxGradNorm;
+    /** The hyper-parameters of the decayed range and of the rest (the same without weight decay). */
+    private final AdamWSettings decayedSettings;
+    private final AdamWSettings restSettings;
     // Views of the decayed range [0, decayedCount) and of the rest, built once.
     private final Tensor[] decayed;
     private final Tensor[] rest;
     private final double[] normOut = new double[1];
 
-    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, Settings settings) {
+    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, AdamWSettings settings) {
         this.engine = engine;
         this.parameters = parameters;
         this.gradients = gradients;
@@ -69,11 +35,8 @@ public final class AdamW {
         this.m = engine.allocate(parameters.length());
         this.v = engine.allocate(parameters.length());
         this.gradNormSquared = engine.allocate(1);
-        this.beta1 = (float) settings.beta1();
-        this.beta2 = (float) settings.beta2();
-        this.eps = (float) settings.eps();
-        this.weightDecay = (float) settings.weightDecay();
-        this.maxGradNorm = (float) settings.maxGradNorm();
+        this.decayedSettings = settings;
+        this.restSettings = settings.withWeightDecay(0f);
         int total = parameters.length();
         int others = total - decayedCount;
         this.decayed = new Tensor[] {parameters.view(0, decayedCount), gradients.view(0, decayedCount),
@@ -83,20 +46,20 @@ public final class AdamW {
     }
 
     /** AdamW over every parameter of {@code model}, the matrices decayed. */
-    public static AdamW of(Transformer model, Settings settings) {
+    public static AdamW of(Transformer model, AdamWSettings settings) {
         return new AdamW(model.engine(), model.parameters(), model.gradients(), model.layout().decayedCount(),
                 settings);
     }
 
     /** AdamW over the parameters of a LoRA adapter, none decayed. */
-    public static AdamW of(LoraAdapter adapter, Settings settings) {
+    public static AdamW of(LoraAdapter adapter, AdamWSettings settings) {
         return new AdamW(adapter.engine(), adapter.parameters(), adapter.gradients(), 0, settings);
     }
 
     /**
      * Applies update number {@code step} (1-based) with learning rate {@code lr}: {@link #gradientNorm()}, then
-     * {@link #update}. Allocates nothing on an engine that does not (the settings go to the engine as primitives,
-     * the views were built by the constructor).
+     * {@link #update}. Allocates nothing on an engine that does not (the settings records and the views were built by
+     * the constructor).
      */
     public void step(int step, float lr) {
         computeGradientNormSquared();
@@ -120,13 +83,12 @@ public final class AdamW {
     public void update(int step, float lr) {
         int total = parameters.length();
         if (decayedCount > 0) {
-            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, lr, beta1, beta2, eps,
-                    weightDecay, maxGradNorm, step, decayedCount);
+            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, decayedSettings, lr, step,
+                    decayedCount);
         }
         int others = total - decayedCount;
         if (others > 0) {
-            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, lr, beta1, beta2, eps, 0f, maxGradNorm,
-                    step, others);
+            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, restSettings, lr, step, others);
         }
     }
 

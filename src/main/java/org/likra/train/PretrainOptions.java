@@ -3,6 +3,7 @@ package org.likra.train;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import org.likra.engine.AdamWSettings;
 import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.BpeTrainer;
 import org.likra.util.UserError;
@@ -21,7 +22,7 @@ import org.likra.util.UserError;
  * @param checkpointEvery steps between checkpoints (besides the time-based ones, {@link Pretrainer})
  */
 public record PretrainOptions(String model, String corpus, String tokenizer, int steps, int batch, int seq,
-                              long seed, Schedule schedule, AdamW.Settings optimizer, Evaluation evaluation,
+                              long seed, Schedule schedule, AdamWSettings optimizer, Evaluation evaluation,
                               int checkpointEvery) {
 
     /** The default tokenizer: UTF-8 bytes. */
@@ -86,10 +87,10 @@ public record PretrainOptions(String model, String corpus, String tokenizer, int
     /**
      * The {@code pretrain} command's defaults (PretrainCommandTest holds the two together): llama-1m, no corpus,
      * byte tokens, 1000 steps of 16 x 128 tokens, seed 1, {@link Schedule#DEFAULT},
-     * {@link AdamW.Settings#PRETRAINING}, {@link Evaluation#DEFAULT}, a checkpoint every 200 steps.
+     * {@link AdamWSettings#PRETRAINING}, {@link Evaluation#DEFAULT}, a checkpoint every 200 steps.
      */
     public static final PretrainOptions DEFAULTS = new PretrainOptions("llama-1m", null, BYTE_TOKENIZER, 1000, 16,
-            128, 1, Schedule.DEFAULT, AdamW.Settings.PRETRAINING, Evaluation.DEFAULT, 200);
+            128, 1, Schedule.DEFAULT, AdamWSettings.PRETRAINING, Evaluation.DEFAULT, 200);
 
     public PretrainOptions withModel(String newModel) {
         return new PretrainOptions(newModel, corpus, tokenizer, steps, batch, seq, seed, schedule, optimizer,
@@ -128,7 +129,7 @@ public record PretrainOptions(String model, String corpus, String tokenizer, int
                 evaluation, checkpointEvery);
     }
 
-    public PretrainOptions withOptimizer(AdamW.Settings newOptimizer) {
+    public PretrainOptions withOptimizer(AdamWSettings newOptimizer) {
         return new PretrainOptions(model, corpus, tokenizer, steps, batch, seq, seed, schedule, newOptimizer,
                 evaluation, checkpointEvery);
     }
@@ -171,7 +172,8 @@ public record PretrainOptions(String model, String corpus, String tokenizer, int
 
     /**
      * trainer_state.json's {@code options}: one flat object with these names, in this order. A missing tokenizer
-     * (files written before it existed) is the byte tokenizer.
+     * (files written before it existed) is the byte tokenizer. AdamW's settings are floats (what the engines compute
+     * with); they are written as the shortest decimal that reads back as that float (0.95, not 0.949999988079071).
      */
     record Saved(
             @JsonProperty("model") String model,
@@ -199,9 +201,9 @@ public record PretrainOptions(String model, String corpus, String tokenizer, int
     @JsonValue
     Saved saved() {
         return new Saved(model, corpus, steps, batch, seq, schedule.lr(), schedule.kind(), schedule.warmup(),
-                schedule.minLrFraction(), optimizer.weightDecay(), optimizer.beta1(), optimizer.beta2(),
-                optimizer.eps(), optimizer.maxGradNorm(), seed, evaluation.every(), evaluation.batches(),
-                checkpointEvery, evaluation.valFraction(), tokenizer);
+                schedule.minLrFraction(), decimal(optimizer.weightDecay()), decimal(optimizer.beta1()),
+                decimal(optimizer.beta2()), decimal(optimizer.eps()), decimal(optimizer.maxGradNorm()), seed,
+                evaluation.every(), evaluation.batches(), checkpointEvery, evaluation.valFraction(), tokenizer);
     }
 
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
@@ -209,7 +211,13 @@ public record PretrainOptions(String model, String corpus, String tokenizer, int
         return new PretrainOptions(s.model(), s.corpus(), s.tokenizer() == null ? BYTE_TOKENIZER : s.tokenizer(),
                 s.steps(), s.batch(), s.seq(), s.seed(),
                 new Schedule(s.schedule(), s.lr(), s.warmup(), s.minLrFraction()),
-                new AdamW.Settings(s.beta1(), s.beta2(), s.adamEps(), s.weightDecay(), s.gradClip()),
+                new AdamWSettings((float) s.beta1(), (float) s.beta2(), (float) s.adamEps(), (float) s.weightDecay(),
+                        (float) s.gradClip()),
                 new Evaluation(s.valFraction(), s.evalEvery(), s.evalBatches()), s.checkpointEvery());
+    }
+
+    /** The shortest decimal that rounds to {@code f}, as a double. */
+    private static double decimal(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 }

@@ -1,6 +1,7 @@
 package org.likra.cli;
 
 import org.junit.jupiter.api.Test;
+import org.likra.engine.AdamWSettings;
 import org.likra.train.AdamW;
 import org.likra.train.PretrainOptions;
 import picocli.CommandLine;
@@ -32,7 +33,7 @@ class PretrainCommandTest {
                 "--adam-eps", "1e-6", "--grad-clip", "2", "--seed", "11", "--eval-every", "6", "--eval-batches", "5",
                 "--checkpoint-every", "13", "--val-fraction", "0.2", "--tokenizer", "bpe:300");
         assertEquals(new PretrainOptions("llama-tiny", "c.txt", "bpe:300", 7, 3, 9, 11,
-                new PretrainOptions.Schedule("constant", 0.5, 4, 0.25), new AdamW.Settings(0.8, 0.7, 1e-6, 0.01, 2),
+                new PretrainOptions.Schedule("constant", 0.5, 4, 0.25), new AdamWSettings(0.8f, 0.7f, 1e-6f, 0.01f, 2f),
                 new PretrainOptions.Evaluation(0.2, 6, 5), 13), o);
     }
 }

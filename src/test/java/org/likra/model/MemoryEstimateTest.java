@@ -3,6 +3,7 @@ package org.likra.model;
 import org.junit.jupiter.api.Test;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
@@ -33,7 +34,7 @@ class MemoryEstimateTest {
             int seq = 17;
             try (CpuEngine e = new CpuEngine(1)) {
                 Transformer m = new Transformer(c, e);
-                AdamW adam = AdamW.of(m, AdamW.Settings.PRETRAINING);
+                AdamW adam = AdamW.of(m, AdamWSettings.PRETRAINING);
                 step(m, adam, batch, seq);
                 // + 1: AdamW's squared gradient norm
                 assertEquals(4 * (MemoryEstimate.pretraining(c, batch, seq).total() + 1), e.allocatedBytes(), preset);
@@ -44,7 +45,7 @@ class MemoryEstimateTest {
                 Transformer m = new Transformer(c, e);
                 LoraAdapter adapter = new LoraAdapter(m, lora);
                 m.attach(adapter);
-                AdamW adam = AdamW.of(adapter, AdamW.Settings.ADAPTER.withMaxGradNorm(0));
+                AdamW adam = AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm(0));
                 step(m, adam, batch, seq);
                 assertFalse(m.hasGradientBuffer(), "a frozen base gets no gradient buffer");
                 assertEquals(4 * (MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total() + 1), e.allocatedBytes(), preset);

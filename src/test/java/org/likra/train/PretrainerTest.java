@@ -3,6 +3,7 @@ package org.likra.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Precision;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.util.UserError;
@@ -131,7 +132,7 @@ class PretrainerTest {
         Path out = dir.resolve("early");
         PretrainOptions o = tiny(corpus, 400).withBatch(4, 16).withSeed(3)
                 .withSchedule(new PretrainOptions.Schedule("constant", 3e-2, 2, 0.1))
-                .withOptimizer(AdamW.Settings.PRETRAINING.withWeightDecay(0))
+                .withOptimizer(AdamWSettings.PRETRAINING.withWeightDecay(0))
                 .withEvaluation(new PretrainOptions.Evaluation(0.1, 2, 2)).withCheckpointEvery(1000);
         Pretrainer.Result r = new Pretrainer(new ReferenceEngine(Precision.F32),
                 new PrintStream(new ByteArrayOutputStream()), false).stopWhenNoBetter(2).run(o, out, false);

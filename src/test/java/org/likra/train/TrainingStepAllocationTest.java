@@ -2,6 +2,7 @@ package org.likra.train;
 
 import org.junit.jupiter.api.Test;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
@@ -115,9 +116,9 @@ class TrainingStepAllocationTest {
                 LoraAdapter adapter = new LoraAdapter(net, new LoraConfig(loraRank, 8, List.copyOf(LoraConfig.KNOWN)));
                 adapter.initialize(4);
                 net.attach(adapter);
-                step = new TrainingStep(net, AdamW.of(adapter, AdamW.Settings.ADAPTER));
+                step = new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
             } else {
-                step = new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
+                step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             }
             int n = batch * time;
             Random random = new Random(5);

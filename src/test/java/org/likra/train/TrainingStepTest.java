@@ -2,6 +2,7 @@ package org.likra.train;
 
 import org.junit.jupiter.api.Test;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Precision;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.model.Initializer;
@@ -46,8 +47,8 @@ class TrainingStepTest {
              ReferenceEngine b = new ReferenceEngine(Precision.F32)) {
             Transformer byHand = model(a);
             Transformer byStep = model(b);
-            AdamW adamByHand = AdamW.of(byHand, AdamW.Settings.PRETRAINING);
-            AdamW adamByStep = AdamW.of(byStep, AdamW.Settings.PRETRAINING);
+            AdamW adamByHand = AdamW.of(byHand, AdamWSettings.PRETRAINING);
+            AdamW adamByStep = AdamW.of(byStep, AdamWSettings.PRETRAINING);
             TrainingStep step = new TrainingStep(byStep, adamByStep);
             Random random = new Random(3);
             for (int t = 1; t <= 3; t++) {
@@ -68,7 +69,7 @@ class TrainingStepTest {
     void aNonFiniteGradientNormStopsTheStepBeforeTheUpdate() {
         try (ReferenceEngine e = new ReferenceEngine(Precision.F32)) {
             Transformer m = model(e);
-            AdamW adam = AdamW.of(m, AdamW.Settings.PRETRAINING);
+            AdamW adam = AdamW.of(m, AdamWSettings.PRETRAINING);
             TrainingStep step = new TrainingStep(m, adam);
             Random random = new Random(3);
             int vocab = m.config().vocab();
@@ -95,7 +96,7 @@ class TrainingStepTest {
     void aNonFiniteLossStopsTheStepBeforeTheUpdate() {
         try (ReferenceEngine e = new ReferenceEngine(Precision.F32)) {
             Transformer m = model(e);
-            AdamW adam = AdamW.of(m, AdamW.Settings.PRETRAINING);
+            AdamW adam = AdamW.of(m, AdamWSettings.PRETRAINING);
             TrainingStep step = new TrainingStep(m, adam);
             Random random = new Random(3);
             int[] tokens = ids(random, m.config().vocab());

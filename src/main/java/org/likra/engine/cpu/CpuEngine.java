@@ -3,6 +3,7 @@ package org.likra.engine.cpu;
 import org.likra.config.RopeScaling;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
@@ -119,14 +120,14 @@ public final class CpuEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        Tensor t = new Tensor(this, new float[length], 0, length);
+        Tensor t = new Tensor(new float[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(new int[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }
@@ -170,14 +171,6 @@ public final class CpuEngine implements Engine {
     @Override
     public void zero(Tensor t) {
         pointwise.zero(t);
-    }
-
-    @Override
-    public void copy(Tensor dst, Tensor src) {
-        if (dst.length() != src.length()) {
-            throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
-        }
-        System.arraycopy(f(src), src.offset(), f(dst), dst.offset(), src.length());
     }
 
     // ------------------------------------------------------------------------------------------------ embeddings
@@ -242,24 +235,17 @@ public final class CpuEngine implements Engine {
                 orNull(bias), offsetOf(bias), n, inDim, outDim);
     }
 
-    /** dx += dOut W; dWeight += dOut^T x; dBias += column sums of dOut. Null gradients are skipped. */
-    @Override
-    public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
-                               int inDim, int outDim) {
-        linearBackward(dx, false, dWeight, dBias, false, dOut, x, weight, n, inDim, outDim);
-    }
-
     /**
-     * The products store what they replace instead of adding to it (so the old values are never read); a replaced
-     * bias gradient is zeroed, then the column sums are added as usual.
+     * dx (+)= dOut W; dWeight (+)= dOut^T x; dBias (+)= column sums of dOut; null gradients are skipped. The products
+     * store what they overwrite instead of adding to it (so the old values are never read); an overwritten bias
+     * gradient is zeroed, then the column sums are added as usual. See {@link MatMul#backward}.
      */
     @Override
-    public void linearBackward(Tensor dx, boolean replaceDx, Tensor dWeight, Tensor dBias,
-                               boolean replaceWeightGradients, Tensor dOut, Tensor x, Tensor weight, int n, int inDim,
-                               int outDim) {
-        matMul.backward(orNull(dx), offsetOf(dx), !replaceDx, orNull(dWeight), offsetOf(dWeight),
-                !replaceWeightGradients, orNull(dBias), offsetOf(dBias), f(dOut), dOut.offset(), orNull(x),
-                offsetOf(x), orNull(weight), offsetOf(weight), n, inDim, outDim);
+    public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
+                               Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
+        matMul.backward(orNull(dx), offsetOf(dx), dxGradient, orNull(dWeight), offsetOf(dWeight), weightGradients,
+                orNull(dBias), offsetOf(dBias), f(dOut), dOut.offset(), orNull(x), offsetOf(x), orNull(weight),
+                offsetOf(weight), n, inDim, outDim);
     }
 
     // ------------------------------------------------------------------------------------------------ RoPE
@@ -310,18 +296,6 @@ public final class CpuEngine implements Engine {
                 f(probs), probs.offset(), batch, time, heads, kvHeads, headDim);
     }
 
-    /** out[i, :] = exp(x[i, :] - max_i) / sum_j exp(x[i, j] - max_i). x, out (rows, cols). */
-    @Override
-    public void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
-        losses.softmaxForward(out, x, rows, cols);
-    }
-
-    /** dx[i, j] += out[i, j] (dOut[i, j] - sum_k dOut[i, k] out[i, k]). */
-    @Override
-    public void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
-        losses.softmaxBackward(dx, dOut, out, rows, cols);
-    }
-
     // ------------------------------------------------------------------------------------------------ activations
 
     /** out = silu(gate) up, silu(g) = g sigmoid(g). */
@@ -342,15 +316,10 @@ public final class CpuEngine implements Engine {
         pointwise.geluForward(out, x, n);
     }
 
-    /** dx += dOut gelu'(x). */
+    /** dx (+)= dOut gelu'(x). */
     @Override
-    public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
-        pointwise.geluBackward(dx, dOut, x, n, false);
-    }
-
-    @Override
-    public void geluBackwardReplacing(Tensor dx, Tensor dOut, Tensor x, int n) {
-        pointwise.geluBackward(dx, dOut, x, n, true);
+    public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
+        pointwise.geluBackward(dx, dxGradient, dOut, x, n);
     }
 
     /** out = a + b. */
@@ -397,16 +366,8 @@ public final class CpuEngine implements Engine {
     /** One AdamW update; see {@link Optimizer#adamw}. */
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
-                      int n) {
-        optimizer.adamw(params, grads, m, v, gradNormSquared, s.lr(), s.beta1(), s.beta2(), s.eps(),
-                s.weightDecay(), s.maxGradNorm(), s.step(), n);
-    }
-
-    /** One AdamW update without a settings record; see {@link Optimizer#adamw}. */
-    @Override
-    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, float lr, float beta1,
-                      float beta2, float eps, float weightDecay, float maxGradNorm, int step, int n) {
-        optimizer.adamw(params, grads, m, v, gradNormSquared, lr, beta1, beta2, eps, weightDecay, maxGradNorm, step,
-                n);
+                      float lr, int step, int n) {
+        optimizer.adamw(params, grads, m, v, gradNormSquared, lr, s.beta1(), s.beta2(), s.eps(), s.weightDecay(),
+                s.maxGradNorm(), step, n);
     }
 }

@@ -9,9 +9,8 @@ import static org.likra.engine.cpu.CpuEngine.f;
 import static org.likra.engine.cpu.CpuEngine.ints;
 
 /**
- * Row softmax (forward and backward) and softmax cross-entropy (forward and backward), row-parallel: each row is
- * computed by one thread, with {@link Simd}'s fixed-order sums and exp, so its bits do not depend on the thread
- * count or on whether the code is compiled.
+ * Softmax cross-entropy, forward and backward, row-parallel: each row is computed by one thread, with {@link Simd}'s
+ * fixed-order sums and exp, so its bits do not depend on the thread count or on whether the code is compiled.
  *
  * <p>Not thread-safe: the arguments of the call in progress live in fields, so that no per-call objects are made.
  */
@@ -20,13 +19,11 @@ final class Losses {
     private static final int L = Simd.L;
 
     private final WorkPool pool;
-    private final WorkPool.Body softmaxForwardBody = this::softmaxForwardRows;
-    private final WorkPool.Body softmaxBackwardBody = this::softmaxBackwardRows;
     private final WorkPool.Body crossEntropyForwardBody = this::crossEntropyForwardRows;
     private final WorkPool.Body crossEntropyBackwardBody = this::crossEntropyBackwardRows;
 
     // Arguments of the call in progress.
-    private Tensor out, x, dx, dOut, losses, weights;
+    private Tensor out, x, dx, losses, weights;
     private IntTensor targets;
     private int cols;
 
@@ -35,54 +32,8 @@ final class Losses {
     }
 
     private void clear() {
-        out = x = dx = dOut = losses = weights = null;
+        out = x = dx = losses = weights = null;
         targets = null;
-    }
-
-    /** out[i, :] = exp(x[i, :] - max_i) / sum_j exp(x[i, j] - max_i). x, out (rows, cols). */
-    void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
-        this.out = out;
-        this.x = x;
-        this.cols = cols;
-        pool.run(rows, CpuEngine.rowGrain(cols), softmaxForwardBody);
-        clear();
-    }
-
-    private void softmaxForwardRows(int start, int end, int worker) {
-        float[] o = f(out), xs = f(x);
-        for (int r = start; r < end; r++) {
-            int row = x.offset() + r * cols, orow = out.offset() + r * cols;
-            float max = Simd.max(xs, row, cols);
-            double sum = Simd.expShifted(xs, row, max, o, orow, cols);
-            Simd.scale(o, orow, (float) (1.0 / sum), cols);
-        }
-    }
-
-    /** dx[i, j] += out[i, j] (dOut[i, j] - sum_k dOut[i, k] out[i, k]). */
-    void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
-        this.dx = dx;
-        this.dOut = dOut;
-        this.out = out;
-        this.cols = cols;
-        pool.run(rows, CpuEngine.rowGrain(cols), softmaxBackwardBody);
-        clear();
-    }
-
-    private void softmaxBackwardRows(int start, int end, int worker) {
-        float[] d = f(dx), dout = f(dOut), o = f(out);
-        for (int r = start; r < end; r++) {
-            int orow = out.offset() + r * cols, drow = dOut.offset() + r * cols, dxrow = dx.offset() + r * cols;
-            float dotS = Simd.dot(dout, drow, o, orow, cols);
-            FloatVector dot = FloatVector.broadcast(F, dotS);
-            int j = 0;
-            for (int bound = F.loopBound(cols); j < bound; j += L) {
-                FloatVector.fromArray(F, dout, drow + j).sub(dot).mul(FloatVector.fromArray(F, o, orow + j))
-                        .add(FloatVector.fromArray(F, d, dxrow + j)).intoArray(d, dxrow + j);
-            }
-            for (; j < cols; j++) {
-                d[dxrow + j] = (dout[drow + j] - dotS) * o[orow + j] + d[dxrow + j];
-            }
-        }
     }
 
     /**

@@ -3,6 +3,7 @@ package org.likra.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import org.likra.engine.Gradient;
 
 /**
  * The three matrix products of a linear layer y = x W^T + b, on row-major float arrays, as one packed, blocked
@@ -272,26 +273,27 @@ final class MatMul {
     }
 
     /**
-     * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W (or = dOut W, without
-     * addToDx), dW (outDim, inDim) += dOut^T x and dBias += column sums of dOut (or = for both, without
-     * addToWeightGradients); a null gradient is skipped. With both dx and dW, each product is tiled for half the pool
+     * The backward products of a linear layer in one parallel run: dx (n, inDim) += dOut W (or = dOut W, as
+     * dxGradient says), dW (outDim, inDim) += dOut^T x and dBias += column sums of dOut (or = for both, as
+     * weightGradients says); a null gradient is skipped. With both dx and dW, each product is tiled for half the pool
      * (the two run side by side) and the tasks go larger tiles first, so that the last ones to be claimed are small;
      * the bias columns come last. Which thread computes an element never changes its bits.
      */
-    void backward(float[] dx, int dxOff, boolean addToDx, float[] dw, int dwOff, boolean addToWeightGradients,
+    void backward(float[] dx, int dxOff, Gradient dxGradient, float[] dw, int dwOff, Gradient weightGradients,
                   float[] db, int dbOff, float[] dOut, int dOutOff, float[] x, int xOff, float[] w, int wOff, int n,
                   int inDim, int outDim) {
         int products = 0;
         Product input = null, weight = null;
         if (dx != null) {
             input = first;
-            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim, addToDx);
+            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim,
+                    dxGradient == Gradient.ACCUMULATE);
             products++;
         }
         if (dw != null) {
             weight = products == 0 ? first : second;
             weight.set(dw, dwOff, inDim, dOut, dOutOff, 1, outDim, x, xOff, inDim, 1, outDim, inDim, n,
-                    addToWeightGradients);
+                    weightGradients == Gradient.ACCUMULATE);
             products++;
         }
         int share = Math.max(1, pool.threads() / Math.max(1, products));
@@ -305,7 +307,8 @@ final class MatMul {
                 : products == 1 ? justFirst
                 : second.tileWork() > first.tileWork() ? swapped : both;
         if (db != null) {
-            if (!addToWeightGradients) { // zeroed, then summed into as usual: the same bits as adding to zeros
+            // overwritten: zeroed, then summed into as usual (the same bits as adding to zeros)
+            if (weightGradients == Gradient.OVERWRITE) {
                 java.util.Arrays.fill(db, dbOff, dbOff + outDim, 0f);
             }
             this.db = db;

@@ -29,8 +29,8 @@ final class Norms {
     private final WorkPool.Body layerBackwardBody = this::layerBackwardRows;
 
     // Arguments of the call in progress.
-    private Tensor out, dx, dWeight, dBias, dOut, x, weight, bias, mean, rstd;
-    private int n, c;
+    private Tensor out, dx, dOut, x, weight, bias, mean, rstd;
+    private int c;
     private float eps;
     /** Partial weight (and bias) gradient rows, one block of {@code 2 c} per chunk of rows; grown as needed. */
     private float[] partials = new float[0];
@@ -43,7 +43,7 @@ final class Norms {
     }
 
     private void clear() {
-        out = dx = dWeight = dBias = dOut = x = weight = bias = mean = rstd = null;
+        out = dx = dOut = x = weight = bias = mean = rstd = null;
     }
 
     // ------------------------------------------------------------------------------------------------ RMSNorm
@@ -54,7 +54,6 @@ final class Norms {
         this.rstd = rstd;
         this.x = x;
         this.weight = weight;
-        this.n = n;
         this.c = c;
         this.eps = eps;
         pool.run(n, CpuEngine.rowGrain(c), rmsForwardBody);
@@ -87,12 +86,10 @@ final class Norms {
      */
     void rmsBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n, int c) {
         this.dx = dx;
-        this.dWeight = dWeight;
         this.dOut = dOut;
         this.x = x;
         this.weight = weight;
         this.rstd = rstd;
-        this.n = n;
         this.c = c;
         if (dx != null || dWeight != null) {
             int chunks = startBackward(n, c, dWeight != null);
@@ -201,7 +198,6 @@ final class Norms {
         this.x = x;
         this.weight = weight;
         this.bias = bias;
-        this.n = n;
         this.c = c;
         this.eps = eps;
         pool.run(n, CpuEngine.rowGrain(c), layerForwardBody);
@@ -249,14 +245,11 @@ final class Norms {
     void layerBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, Tensor mean,
                        Tensor rstd, int n, int c) {
         this.dx = dx;
-        this.dWeight = dWeight;
-        this.dBias = dBias;
         this.dOut = dOut;
         this.x = x;
         this.weight = weight;
         this.mean = mean;
         this.rstd = rstd;
-        this.n = n;
         this.c = c;
         if (dx != null || dWeight != null || dBias != null) {
             int chunks = startBackward(n, c, dWeight != null || dBias != null);

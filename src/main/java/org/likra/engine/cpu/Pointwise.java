@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.likra.engine.Gradient;
 import org.likra.engine.Tensor;
 
 import java.util.Arrays;
@@ -36,7 +37,7 @@ final class Pointwise {
     private float[] a, b, c, d, up;
     private int ao, bo, co, dO, upOff;
     private float alpha;
-    private boolean replace;
+    private boolean overwrite;
 
     /** grain: elements per chunk unit, a multiple of the vector length. */
     Pointwise(WorkPool pool, int grain) {
@@ -148,12 +149,12 @@ final class Pointwise {
     }
 
     /**
-     * dx += dOut ((1 + th)/2 + x/2 (1 - th^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), th = tanh(u); with replace, dx = the
+     * dx += dOut ((1 + th)/2 + x/2 (1 - th^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), th = tanh(u); overwriting, dx = the
      * same (no read of dx).
      */
-    void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n, boolean replace) {
+    void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
         set(dx, dOut, x, null);
-        this.replace = replace;
+        this.overwrite = dxGradient == Gradient.OVERWRITE;
         run(n, geluBackwardBody);
     }
 
@@ -168,7 +169,7 @@ final class Pointwise {
             FloatVector du = v2.mul(3 * GELU_CUBE).add(one).mul(GELU_SCALE);
             FloatVector grad = th.add(one).mul(half).add(v.mul(half).mul(one.sub(th.mul(th))).mul(du));
             FloatVector g = FloatVector.fromArray(F, dout, bo + i);
-            (replace ? grad.mul(g) : grad.fma(g, FloatVector.fromArray(F, dxs, ao + i))).intoArray(dxs, ao + i);
+            (overwrite ? grad.mul(g) : grad.fma(g, FloatVector.fromArray(F, dxs, ao + i))).intoArray(dxs, ao + i);
         }
         for (; i < end; i++) {
             float v = xs[co + i];
@@ -176,7 +177,7 @@ final class Pointwise {
             float th = Simd.tanh((v2 * GELU_CUBE + 1f) * v * GELU_SCALE);
             float du = (v2 * (3 * GELU_CUBE) + 1f) * GELU_SCALE;
             float grad = (th + 1f) * 0.5f + (v * 0.5f) * (1f - th * th) * du;
-            dxs[ao + i] = replace ? grad * dout[bo + i] : Math.fma(grad, dout[bo + i], dxs[ao + i]);
+            dxs[ao + i] = overwrite ? grad * dout[bo + i] : Math.fma(grad, dout[bo + i], dxs[ao + i]);
         }
     }
 

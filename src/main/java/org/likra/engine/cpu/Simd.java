@@ -170,30 +170,6 @@ final class Simd {
         }
     }
 
-    /**
-     * Four AXPYs in one pass over y: y[yo + i] += a0 x[x0 + i] + a1 x[x1 + i] + a2 x[x2 + i] + a3 x[x3 + i],
-     * fused in that order (the same bits as four {@link #axpy} calls in order, with a quarter of the loads and
-     * stores of y).
-     */
-    static void axpy4(float a0, float a1, float a2, float a3, float[] x, int x0, int x1, int x2, int x3, float[] y,
-                      int yo, int n) {
-        int i = 0;
-        FloatVector v0 = FloatVector.broadcast(F, a0), v1 = FloatVector.broadcast(F, a1);
-        FloatVector v2 = FloatVector.broadcast(F, a2), v3 = FloatVector.broadcast(F, a3);
-        for (int bound = F.loopBound(n); i < bound; i += L) {
-            FloatVector acc = FloatVector.fromArray(F, x, x0 + i).fma(v0, FloatVector.fromArray(F, y, yo + i));
-            acc = FloatVector.fromArray(F, x, x1 + i).fma(v1, acc);
-            acc = FloatVector.fromArray(F, x, x2 + i).fma(v2, acc);
-            FloatVector.fromArray(F, x, x3 + i).fma(v3, acc).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            float acc = Math.fma(x[x0 + i], a0, y[yo + i]);
-            acc = Math.fma(x[x1 + i], a1, acc);
-            acc = Math.fma(x[x2 + i], a2, acc);
-            y[yo + i] = Math.fma(x[x3 + i], a3, acc);
-        }
-    }
-
     /** y[yo + i] += x[xo + i], i &lt; n. */
     static void addInto(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

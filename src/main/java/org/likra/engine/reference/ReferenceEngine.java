@@ -3,6 +3,7 @@ package org.likra.engine.reference;
 import org.likra.config.RopeScaling;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
@@ -12,12 +13,15 @@ import org.likra.engine.Tensor;
  * {@code docs/math.md}. Tensors are {@code double[]}; in {@link Precision#F32} every stored value is rounded to the
  * nearest float (so parameters, optimizer state and checkpoints are exactly float32) while each individual
  * reduction is carried out in double. In {@link Precision#F64} nothing is rounded, for finite-difference checks.
+ * The norms ({@link ReferenceNorms}) and attention ({@link ReferenceAttention}) live in classes of their own.
  */
 public final class ReferenceEngine implements Engine {
     private final Precision precision;
     private final boolean roundToFloat;
     /** Bytes of the tensors allocated so far ({@link #allocatedBytes}). */
     private long allocatedBytes;
+    private final ReferenceNorms norms = new ReferenceNorms(this);
+    private final ReferenceAttention attention = new ReferenceAttention(this);
 
     public ReferenceEngine(Precision precision) {
         this.precision = precision;
@@ -35,11 +39,11 @@ public final class ReferenceEngine implements Engine {
     }
 
     /** Rounds a value to the engine's storage format. */
-    private double st(double x) {
+    double st(double x) {
         return roundToFloat ? (double) (float) x : x;
     }
 
-    private static double[] a(Tensor t) {
+    static double[] a(Tensor t) {
         return (double[]) t.storage();
     }
 
@@ -51,14 +55,14 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        Tensor t = new Tensor(this, new double[length], 0, length);
+        Tensor t = new Tensor(new double[length], 0, length);
         allocatedBytes += 8L * length;
         return t;
     }
 
     @Override
     public IntTensor allocateInts(int length) {
-        IntTensor t = new IntTensor(this, new int[length], 0, length);
+        IntTensor t = new IntTensor(new int[length], 0, length);
         allocatedBytes += 4L * length;
         return t;
     }
@@ -105,14 +109,6 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void zero(Tensor t) {
         java.util.Arrays.fill(a(t), t.offset(), t.offset() + t.length(), 0.0);
-    }
-
-    @Override
-    public void copy(Tensor dst, Tensor src) {
-        if (dst.length() != src.length()) {
-            throw new IllegalArgumentException("copy of " + src.length() + " into " + dst.length());
-        }
-        System.arraycopy(a(src), src.offset(), a(dst), dst.offset(), src.length());
     }
 
     // ------------------------------------------------------------------------------------------------ embeddings
@@ -172,118 +168,25 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        double[] o = a(out), r = a(rstd), xs = a(x), w = a(weight);
-        for (int i = 0; i < n; i++) {
-            int row = x.offset() + i * c;
-            double meanSquare = 0;
-            for (int j = 0; j < c; j++) {
-                meanSquare += xs[row + j] * xs[row + j];
-            }
-            meanSquare /= c;
-            double rs = st(1.0 / Math.sqrt(meanSquare + eps));
-            r[rstd.offset() + i] = rs;
-            for (int j = 0; j < c; j++) {
-                o[out.offset() + i * c + j] = st(xs[row + j] * rs * w[weight.offset() + j]);
-            }
-        }
+        norms.rmsNormForward(out, rstd, x, weight, n, c, eps);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
-        double[] xs = a(x), w = a(weight), r = a(rstd), dout = a(dOut);
-        for (int i = 0; i < n; i++) {
-            int row = x.offset() + i * c;
-            int drow = dOut.offset() + i * c;
-            double rs = r[rstd.offset() + i];
-            // dot = sum_k dOut_k w_k x_k; dx_j = rs w_j dOut_j - rs^3 x_j dot / c
-            double dot = 0;
-            for (int j = 0; j < c; j++) {
-                dot += dout[drow + j] * w[weight.offset() + j] * xs[row + j];
-            }
-            if (dx != null) {
-                double[] d = a(dx);
-                for (int j = 0; j < c; j++) {
-                    int at = dx.offset() + i * c + j;
-                    double g = rs * w[weight.offset() + j] * dout[drow + j] - rs * rs * rs * xs[row + j] * dot / c;
-                    d[at] = st(d[at] + g);
-                }
-            }
-            if (dWeight != null) {
-                double[] dw = a(dWeight);
-                for (int j = 0; j < c; j++) {
-                    int at = dWeight.offset() + j;
-                    dw[at] = st(dw[at] + dout[drow + j] * xs[row + j] * rs);
-                }
-            }
-        }
+        norms.rmsNormBackward(dx, dWeight, dOut, x, weight, rstd, n, c);
     }
 
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        double[] o = a(out), mu = a(mean), r = a(rstd), xs = a(x), w = a(weight), bs = a(bias);
-        for (int i = 0; i < n; i++) {
-            int row = x.offset() + i * c;
-            double m = 0;
-            for (int j = 0; j < c; j++) {
-                m += xs[row + j];
-            }
-            m /= c;
-            double var = 0;
-            for (int j = 0; j < c; j++) {
-                double d = xs[row + j] - m;
-                var += d * d;
-            }
-            var /= c;
-            double rs = st(1.0 / Math.sqrt(var + eps));
-            m = st(m);
-            mu[mean.offset() + i] = m;
-            r[rstd.offset() + i] = rs;
-            for (int j = 0; j < c; j++) {
-                double norm = (xs[row + j] - m) * rs;
-                o[out.offset() + i * c + j] = st(norm * w[weight.offset() + j] + bs[bias.offset() + j]);
-            }
-        }
+        norms.layerNormForward(out, mean, rstd, x, weight, bias, n, c, eps);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
-        double[] xs = a(x), w = a(weight), mu = a(mean), r = a(rstd), dout = a(dOut);
-        for (int i = 0; i < n; i++) {
-            int row = x.offset() + i * c;
-            int drow = dOut.offset() + i * c;
-            double m = mu[mean.offset() + i];
-            double rs = r[rstd.offset() + i];
-            // dnorm = dOut * w; dx = rs (dnorm - mean(dnorm) - norm * mean(dnorm * norm))
-            double meanDnorm = 0;
-            double meanDnormNorm = 0;
-            for (int j = 0; j < c; j++) {
-                double norm = (xs[row + j] - m) * rs;
-                double dnorm = dout[drow + j] * w[weight.offset() + j];
-                meanDnorm += dnorm;
-                meanDnormNorm += dnorm * norm;
-            }
-            meanDnorm /= c;
-            meanDnormNorm /= c;
-            for (int j = 0; j < c; j++) {
-                double norm = (xs[row + j] - m) * rs;
-                double dnorm = dout[drow + j] * w[weight.offset() + j];
-                if (dx != null) {
-                    int at = dx.offset() + i * c + j;
-                    a(dx)[at] = st(a(dx)[at] + rs * (dnorm - meanDnorm - norm * meanDnormNorm));
-                }
-                if (dWeight != null) {
-                    int at = dWeight.offset() + j;
-                    a(dWeight)[at] = st(a(dWeight)[at] + dout[drow + j] * norm);
-                }
-                if (dBias != null) {
-                    int at = dBias.offset() + j;
-                    a(dBias)[at] = st(a(dBias)[at] + dout[drow + j]);
-                }
-            }
-        }
+        norms.layerNormBackward(dx, dWeight, dBias, dOut, x, weight, mean, rstd, n, c);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
@@ -305,9 +208,21 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
+    /** An overwritten gradient is zeroed first, then every gradient is added to as below. */
     @Override
-    public void linearBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight, int n,
-                               int inDim, int outDim) {
+    public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
+                               Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
+        if (dxGradient == Gradient.OVERWRITE && dx != null) {
+            zero(dx);
+        }
+        if (weightGradients == Gradient.OVERWRITE) {
+            if (dWeight != null) {
+                zero(dWeight);
+            }
+            if (dBias != null) {
+                zero(dBias);
+            }
+        }
         double[] xs = a(x), w = a(weight), dout = a(dOut);
         if (dx != null) {
             double[] d = a(dx);
@@ -418,123 +333,13 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void attentionForward(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int time,
                                  int heads, int kvHeads, int headDim) {
-        double[] o = a(out), p = a(probs), qs = a(q), ks = a(k), vs = a(v);
-        int group = heads / kvHeads;
-        double scale = 1.0 / Math.sqrt(headDim);
-        double[] scores = new double[time];
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                int g = h / group;
-                for (int t = 0; t < time; t++) {
-                    int qAt = q.offset() + ((b * time + t) * heads + h) * headDim;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s <= t; s++) {
-                        int kAt = k.offset() + ((b * time + s) * kvHeads + g) * headDim;
-                        double dot = 0;
-                        for (int i = 0; i < headDim; i++) {
-                            dot += qs[qAt + i] * ks[kAt + i];
-                        }
-                        scores[s] = dot * scale;
-                        max = Math.max(max, scores[s]);
-                    }
-                    double sum = 0;
-                    for (int s = 0; s <= t; s++) {
-                        scores[s] = Math.exp(scores[s] - max);
-                        sum += scores[s];
-                    }
-                    int pRow = probs.offset() + ((b * heads + h) * time + t) * time;
-                    for (int s = 0; s < time; s++) {
-                        p[pRow + s] = s <= t ? st(scores[s] / sum) : 0.0;
-                    }
-                    int oAt = out.offset() + ((b * time + t) * heads + h) * headDim;
-                    for (int i = 0; i < headDim; i++) {
-                        double acc = 0;
-                        for (int s = 0; s <= t; s++) {
-                            acc += p[pRow + s] * vs[v.offset() + ((b * time + s) * kvHeads + g) * headDim + i];
-                        }
-                        o[oAt + i] = st(acc);
-                    }
-                }
-            }
-        }
+        attention.attentionForward(out, probs, q, k, v, batch, time, heads, kvHeads, headDim);
     }
 
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v,
                                   Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
-        double[] p = a(probs), qs = a(q), ks = a(k), vs = a(v), dout = a(dOut);
-        double[] dqs = a(dq), dks = a(dk), dvs = a(dv);
-        int group = heads / kvHeads;
-        double scale = 1.0 / Math.sqrt(headDim);
-        double[] dProbs = new double[time];
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                int g = h / group;
-                for (int t = 0; t < time; t++) {
-                    int pRow = probs.offset() + ((b * heads + h) * time + t) * time;
-                    int doAt = dOut.offset() + ((b * time + t) * heads + h) * headDim;
-                    int qAt = q.offset() + ((b * time + t) * heads + h) * headDim;
-                    // dP[s] = dOut[t] . v[s];  dv[s] += P[s] dOut[t]
-                    double weighted = 0;
-                    for (int s = 0; s <= t; s++) {
-                        int vAt = ((b * time + s) * kvHeads + g) * headDim;
-                        double dot = 0;
-                        for (int i = 0; i < headDim; i++) {
-                            dot += dout[doAt + i] * vs[v.offset() + vAt + i];
-                            int at = dv.offset() + vAt + i;
-                            dvs[at] = st(dvs[at] + p[pRow + s] * dout[doAt + i]);
-                        }
-                        dProbs[s] = dot;
-                        weighted += p[pRow + s] * dot;
-                    }
-                    // dScore[s] = P[s] (dP[s] - sum_s' P[s'] dP[s']); dq += scale dScore k; dk += scale dScore q
-                    for (int s = 0; s <= t; s++) {
-                        double dScore = p[pRow + s] * (dProbs[s] - weighted) * scale;
-                        int kAt = ((b * time + s) * kvHeads + g) * headDim;
-                        for (int i = 0; i < headDim; i++) {
-                            int qi = dq.offset() + ((b * time + t) * heads + h) * headDim + i;
-                            dqs[qi] = st(dqs[qi] + dScore * ks[k.offset() + kAt + i]);
-                            int ki = dk.offset() + kAt + i;
-                            dks[ki] = st(dks[ki] + dScore * qs[qAt + i]);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    @Override
-    public void softmaxForward(Tensor out, Tensor x, int rows, int cols) {
-        double[] o = a(out), xs = a(x);
-        for (int r = 0; r < rows; r++) {
-            int row = x.offset() + r * cols;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, xs[row + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp(xs[row + j] - max);
-            }
-            for (int j = 0; j < cols; j++) {
-                o[out.offset() + r * cols + j] = st(Math.exp(xs[row + j] - max) / sum);
-            }
-        }
-    }
-
-    @Override
-    public void softmaxBackward(Tensor dx, Tensor dOut, Tensor out, int rows, int cols) {
-        double[] d = a(dx), dout = a(dOut), o = a(out);
-        for (int r = 0; r < rows; r++) {
-            double dot = 0;
-            for (int j = 0; j < cols; j++) {
-                dot += dout[dOut.offset() + r * cols + j] * o[out.offset() + r * cols + j];
-            }
-            for (int j = 0; j < cols; j++) {
-                int at = dx.offset() + r * cols + j;
-                d[at] = st(d[at] + o[out.offset() + r * cols + j] * (dout[dOut.offset() + r * cols + j] - dot));
-            }
-        }
+        attention.attentionBackward(dq, dk, dv, dOut, q, k, v, probs, batch, time, heads, kvHeads, headDim);
     }
 
     // ------------------------------------------------------------------------------------------------ activations
@@ -583,8 +388,12 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
+    /** An overwritten dx is zeroed first, then added to. */
     @Override
-    public void geluBackward(Tensor dx, Tensor dOut, Tensor x, int n) {
+    public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
+        if (dxGradient == Gradient.OVERWRITE) {
+            zero(dx);
+        }
         double[] d = a(dx), xs = a(x), dout = a(dOut);
         for (int i = 0; i < n; i++) {
             double v = xs[x.offset() + i];
@@ -678,7 +487,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
-                      int n) {
+                      float lr, int step, int n) {
         double[] p = a(params), g = a(grads), ms = a(m), vs = a(v);
         double clip = 1.0;
         if (s.maxGradNorm() > 0 && gradNormSquared != null) {
@@ -687,8 +496,8 @@ public final class ReferenceEngine implements Engine {
                 clip = s.maxGradNorm() / norm;
             }
         }
-        double correction1 = 1.0 - Math.pow(s.beta1(), s.step());
-        double correction2 = 1.0 - Math.pow(s.beta2(), s.step());
+        double correction1 = 1.0 - Math.pow(s.beta1(), step);
+        double correction2 = 1.0 - Math.pow(s.beta2(), step);
         for (int i = 0; i < n; i++) {
             double grad = g[grads.offset() + i] * clip;
             double mi = st(s.beta1() * ms[m.offset() + i] + (1 - s.beta1()) * grad);
@@ -698,7 +507,7 @@ public final class ReferenceEngine implements Engine {
             double mHat = mi / correction1;
             double vHat = vi / correction2;
             double pi = p[params.offset() + i];
-            p[params.offset() + i] = st(pi - s.lr() * (mHat / (Math.sqrt(vHat) + s.eps()) + s.weightDecay() * pi));
+            p[params.offset() + i] = st(pi - lr * (mHat / (Math.sqrt(vHat) + s.eps()) + s.weightDecay() * pi));
         }
     }
 }

@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import org.junit.jupiter.api.Test;
 import org.likra.engine.AdamWSettings;
+import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
 import org.likra.engine.Tensor;
 
@@ -19,8 +20,7 @@ class CpuEngineAllocationTest {
     @Test
     void operationsAllocateNothingAfterWarmUp() {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (CpuEngine e = new CpuEngine(2)) {
-            Ops ops = new Ops(e);
+        try (Ops ops = new Ops()) {
             for (int i = 0; i < 3000; i++) {
                 ops.pass();
             }
@@ -41,68 +41,38 @@ class CpuEngineAllocationTest {
         }
     }
 
-    /** Every operation on fixed tensors (allocated once) at small shapes. */
-    private static final class Ops {
-        final CpuEngine e;
+    /** Every operation on fixed tensors (allocated once) at small shapes, on a two-thread engine of its own. */
+    private static final class Ops implements AutoCloseable {
+        final CpuEngine e = new CpuEngine(2);
         final int n = 24, c = 40, vocab = 50, f = 80, batch = 2, time = 12, heads = 4, kv = 2, d = 10;
-        final Tensor x, dOut, table, dTable, pos, dPos, w, b, out, mean, rstd, dx, dw, db, lw, lb, ly, lg, lgx, lgw;
-        final Tensor q, k, v, qr, att, probs, dq, dk, dv, gate, up, act, dGate, dUp, logits, lp, losses, dLogits;
-        final Tensor weights, loss, norm, m1, m2;
-        final IntTensor tokens;
-        final AdamWSettings settings = new AdamWSettings(1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1f, 1);
+        final int qLen = batch * time * heads * d, kvLen = batch * time * kv * d;
+        final Tensor x = filled(n * c), dOut = filled(n * c), table = filled(vocab * c), dTable = filled(vocab * c);
+        final Tensor pos = filled(n * c), dPos = filled(n * c), w = filled(c), b = filled(c), out = filled(n * c);
+        final Tensor mean = filled(n), rstd = filled(n), dx = filled(n * c), dw = filled(c), db = filled(c);
+        final Tensor lw = filled(f * c), lb = filled(f), ly = filled(n * f), lg = filled(n * f), lgx = filled(n * c);
+        final Tensor lgw = filled(f * c), q = filled(qLen), k = filled(kvLen), v = filled(kvLen), qr = filled(qLen);
+        final Tensor att = filled(qLen), probs = filled(batch * heads * time * time), dq = filled(qLen);
+        final Tensor dk = filled(kvLen), dv = filled(kvLen), gate = filled(n * f), up = filled(n * f);
+        final Tensor act = filled(n * f), dGate = filled(n * f), dUp = filled(n * f), logits = filled(n * vocab);
+        final Tensor lp = filled(n * vocab), losses = filled(n), dLogits = filled(n * vocab), weights = filled(n);
+        final Tensor loss = filled(1), norm = filled(1), m1 = filled(f * c), m2 = e.allocate(f * c);
+        final IntTensor tokens = tokens();
+        final AdamWSettings settings = new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f);
 
-        Ops(CpuEngine e) {
-            this.e = e;
-            x = filled(n * c);
-            dOut = filled(n * c);
-            table = filled(vocab * c);
-            dTable = filled(vocab * c);
-            pos = filled(n * c);
-            dPos = filled(n * c);
-            w = filled(c);
-            b = filled(c);
-            out = filled(n * c);
-            mean = filled(n);
-            rstd = filled(n);
-            dx = filled(n * c);
-            dw = filled(c);
-            db = filled(c);
-            lw = filled(f * c);
-            lb = filled(f);
-            ly = filled(n * f);
-            lg = filled(n * f);
-            lgx = filled(n * c);
-            lgw = filled(f * c);
-            int qLen = batch * time * heads * d, kvLen = batch * time * kv * d;
-            q = filled(qLen);
-            k = filled(kvLen);
-            v = filled(kvLen);
-            qr = filled(qLen);
-            att = filled(qLen);
-            probs = filled(batch * heads * time * time);
-            dq = filled(qLen);
-            dk = filled(kvLen);
-            dv = filled(kvLen);
-            gate = filled(n * f);
-            up = filled(n * f);
-            act = filled(n * f);
-            dGate = filled(n * f);
-            dUp = filled(n * f);
-            logits = filled(n * vocab);
-            lp = filled(n * vocab);
-            losses = filled(n);
-            dLogits = filled(n * vocab);
-            weights = filled(n);
-            loss = filled(1);
-            norm = filled(1);
-            m1 = filled(f * c);
-            m2 = e.allocate(f * c);
-            tokens = e.allocateInts(n);
+        @Override
+        public void close() {
+            e.close();
+        }
+
+        /** Token ids (7 i) mod vocab. */
+        private IntTensor tokens() {
             int[] ids = new int[n];
             for (int i = 0; i < n; i++) {
                 ids[i] = (i * 7) % vocab;
             }
-            e.upload(tokens, ids, 0);
+            IntTensor t = e.allocateInts(n);
+            e.upload(t, ids, 0);
+            return t;
         }
 
         private Tensor filled(int length) {
@@ -125,24 +95,24 @@ class CpuEngineAllocationTest {
             e.layerNormForward(out, mean, rstd, x, w, b, n, c, 1e-5f);
             e.layerNormBackward(dx, dw, db, dOut, x, w, mean, rstd, n, c);
             e.linearForward(ly, x, lw, lb, n, c, f);
-            e.linearBackward(lgx, lgw, lb, lg, x, lw, n, c, f);
+            e.linearBackward(lgx, Gradient.ACCUMULATE, lgw, lb, Gradient.ACCUMULATE, lg, x, lw, n, c, f);
+            e.linearBackward(lgx, Gradient.OVERWRITE, lgw, lb, Gradient.OVERWRITE, lg, x, lw, n, c, f);
             e.ropeForward(qr, q, batch, time, heads, d, 10000f, 0);
             e.ropeBackward(dq, q, batch, time, heads, d, 10000f, 0);
             e.attentionForward(att, probs, qr, k, v, batch, time, heads, kv, d);
             e.attentionBackward(dq, dk, dv, att, qr, k, v, probs, batch, time, heads, kv, d);
-            e.softmaxForward(out, x, n, c);
-            e.softmaxBackward(dx, dOut, out, n, c);
             e.swigluForward(act, gate, up, n * f);
             e.swigluBackward(dGate, dUp, act, gate, up, n * f);
             e.geluForward(act, gate, n * f);
-            e.geluBackward(dGate, act, gate, n * f);
+            e.geluBackward(dGate, Gradient.ACCUMULATE, act, gate, n * f);
+            e.geluBackward(dGate, Gradient.OVERWRITE, act, gate, n * f);
             e.add(act, gate, up, n * f);
             e.accumulate(dUp, gate, 0.5f, n * f);
             e.crossEntropyForward(losses, lp, logits, tokens, n, vocab);
             e.crossEntropyBackward(dLogits, lp, tokens, weights, n, vocab);
             e.weightedSum(loss, losses, weights, n);
             e.sumOfSquares(norm, lgw, f * c);
-            e.adamw(lw, lgw, m1, m2, norm, settings, f * c);
+            e.adamw(lw, lgw, m1, m2, norm, settings, 1e-3f, 1, f * c);
         }
     }
 }

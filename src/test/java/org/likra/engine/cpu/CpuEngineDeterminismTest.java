@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import org.junit.jupiter.api.Test;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
@@ -117,7 +118,7 @@ class CpuEngineDeterminismTest {
     /** Five AdamW steps of llama-tiny: the losses of every step, then the final parameters. */
     private static float[][] train(CpuEngine e) {
         Transformer net = llamaTiny(e);
-        AdamW adam = AdamW.of(net, AdamW.Settings.PRETRAINING);
+        AdamW adam = AdamW.of(net, AdamWSettings.PRETRAINING);
         float[] losses = new float[5];
         for (int step = 1; step <= losses.length; step++) {
             net.forward();

@@ -118,7 +118,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         check("ten AdamW steps", 1e-3, e -> {
             Transformer model = new Transformer(config, e);
             Initializer.initialize(model, 11);
-            AdamW adam = AdamW.of(model, AdamW.Settings.PRETRAINING);
+            AdamW adam = AdamW.of(model, AdamWSettings.PRETRAINING);
             float[] losses = new float[10];
             for (int step = 1; step <= 10; step++) {
                 model.setInputs(tokens, targets, null, batch, time);
@@ -178,7 +178,7 @@ class TornadoEngineTest extends EngineConformanceTest {
                                    int steps, long[][] bytesPerStep) {
         Transformer model = new Transformer(config, e);
         Initializer.initialize(model, 5);
-        AdamW adam = AdamW.of(model, AdamW.Settings.PRETRAINING);
+        AdamW adam = AdamW.of(model, AdamWSettings.PRETRAINING);
         float[] losses = new float[steps];
         for (int step = 1; step <= steps; step++) {
             Map<String, Long> before = e.counters();

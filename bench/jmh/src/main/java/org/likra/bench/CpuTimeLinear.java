@@ -1,5 +1,6 @@
 package org.likra.bench;
 
+import org.likra.engine.Gradient;
 import org.likra.engine.Tensor;
 import org.likra.engine.cpu.CpuEngine;
 
@@ -43,8 +44,10 @@ public final class CpuTimeLinear {
                         do {
                             switch (op) {
                                 case 0 -> e.linearForward(y, x, w, b, n, in, out);
-                                case 1 -> e.linearBackward(dx, null, null, dOut, x, w, n, in, out);
-                                default -> e.linearBackward(null, dw, null, dOut, x, w, n, in, out);
+                                case 1 -> e.linearBackward(dx, Gradient.ACCUMULATE, null, null, Gradient.ACCUMULATE,
+                                        dOut, x, w, n, in, out);
+                                default -> e.linearBackward(null, Gradient.ACCUMULATE, dw, null, Gradient.ACCUMULATE,
+                                        dOut, x, w, n, in, out);
                             }
                             calls++;
                             t = mx.getCurrentThreadCpuTime();

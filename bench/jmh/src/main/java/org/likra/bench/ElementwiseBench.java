@@ -3,6 +3,7 @@ package org.likra.bench;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
 import org.likra.engine.AdamWSettings;
+import org.likra.engine.Gradient;
 import org.likra.engine.Tensor;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.ParameterLayout;
@@ -51,7 +52,7 @@ public class ElementwiseBench {
     private Tensor stream, streamOut, streamGrad, streamDx, weight, bias, dWeight, dBias, mean, rstd;
     private Tensor act, actOut, actGrad, actDx;
     private Tensor params, grads, m, v, normSquared;
-    private final AdamWSettings settings = new AdamWSettings(3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, 1f, 1);
+    private final AdamWSettings settings = new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f);
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -104,7 +105,7 @@ public class ElementwiseBench {
     /** Reads x and dOut, writes dx: 12 bytes per element. */
     @Benchmark
     public Tensor geluBackward(ByteCounter bytes) {
-        engine.geluBackwardReplacing(actDx, actGrad, act, ROWS * hidden);
+        engine.geluBackward(actDx, Gradient.OVERWRITE, actGrad, act, ROWS * hidden);
         bytes.gbyte += gb(3L * ROWS * hidden);
         return actDx;
     }
@@ -160,7 +161,7 @@ public class ElementwiseBench {
     /** One AdamW update of every parameter: reads 4 tensors, writes 3: 28 bytes per parameter. */
     @Benchmark
     public Tensor adamw(ByteCounter bytes) {
-        engine.adamw(params, grads, m, v, normSquared, settings, parameters);
+        engine.adamw(params, grads, m, v, normSquared, settings, 3e-4f, 1, parameters);
         bytes.gbyte += gb(7L * parameters);
         return params;
     }

@@ -1,5 +1,6 @@
 package org.likra.bench;
 
+import org.likra.engine.Gradient;
 import org.likra.engine.Tensor;
 import org.likra.engine.cpu.CpuEngine;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -79,14 +80,14 @@ public class LinearBench {
 
     @Benchmark
     public Tensor inputGradient(FlopCounter flops) {
-        engine.linearBackward(dx, null, null, dOut, x, w, n, in, outDim);
+        engine.linearBackward(dx, Gradient.ACCUMULATE, null, null, Gradient.ACCUMULATE, dOut, x, w, n, in, outDim);
         flops.gflop += gflopPerCall;
         return dx;
     }
 
     @Benchmark
     public Tensor weightGradient(FlopCounter flops) {
-        engine.linearBackward(null, dw, null, dOut, x, w, n, in, outDim);
+        engine.linearBackward(null, Gradient.ACCUMULATE, dw, null, Gradient.ACCUMULATE, dOut, x, w, n, in, outDim);
         flops.gflop += gflopPerCall;
         return dw;
     }

@@ -1,6 +1,7 @@
 package org.likra.bench;
 
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.Initializer;
@@ -61,7 +62,7 @@ public final class OpProfile {
                     new Class<?>[] {Engine.class}, timer);
             Transformer net = new Transformer(Presets.load(model), engine);
             Initializer.initialize(net, 1);
-            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             Random random = new Random(1);
             int n = batch * seq, vocab = net.config().vocab();
             int[] tokens = new int[n], targets = new int[n];

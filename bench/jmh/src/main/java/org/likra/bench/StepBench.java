@@ -1,6 +1,7 @@
 package org.likra.bench;
 
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
@@ -74,9 +75,9 @@ public class StepBench {
             LoraAdapter adapter = new LoraAdapter(net, new LoraConfig(lora, lora, List.copyOf(LoraConfig.KNOWN)));
             adapter.initialize(1);
             net.attach(adapter);
-            trainingStep = new TrainingStep(net, AdamW.of(adapter, AdamW.Settings.ADAPTER));
+            trainingStep = new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
         } else {
-            trainingStep = new TrainingStep(net, AdamW.of(net, AdamW.Settings.PRETRAINING));
+            trainingStep = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
         }
         int n = batch * seq;
         int vocab = net.config().vocab();

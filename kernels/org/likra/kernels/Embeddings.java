@@ -5,13 +5,13 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /** Token and learned position embeddings. {@code @Parallel} loops; also plain Java. */
-public final class Embedding {
-    private Embedding() {
+public final class Embeddings {
+    private Embeddings() {
     }
 
     /** out[i, j] = table[tokens[i], j]; one thread per (row, column). */
-    public static void forward(FloatArray out, int oOff, IntArray tokens, int tOff, FloatArray table, int wOff, int n,
-                               int c) {
+    public static void tokenForward(FloatArray out, int oOff, IntArray tokens, int tOff, FloatArray table, int wOff,
+                                    int n, int c) {
         for (@Parallel int i = 0; i < n; i++) {
             for (@Parallel int j = 0; j < c; j++) {
                 int row = tokens.get(tOff + i);
@@ -24,8 +24,8 @@ public final class Embedding {
      * dTable[tokens[i], j] += dOut[i, j]. One thread per column walks all rows in order, so repeated tokens never
      * race and the sum is deterministic.
      */
-    public static void backward(FloatArray dTable, int dwOff, FloatArray dOut, int doOff, IntArray tokens, int tOff,
-                                int n, int c) {
+    public static void tokenBackward(FloatArray dTable, int dwOff, FloatArray dOut, int doOff, IntArray tokens,
+                                     int tOff, int n, int c) {
         for (@Parallel int j = 0; j < c; j++) {
             for (int i = 0; i < n; i++) {
                 int at = dwOff + tokens.get(tOff + i) * c + j;

@@ -5,11 +5,11 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * Elementwise kernels: fill, copy, residual add and accumulate, SwiGLU and GELU (tanh form) forward and backward.
+ * Pointwise kernels: fill, residual add and accumulate, SwiGLU and GELU (tanh form) forward and backward.
  * All are {@code @Parallel} loops over n elements and also run as plain Java.
  */
-public final class Elementwise {
-    private Elementwise() {
+public final class Pointwise {
+    private Pointwise() {
     }
 
     /** sqrt(2 / pi). */
@@ -27,16 +27,6 @@ public final class Elementwise {
         }
         for (@Parallel int i = 0; i < n; i++) {
             x.set(xOff + i, 0f);
-        }
-    }
-
-    /** dst[dOff + i] = src[sOff + i]. The read of dst under {@code n < 0} never runs: see {@link #zero}. */
-    public static void copy(FloatArray dst, int dOff, FloatArray src, int sOff, int n) {
-        if (n < 0) {
-            dst.set(dOff, dst.get(dOff));
-        }
-        for (@Parallel int i = 0; i < n; i++) {
-            dst.set(dOff + i, src.get(sOff + i));
         }
     }
 

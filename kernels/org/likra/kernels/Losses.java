@@ -5,43 +5,9 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-/** Row softmax and softmax cross-entropy, forward and backward. {@code @Parallel} loops; also plain Java. */
-public final class Loss {
-    private Loss() {
-    }
-
-    /** out[r, :] = exp(x - max) / sum; one thread per row. */
-    public static void softmaxForward(FloatArray out, int oOff, FloatArray x, int xOff, int rows, int cols) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            int row = xOff + r * cols;
-            float max = -3.4e38f;
-            for (int j = 0; j < cols; j++) {
-                max = TornadoMath.max(max, x.get(row + j));
-            }
-            float sum = 0f;
-            for (int j = 0; j < cols; j++) {
-                sum += TornadoMath.exp(x.get(row + j) - max);
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < cols; j++) {
-                out.set(oOff + r * cols + j, TornadoMath.exp(x.get(row + j) - max) * inv);
-            }
-        }
-    }
-
-    /** dx[r, j] += out[r, j] (dOut[r, j] - sum_k dOut[r, k] out[r, k]). */
-    public static void softmaxBackward(FloatArray dx, int dxOff, FloatArray dOut, int doOff, FloatArray out, int oOff,
-                                       int rows, int cols) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            float dot = 0f;
-            for (int j = 0; j < cols; j++) {
-                dot += dOut.get(doOff + r * cols + j) * out.get(oOff + r * cols + j);
-            }
-            for (int j = 0; j < cols; j++) {
-                int at = dxOff + r * cols + j;
-                dx.set(at, dx.get(at) + out.get(oOff + r * cols + j) * (dOut.get(doOff + r * cols + j) - dot));
-            }
-        }
+/** Softmax cross-entropy, forward and backward. {@code @Parallel} loops; also plain Java. */
+public final class Losses {
+    private Losses() {
     }
 
     /** probs = softmax(logits); losses[i] = log(sum) + max - logits[i, target]; one thread per row. */
