@@ -1,9 +1,9 @@
 package org.likra.study;
 
 import org.likra.engine.Engine;
-import org.likra.engine.Engines;
 import org.likra.engine.Precision;
-import org.likra.io.AtomicFiles;
+import org.likra.engines.Engines;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

@@ -8,19 +8,15 @@ import org.likra.config.Presets;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.EngineConformanceTest;
-import org.likra.engine.Engines;
-import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
-import org.likra.engine.reference.ReferenceEngine;
+import org.likra.engines.Engines;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
 import org.likra.util.UserError;
 
 import java.util.Map;
-import java.util.Random;
-import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
