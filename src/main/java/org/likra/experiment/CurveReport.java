@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.io.AtomicFiles;
 import org.likra.plot.BandPlot;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,6 +2,7 @@ package org.likra.io;
 
 import org.likra.config.ModelConfig;
 import org.likra.model.ParameterLayout;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.BufferedInputStream;

@@ -9,7 +9,6 @@ import org.likra.model.ParameterSpec;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.tokenize.TokenizerSpec;
-import org.likra.tokenize.Tokenizers;
 import org.likra.util.UserError;
 
 import java.io.IOException;

@@ -1,8 +1,7 @@
 package org.likra.plot;
 
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -26,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import javax.imageio.ImageIO;
 
 /**
  * A learning-curve chart drawn with Java2D and written as a PNG: named series of points (x, y) joined by a line with

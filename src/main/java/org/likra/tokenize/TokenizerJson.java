@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.tokenize.hf.HfTokenizer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,9 +17,9 @@ import java.util.Map;
 
 /**
  * Each of our tokenizers written as a Hugging Face {@code tokenizer.json} that encodes the same text to the same ids
- * (read back by {@link HfTokenizer}, and by the {@code tokenizers} library):
+ * (read back by {@code org.likra.tokenize.hf.HfTokenizer}, and by the {@code tokenizers} library):
  * <ul>
- *   <li>a tokenizer.json that was read: unchanged;</li>
+ *   <li>a tokenizer.json that was read (spec type {@code hf}): unchanged;</li>
  *   <li>our byte-level BPE: its own file, plus a post-processor that puts its BOS ({@code <|endoftext|>}) first, as
  *       this project's prompts have it;</li>
  *   <li>the byte tokenizer: a byte-level BPE whose 256 symbols are ids 0..255 in byte order, without merges;</li>
@@ -41,7 +40,7 @@ public final class TokenizerJson {
 
     /** The tokenizer.json text of {@code tokenizer}, or null where there is none. */
     public static String of(Tokenizer tokenizer) {
-        if (tokenizer instanceof HfTokenizer) {
+        if (readFromTokenizerJson(tokenizer)) {
             return null;
         }
         try {
@@ -65,17 +64,22 @@ public final class TokenizerJson {
         return null;
     }
 
+    /** Whether {@code tokenizer} was read from a tokenizer.json, which its {@code writeFiles} writes unchanged. */
+    private static boolean readFromTokenizerJson(Tokenizer tokenizer) {
+        return tokenizer.spec().type().equals(TokenizerSpec.HF.type());
+    }
+
     /** Writes the tokenizer.json of {@code tokenizer} into {@code dir}; false where it has none. */
     public static boolean write(Tokenizer tokenizer, java.nio.file.Path dir) throws IOException {
-        if (tokenizer instanceof HfTokenizer hf) {
-            hf.writeFiles(dir);
+        if (readFromTokenizerJson(tokenizer)) {
+            tokenizer.writeFiles(dir);
             return true;
         }
         String json = of(tokenizer);
         if (json == null) {
             return false;
         }
-        org.likra.io.AtomicFiles.writeString(dir.resolve(TokenizerSpec.HF_FILE), json);
+        org.likra.util.AtomicFiles.writeString(dir.resolve(TokenizerSpec.HF_FILE), json);
         return true;
     }
 

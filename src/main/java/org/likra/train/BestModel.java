@@ -2,10 +2,10 @@ package org.likra.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.likra.io.AtomicFiles;
 import org.likra.io.ModelDirectory;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

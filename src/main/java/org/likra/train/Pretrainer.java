@@ -6,13 +6,13 @@ import org.likra.config.Presets;
 import org.likra.engine.Engine;
 import org.likra.io.FolderLock;
 import org.likra.io.ModelDirectory;
+import org.likra.io.Tokenizers;
 import org.likra.model.Initializer;
 import org.likra.model.NonFinite;
 import org.likra.model.Transformer;
 import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Tokenizer;
-import org.likra.tokenize.Tokenizers;
 import org.likra.util.Progress;
 import org.likra.util.UserError;
 

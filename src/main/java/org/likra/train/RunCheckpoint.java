@@ -2,15 +2,15 @@ package org.likra.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.likra.io.AtomicFiles;
 import org.likra.io.HfConfig;
 import org.likra.io.ModelDirectory;
 import org.likra.io.SafeTensors;
+import org.likra.io.Tokenizers;
 import org.likra.model.NonFinite;
 import org.likra.model.ParameterLayout;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
-import org.likra.tokenize.Tokenizers;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

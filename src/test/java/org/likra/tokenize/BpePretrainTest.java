@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.likra.engine.Precision;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.io.ModelDirectory;
+import org.likra.io.Tokenizers;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;

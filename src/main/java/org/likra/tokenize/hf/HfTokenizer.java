@@ -2,9 +2,9 @@ package org.likra.tokenize.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.likra.io.AtomicFiles;
 import org.likra.tokenize.Tokenizer;
 import org.likra.tokenize.TokenizerSpec;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;
