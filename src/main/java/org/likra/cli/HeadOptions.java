@@ -1,6 +1,7 @@
 package org.likra.cli;
 
 import org.likra.experiment.HeadRecipe;
+import org.likra.experiment.NegativeSelection;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.lora.LoraConfig;
@@ -80,7 +81,8 @@ public final class HeadOptions {
 
     /** The recipe of the positive and negative heads. */
     HeadRecipe recipe() {
-        return new HeadRecipe(new LoraConfig(rank, alpha, targets, loraDropout), lr, schedule, epochs, batch, gradClip, dpoBeta);
+        return new HeadRecipe(new LoraConfig(rank, alpha, targets, loraDropout), lr, schedule, epochs, batch, gradClip,
+                dpoBeta);
     }
 
     /** The recipe of a DPO head: the heads' with DPO's learning rate. */
@@ -90,6 +92,11 @@ public final class HeadOptions {
 
     NegativeStrategy negativeStrategy() {
         return negatives;
+    }
+
+    /** The negatives the negative head and DPO train on. */
+    NegativeSelection negativeSelection() {
+        return new NegativeSelection(negatives, negativesPerQuestion, contamination);
     }
 
     PromptFormat format() {

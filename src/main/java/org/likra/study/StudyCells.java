@@ -18,7 +18,6 @@ import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraFiles;
-import org.likra.train.AdamW;
 import org.likra.train.BestModel;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
@@ -173,7 +172,7 @@ final class StudyCells {
             out.put("note", "a grid of one point: nothing was chosen");
             out.set("positive", StudyPlan.JSON.valueToTree(only));
             out.set("negative", StudyPlan.JSON.valueToTree(only));
-            org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+            org.likra.util.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
                     + "\n");
             return;
         }
@@ -195,7 +194,7 @@ final class StudyCells {
         out.set("negative", StudyPlan.JSON.valueToTree(negative.recipe()));
         out.put("validationQuestions", val.size());
         out.put("n", train.size());
-        org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+        org.likra.util.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
                 + "\n");
     }
 
@@ -328,7 +327,7 @@ final class StudyCells {
             byId.put(ids.get(i), base.scores().get("train").get(i));
         }
         List<double[]> trainBase = train.stream().map(q -> byId.get(q.id())).toList();
-        return TrainingSets.build(train, trainBase, FORMAT, arm.strategy(), arm.perQuestion(), arm.contamination(),
+        return TrainingSets.build(train, trainBase, FORMAT, arm.selection(),
                 headSeed(headSeed, "negatives:" + arm.name()));
     }
 
