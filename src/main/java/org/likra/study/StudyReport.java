@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.experiment.NegativeStrategy;
-import org.likra.io.AtomicFiles;
 import org.likra.stats.HierarchicalBootstrap;
 import org.likra.stats.Holm;
 import org.likra.stats.Interval;
 import org.likra.stats.PairedTest;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -159,7 +159,7 @@ public final class StudyReport {
         }
         holm();
         report.set("tests", StudyPlan.JSON.valueToTree(tests));
-        report.set("verdicts", StudyVerdicts.of(report, data.plan));
+        report.set("verdicts", StudyVerdicts.of(report));
         AtomicFiles.writeString(out.resolve("report.json"), StudyPlan.JSON.writeValueAsString(report) + "\n");
         AtomicFiles.writeString(out.resolve("curves.csv"), csv.toString());
         AtomicFiles.writeString(out.resolve("tests.csv"), testsCsv());

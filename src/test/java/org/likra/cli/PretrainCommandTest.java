@@ -2,7 +2,6 @@ package org.likra.cli;
 
 import org.junit.jupiter.api.Test;
 import org.likra.engine.AdamWSettings;
-import org.likra.train.AdamW;
 import org.likra.train.PretrainOptions;
 import picocli.CommandLine;
 
