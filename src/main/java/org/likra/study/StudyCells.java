@@ -250,11 +250,30 @@ final class StudyCells {
         List<MultipleChoiceQuestion> train = order(headSeed);
         HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
+        HeadCurve.Sink sink = sink(baseId, headSeed, kind, name, scores);
+        ObjectNode info = StudyPlan.JSON.createObjectNode();
+        long start = System.nanoTime();
+        HeadRecipe recipe = train(curve, sink, onUpdate, info, train, base, chosen, headSeed, kind, name);
+        info.put("base", baseId);
+        info.put("headSeed", headSeed);
+        info.set("recipe", StudyPlan.JSON.valueToTree(recipe));
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        Map<String, List<String>> ids = new LinkedHashMap<>();
+        List<String> testIds = world.test().stream().map(MultipleChoiceQuestion::id).toList();
+        scores.keySet().forEach(k -> ids.put(k, testIds));
+        new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
+    }
+
+    /**
+     * Where a head curve's test scores go: into {@code scores} by N; the main arm's heads of the first head seed at
+     * the largest N are also saved, for `likra eval`.
+     */
+    private HeadCurve.Sink sink(String baseId, long headSeed, String kind, String name,
+                                Map<String, List<double[]>> scores) {
         int[] ns = ns();
-        // The main arm's heads of the first head seed at the largest N are kept for `likra eval`.
         boolean keep = headSeed == plan.heads().seeds().get(0)
                 && (kind.equals("positive") || kind.equals("negative") && name.equals(plan.main().name()));
-        HeadCurve.Sink sink = (n, s, head) -> {
+        return (n, s, head) -> {
             scores.put(Integer.toString(n), s);
             if (keep && n == ns[ns.length - 1]) {
                 try {
@@ -265,8 +284,15 @@ final class StudyCells {
                 }
             }
         };
-        ObjectNode info = StudyPlan.JSON.createObjectNode();
-        long start = System.nanoTime();
+    }
+
+    /**
+     * Trains the head curve of one kind (positive, negative: an arm, dpo: a baseline) with the recipe the validation
+     * split chose, noting its negatives in {@code info}; returns the recipe.
+     */
+    private HeadRecipe train(HeadCurve curve, HeadCurve.Sink sink, Runnable onUpdate, ObjectNode info,
+                             List<MultipleChoiceQuestion> train, CellScores base, HeadRecipe[] chosen, long headSeed,
+                             String kind, String name) {
         HeadRecipe recipe;
         switch (kind) {
             case "positive" -> {
@@ -295,14 +321,7 @@ final class StudyCells {
             }
             default -> throw new IllegalArgumentException(kind);
         }
-        info.put("base", baseId);
-        info.put("headSeed", headSeed);
-        info.set("recipe", StudyPlan.JSON.valueToTree(recipe));
-        info.put("seconds", (System.nanoTime() - start) / 1e9);
-        Map<String, List<String>> ids = new LinkedHashMap<>();
-        List<String> testIds = world.test().stream().map(MultipleChoiceQuestion::id).toList();
-        scores.keySet().forEach(k -> ids.put(k, testIds));
-        new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
+        return recipe;
     }
 
     StudyPlan.Arm arm(String name) {
