@@ -5,6 +5,7 @@ import org.likra.experiment.NegativeSelection;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.lora.LoraConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -68,13 +69,8 @@ public final class HeadOptions {
     @Option(names = "--dpo-lr", converter = OptionChecks.PositiveReal.class,
             description = "DPO's peak learning rate. Default: --lr.")
     Double dpoLr;
-    @Option(names = "--question-template", defaultValue = PromptFormat.PAPER_QUESTION,
-            description = "Prompt template; {question} is replaced by the question. Default: the paper's, "
-                    + "\"\\n\\nQuestion: {question}\\nAnswer:\".")
-    String questionTemplate;
-    @Option(names = "--answer-template", defaultValue = PromptFormat.PAPER_ANSWER,
-            description = "Answer template; {answer} is replaced by a choice. Default: \" {answer}\".")
-    String answerTemplate;
+    @Mixin
+    PromptOptions prompt;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the question order, the adapters' "
             + "initialisation and order of examples, and random negatives. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -100,6 +96,6 @@ public final class HeadOptions {
     }
 
     PromptFormat format() {
-        return new PromptFormat(questionTemplate, answerTemplate);
+        return prompt.format();
     }
 }
