@@ -118,6 +118,7 @@ public final class StudyRunner {
     }
 
     /** Runs every unfinished cell of this shard; returns the number of cells that failed. */
+    @SuppressWarnings("try") // the lock is held for the block, not used in it
     public int run() throws IOException {
         Files.createDirectories(layout.root());
         try (FileChannel lockFile = FileChannel.open(layout.lock(), StandardOpenOption.CREATE,
@@ -219,6 +220,8 @@ public final class StudyRunner {
 
     /** Marks cells not run because a cell they read from failed. */
     private static final class SkippedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         SkippedException() {
             super("skipped: an earlier cell failed", null, false, false);
         }

@@ -117,6 +117,8 @@ public final class Pretrainer {
      * to the log (before the JVM was let exit).
      */
     public static final class Interrupted extends UserError {
+        private static final long serialVersionUID = 1L;
+
         Interrupted(String message) {
             super(message);
         }
@@ -131,6 +133,7 @@ public final class Pretrainer {
      * @param requested the options of a new run; on resume only its {@code steps} (if positive) and {@code corpus}
      *                  (if given) are used
      */
+    @SuppressWarnings("try") // the run folder's lock is held for the block, not used in it
     public Result run(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
         if (resume) {
             if (RunCheckpoint.find(runDir) == null) {

@@ -68,6 +68,7 @@ public final class TrainingStep {
 
     /** A step whose loss or gradient norm was NaN or infinite; it was not applied. */
     public static final class Diverged extends UserError {
+        private static final long serialVersionUID = 1L;
         private final int step;
         private final String what;
 
