@@ -60,10 +60,11 @@ final class StudyMarkdown {
                             .asDouble(), v.get("low").asDouble(), v.get("high").asDouble(), v.get("pHolm")
                             .asDouble()));
                 } else if (v.has("estimate")) {
-                    per.append(String.format(Locale.ROOT, " %.2f", v.get("estimate").asDouble()));
+                    per.append(String.format(Locale.ROOT, " %.3g", v.get("estimate").asDouble()));
                 }
             });
-            s.append("| ").append(f.get("claim").asText()).append(" | ").append(f.get("measure").asText())
+            s.append("| ").append(cell(f.get("claim").asText())).append(" | ")
+                    .append(cell(f.get("measure").asText()))
                     .append(" | **").append(f.get("verdict").asText()).append("** | ").append(per).append(" |\n");
         }
     }
@@ -136,5 +137,10 @@ final class StudyMarkdown {
                     t.get("estimate").asDouble(), t.get("low").asDouble(), t.get("high").asDouble(),
                     t.get("p").asDouble(), t.get("pHolm").asDouble()));
         }
+    }
+
+    /** Text for a Markdown table cell: a '|' in it would end the cell, so it is escaped. */
+    static String cell(String text) {
+        return text.replace("|", "\\|");
     }
 }

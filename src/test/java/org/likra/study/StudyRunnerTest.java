@@ -116,7 +116,16 @@ class StudyRunnerTest {
         String tests = Files.readString(r.resolve("tests.csv"));
         assertTrue(tests.startsWith("family,model,n,estimate,low,high,p,p_holm,replicates\n"), tests);
         assertTrue(tests.contains("\nlikra-sft,llama-tiny,8,"), tests);
-        assertTrue(Files.readString(r.resolve("report.md")).contains("tiny"));
+        String markdown = Files.readString(r.resolve("report.md"));
+        assertTrue(markdown.contains("tiny"));
+        // every verdict row has the table's four cells: a '|' inside a measure is escaped
+        String verdicts = markdown.substring(markdown.indexOf("## Verdicts"));
+        verdicts = verdicts.substring(0, verdicts.indexOf("\n\n", verdicts.indexOf("| ---")));
+        for (String row : verdicts.split("\n")) {
+            if (row.startsWith("| ")) {
+                assertEquals(5, row.split("(?<!\\\\)\\|", -1).length - 1, row);
+            }
+        }
     }
 
     @Test
