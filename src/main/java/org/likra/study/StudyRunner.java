@@ -133,6 +133,9 @@ public final class StudyRunner {
                             + "validation and %d training questions; N = %s%n", plan.name(), cells.size(), shard,
                     shards, done, cells.size() - done, workers, workers == 1 ? "" : "s", world.test().size(),
                     world.validation().size(), world.train().size(), java.util.Arrays.toString(work.ns()));
+            if (done == cells.size()) {
+                return 0; // nothing to run, so no compute to record
+            }
             StudyCompute compute = new StudyCompute(layout, shard, shards, workers);
             try {
                 return execute(cells, done, compute);
