@@ -161,7 +161,10 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 + org.likra.model.MemoryEstimate.pretraining(config, batch, seq).format()
                 + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
                 + org.likra.model.MemoryEstimate.lora(config, org.likra.lora.LoraConfig.defaults(), batch, seq)
-                .format();
+                .format()
+                + "memory of that LoRA step with the base held in bf16 (--base-precision bf16):\n"
+                + org.likra.model.MemoryEstimate.lora(config, org.likra.lora.LoraConfig.defaults(), batch, seq,
+                org.likra.engine.Precision.BF16).format();
     }
 
     /** The whole report as text. */
