@@ -56,6 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     java.util.List<String> loraTargets;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
@@ -74,7 +76,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + config.context() + " tokens: shorten it or use a model with a longer context");
         }
         try (Engine engine = engineOptions.create()) {
-            Transformer net = new Transformer(config, engine);
+            if (loraRank == 0 && basePrecision.format() != org.likra.engine.Precision.F32) {
+                throw new UserError("--base-precision " + basePrecision.basePrecision + " holds a frozen base: it "
+                        + "needs --lora R (a full training step trains the base in float32)");
+            }
+            Transformer net = new Transformer(config, engine, basePrecision.format());
             Initializer.initialize(net, seed);
             AdamW adam;
             if (loraRank > 0) {
@@ -100,7 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
                     : FlopCount.trainingStep(config, batch, seq);
             System.out.printf("bench: %s (%,d parameters%s), engine %s, batch %d x %d tokens, at least %d warm-up "
                             + "%s and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
-                    net.layout().total(), loraRank > 0 ? ", frozen; LoRA rank " + loraRank + " on "
+                    net.layout().total(), loraRank > 0 ? ", frozen" + (net.parameterFormat().is16Bit() ? " in "
+                            + basePrecision.basePrecision : "") + "; LoRA rank " + loraRank + " on "
                             + String.join(",", loraTargets) : "", engine.name(), batch, seq, warmup,
                     warmup == 1 ? "step" : "steps",
                     java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,

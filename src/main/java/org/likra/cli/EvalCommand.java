@@ -55,6 +55,8 @@ public final class EvalCommand implements Callable<Integer> {
     String answerTemplate;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
@@ -74,7 +76,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<MultipleChoiceQuestion> questions = QuestionSets.load(data);
         try (Engine engine = engineOptions.create()) {
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter pos = needPos ? LoraFiles.load(posDir, base.model()) : null;
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
