@@ -25,7 +25,9 @@ import org.likra.engine.Precision;
  * the edge; a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C
  * (4 rows x 2 vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of
  * B, four broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel
- * walks down the tile's row strips.
+ * walks down the tile's row strips. A weight held in BF16 or F16 (a frozen base's, the forward and dx products' B) is
+ * converted to float as it is packed ({@link #packHalfB}): the packing is the only code that reads it, so the kernels
+ * and the sums are those of its float32 copy.
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
