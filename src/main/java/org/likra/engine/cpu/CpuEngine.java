@@ -51,9 +51,12 @@ public final class CpuEngine implements Engine {
     private final Pointwise pointwise;
     private final Losses losses;
     private final Optimizer optimizer;
-    /** Scratch float copies of 16-bit parameter vectors (slot 0: a norm's weight; 1: a norm's or linear's bias). */
-    private final float[][] vectorCopies = {new float[0], new float[0]};
-    /** The tensors over {@link #vectorCopies} at the length last used, remade only when it changes. */
+    /**
+     * Scratch float copies of 16-bit parameter vectors: slot 0 a norm's weight, 1 a LayerNorm's bias (both of the
+     * model's width), 2 a linear layer's bias.
+     */
+    private final float[][] vectorCopies = {new float[0], new float[0], new float[0]};
+    /** Tensors over slots 0 and 1 of {@link #vectorCopies} at the length last used, remade only when it changes. */
     private final Tensor[] vectorViews = new Tensor[2];
 
     /** An engine that uses {@code threads} cores (the caller plus threads - 1 pool threads). */
@@ -108,23 +111,28 @@ public final class CpuEngine implements Engine {
     }
 
     /**
-     * A parameter vector (a norm's weight or bias, a linear bias; null stays null) as float32: the tensor itself, or
-     * a 16-bit one's values converted into scratch slot {@code slot}.
+     * A norm's weight or bias (null stays null) as float32: the tensor itself, or a 16-bit one's values converted into
+     * scratch slot {@code slot} (0 or 1) of {@link #vectorCopies}.
      */
     private Tensor floats(Tensor t, int slot) {
         if (t == null || t.format() == Precision.F32) {
             return t;
         }
-        int n = t.length();
-        if (vectorCopies[slot].length < n) {
-            vectorCopies[slot] = new float[n];
-            vectorViews[slot] = null;
+        float[] values = decoded(t, slot);
+        if (vectorViews[slot] == null || vectorViews[slot].storage() != values
+                || vectorViews[slot].length() != t.length()) {
+            vectorViews[slot] = new Tensor(values, 0, t.length());
         }
-        if (vectorViews[slot] == null || vectorViews[slot].length() != n) {
-            vectorViews[slot] = new Tensor(vectorCopies[slot], 0, n);
-        }
-        Halves.decode(Halves.bits(t), t.offset(), t.format(), vectorCopies[slot], 0, n);
         return vectorViews[slot];
+    }
+
+    /** A 16-bit vector's values converted into scratch slot {@code slot} of {@link #vectorCopies} (from index 0). */
+    private float[] decoded(Tensor t, int slot) {
+        if (vectorCopies[slot].length < t.length()) {
+            vectorCopies[slot] = new float[t.length()];
+        }
+        Halves.decode(Halves.bits(t), t.offset(), t.format(), vectorCopies[slot], 0, t.length());
+        return vectorCopies[slot];
     }
 
     /** The storage of an optional tensor, or null. */
@@ -311,9 +319,9 @@ public final class CpuEngine implements Engine {
     /** out (n, outDim) = x (n, inDim) W^T + bias; W (outDim, inDim). See {@link MatMul#forward}. */
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
-        Tensor b = floats(bias, 1);
+        boolean halfBias = bias != null && bias.format().is16Bit();
         matMul.forward(f(out), out.offset(), f(x), x.offset(), weight.storage(), weight.format(), weight.offset(),
-                orNull(b), offsetOf(b), n, inDim, outDim);
+                halfBias ? decoded(bias, 2) : orNull(bias), halfBias ? 0 : offsetOf(bias), n, inDim, outDim);
     }
 
     /**
