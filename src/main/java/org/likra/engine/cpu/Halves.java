@@ -1,6 +1,5 @@
 package org.likra.engine.cpu;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -35,8 +34,11 @@ final class Halves {
     static void decode(short[] src, int srcOff, Precision format, float[] dst, int dstOff, int n) {
         int i = 0;
         if (format == Precision.BF16) {
+            // written out here, not in a helper that returns the vector: one that C2 leaves out of line would box it
             for (int bound = VECTOR ? n - L : -1; i <= bound; i += L) {
-                bf16Vector(src, srcOff + i).intoArray(dst, dstOff + i);
+                IntVector wide = (IntVector) ShortVector.fromArray(S, src, srcOff + i)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
             }
             for (; i < n; i++) {
                 dst[dstOff + i] = Float.intBitsToFloat(src[srcOff + i] << 16);
@@ -54,12 +56,6 @@ final class Halves {
         for (int i = 0; i < n; i++) {
             dst[dstOff + i] += decode(src[srcOff + i], bf16);
         }
-    }
-
-    /** The L BF16 values at src[at ...] as floats (only where {@link #VECTOR}). */
-    static FloatVector bf16Vector(short[] src, int at) {
-        IntVector wide = (IntVector) ShortVector.fromArray(S, src, at).convertShape(VectorOperators.S2I, I, 0);
-        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** The storage of a 16-bit tensor. */

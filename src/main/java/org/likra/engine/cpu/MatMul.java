@@ -663,30 +663,22 @@ final class MatMul {
     }
 
     /**
-     * {@link #packB} of a B held in 16 bits: the same floats in the same places, each converted exactly (BF16 rows
-     * of B, as in the dx product's W, a vector of L at a time; W^T of the forward product, and F16, one at a time).
+     * {@link #packB} of a B held in 16 bits: the same floats in the same places, each converted exactly (rows of B,
+     * as in the dx product's W, a row of the strip at a time, BF16 by vectors; W^T of the forward product one value
+     * at a time).
      */
     private static void packHalfB(Product m, float[] pb, int at, int cc, int nc, int p0, int kc) {
         short[] b = m.bHalf;
         boolean bf16 = m.bHalfIsBf16;
+        Precision format = bf16 ? Precision.BF16 : Precision.F16;
         int bDepth = m.bDepth, bCol = m.bCol;
         int src = m.bOff + p0 * bDepth + cc * bCol;
-        if (bCol == 1 && nc == NR && bf16 && Halves.VECTOR) {
-            for (int p = 0; p < kc; p++, src += bDepth) {
-                int dst = at + p * NR;
-                Halves.bf16Vector(b, src).intoArray(pb, dst);
-                Halves.bf16Vector(b, src + L).intoArray(pb, dst + L);
-            }
-            return;
-        }
         if (nc < NR) {
             java.util.Arrays.fill(pb, at, at + kc * NR, 0f);
         }
         if (bCol == 1) { // rows of B contiguous: along each row
             for (int p = 0; p < kc; p++, src += bDepth) {
-                for (int j = 0, dst = at + p * NR; j < nc; j++) {
-                    pb[dst + j] = Halves.decode(b[src + j], bf16);
-                }
+                Halves.decode(b, src, format, pb, at + p * NR, nc);
             }
             return;
         }
