@@ -61,6 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
     java.util.List<String> loraTargets;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
@@ -79,6 +81,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + config.context() + " tokens: shorten it or use a model with a longer context");
         }
         try (Engine engine = engineOptions.create()) {
+            if (loraRank == 0 && basePrecision.format() != org.likra.engine.Precision.F32) {
+                throw new UserError("--base-precision " + basePrecision.basePrecision + " holds a frozen base: it "
+                        + "needs --lora R (a full training step trains the base in float32)");
+            }
             TrainingStep step = trainingStep(config, engine);
             Random random = new Random(seed);
             int n = batch * seq;
@@ -93,7 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
                     : FlopCount.trainingStep(config, batch, seq);
             System.out.printf("bench: %s (%,d parameters%s), engine %s, batch %d x %d tokens, at least %d warm-up "
                             + "%s and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
-                    step.model().layout().total(), loraRank > 0 ? ", frozen; LoRA rank " + loraRank + " on "
+                    step.model().layout().total(), loraRank > 0 ? ", frozen" + (step.model().parameterFormat()
+                            .is16Bit() ? " in " + basePrecision.basePrecision : "") + "; LoRA rank " + loraRank + " on "
                             + String.join(",", loraTargets) : "", engine.name(), batch, seq, warmup,
                     warmup == 1 ? "step" : "steps",
                     java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,
@@ -119,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** A model of {@code config} with random weights (and, with --lora, a fresh adapter) and its training step. */
     private TrainingStep trainingStep(ModelConfig config, Engine engine) {
-        Transformer net = new Transformer(config, engine);
+        Transformer net = new Transformer(config, engine, basePrecision.format());
         Initializer.initialize(net, seed);
         if (loraRank == 0) {
             return new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));

@@ -58,6 +58,8 @@ public final class CurveCommand implements Callable<Integer> {
     HeadOptions head;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() throws Exception {
@@ -71,7 +73,7 @@ public final class CurveCommand implements Callable<Integer> {
             testSet = QuestionSets.take(QuestionSets.shuffle(testSet, head.seed), maxTest);
         }
         try (Engine engine = engineOptions.create()) {
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter.checkFits(base.model(), settings.heads().lora());
             HeadRecipe r = settings.heads();
             System.out.printf("likra curve: base %s, %d of %d training and %d test questions, negatives %s, LoRA r=%d "

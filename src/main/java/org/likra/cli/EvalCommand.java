@@ -50,6 +50,8 @@ public final class EvalCommand implements Callable<Integer> {
     PromptOptions prompt;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
@@ -69,7 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<MultipleChoiceQuestion> questions = QuestionSets.load(data);
         try (Engine engine = engineOptions.create()) {
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter pos = needPos ? LoraFiles.load(posDir, base.model()) : null;
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);

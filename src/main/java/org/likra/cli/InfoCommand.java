@@ -61,6 +61,9 @@ public final class InfoCommand implements Callable<Integer> {
         return "memory of a training step at batch " + batch + " x " + seq + " tokens, pretraining:\n"
                 + MemoryEstimate.pretraining(config, batch, seq).format()
                 + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
-                + MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq).format();
+                + MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq).format()
+                + "memory of that LoRA step with the base held in bf16 (--base-precision bf16):\n"
+                + MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq,
+                org.likra.engine.Precision.BF16).format();
     }
 }

@@ -57,6 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
     HeadOptions options;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() throws Exception {
@@ -68,7 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (StagedFolder staged = StagedFolder.create(out, group, overwrite, "--out");
              Engine engine = engineOptions.create()) {
             heads = staged.path();
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter.checkFits(base.model(), recipe.lora());
             NegativeSelection selection = options.negativeSelection();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);

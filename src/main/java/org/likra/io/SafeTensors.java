@@ -322,11 +322,7 @@ public final class SafeTensors implements AutoCloseable {
 
     /** The bfloat16 nearest to {@code x} (ties to even); NaN maps to a quiet NaN. */
     public static short toBfloat16(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        if (Float.isNaN(x)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+        return org.likra.engine.Precision.toBfloat16(x);
     }
 
     /** {@code x} rounded to bfloat16 and back. */

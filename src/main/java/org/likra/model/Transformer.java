@@ -3,6 +3,7 @@ package org.likra.model;
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
 import org.likra.engine.Gradient;
+import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.util.UserError;
 
@@ -62,12 +63,21 @@ public final class Transformer {
     private float[] uniformWeights;
     private final double[] lossOut = new double[1];
 
-    /** A model whose parameters are all zero; load or initialise them next. */
+    /** A model whose parameters are all zero, in float32; load or initialise them next. */
     public Transformer(ModelConfig config, Engine engine) {
+        this(config, engine, Precision.F32);
+    }
+
+    /**
+     * A model whose parameters are all zero, held in {@code parameterFormat}: F32, or BF16/F16 (2 bytes a parameter)
+     * for a frozen base that only LoRA adapters are trained on or that is only scored with (the values are rounded
+     * to the format as they are uploaded; the computation stays float32). Load or initialise them next.
+     */
+    public Transformer(ModelConfig config, Engine engine, Precision parameterFormat) {
         this.config = config;
         this.engine = engine;
         this.layout = new ParameterLayout(config);
-        this.parameters = engine.allocate(layout.total());
+        this.parameters = engine.allocate(layout.total(), parameterFormat);
         this.weights = new ModelWeights(parameters, layout, config);
         this.forwardRegions = new String[config.layers()];
         this.backwardRegions = new String[config.layers()];
@@ -89,14 +99,28 @@ public final class Transformer {
         return layout;
     }
 
-    /** The single parameter buffer. */
+    /** The single parameter buffer (its format: F32, or BF16/F16 for a frozen base). */
     public Tensor parameters() {
         return parameters;
     }
 
-    /** The single gradient buffer, filled by {@link #backward()} without an adapter (allocated on first use). */
+    /** How the parameters are stored: F32, or BF16/F16 for a frozen base. */
+    public Precision parameterFormat() {
+        return parameters.format();
+    }
+
+    /**
+     * The single gradient buffer, filled by {@link #backward()} without an adapter (allocated on first use); refused
+     * (UserError) for a base held in 16 bits, which is frozen.
+     */
     public Tensor gradients() {
         if (gradients == null) {
+            if (parameters.format().is16Bit()) {
+                String format = parameters.format().name().toLowerCase(java.util.Locale.ROOT);
+                throw new UserError("the model's parameters are held in " + format + " (--base-precision " + format
+                        + "), for a frozen base under LoRA heads; training or differentiating the base itself "
+                        + "needs --base-precision f32");
+            }
             gradients = engine.allocate(layout.total());
             weightGradients = new ModelWeights(gradients, layout, config);
             List<Tensor> added = new ArrayList<>();

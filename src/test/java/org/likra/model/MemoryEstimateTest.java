@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
 import org.likra.engine.AdamWSettings;
+import org.likra.engine.Precision;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
@@ -56,13 +57,44 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void aBaseHeldInBf16TakesHalfTheParameterBytesAndTheEstimateSaysSo() {
+        ModelConfig c = Presets.load("llama-1m");
+        int batch = 2;
+        int seq = 9;
+        LoraConfig lora = new LoraConfig(4, 8, LoraConfig.MLP);
+        long[] bytes = new long[2];
+        Precision[] formats = {Precision.F32, Precision.BF16};
+        for (int k = 0; k < 2; k++) {
+            try (CpuEngine e = new CpuEngine(1)) {
+                Transformer m = new Transformer(c, e, formats[k]);
+                LoraAdapter adapter = new LoraAdapter(m, lora);
+                m.attach(adapter);
+                AdamW adam = AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm(0));
+                step(m, adam, batch, seq);
+                assertFalse(m.hasGradientBuffer());
+                MemoryEstimate estimate = MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq, formats[k]);
+                assertEquals(estimate.bytes() + 4, e.allocatedBytes(), formats[k].toString());
+                bytes[k] = e.allocatedBytes();
+            }
+        }
+        long parameters = new ParameterLayout(c).total();
+        assertEquals(2 * parameters, bytes[0] - bytes[1], "the parameters' 4 bytes each become 2");
+    }
+
+    @Test
     void aLlama32OneBShapedLoraStepFitsIn24Gb() {
         ModelConfig c = Presets.load("llama-3.2-1b");
-        MemoryEstimate lora = MemoryEstimate.lora(c, LoraConfig.defaults().rank(), LoraConfig.defaults()::targets, 1, 512);
+        LoraConfig defaults = LoraConfig.defaults();
+        MemoryEstimate lora = MemoryEstimate.lora(c, defaults.rank(), defaults::targets, 1, 512);
         // 1.236e9 parameters in float32 are 4.9 GB; no gradient buffer or AdamW state for them
         assertEquals(1_235_814_400L, lora.parameters());
         assertEquals(0, lora.gradients());
         assertTrue(4 * lora.total() < 8e9, lora.format());
         assertTrue(4 * MemoryEstimate.pretraining(c, 1, 512).total() > 19e9, "pretraining needs 4x the parameters");
+        MemoryEstimate bf16 = MemoryEstimate.lora(c, defaults.rank(), defaults::targets, 1, 512,
+                Precision.BF16);
+        assertEquals(2 * 1_235_814_400L, bf16.parameterBytes());
+        assertEquals(lora.bytes() - 2 * 1_235_814_400L, bf16.bytes());
+        assertTrue(bf16.format().contains("2.47 GB (bf16)"), bf16.format());
     }
 }
