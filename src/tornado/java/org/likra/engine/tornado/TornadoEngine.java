@@ -7,6 +7,7 @@ import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.engine.tornado.TaskGraphs.Tasks;
+import org.likra.util.UserError;
 import org.likra.kernels.Attention;
 import org.likra.kernels.Embeddings;
 import org.likra.kernels.Losses;
@@ -37,11 +38,11 @@ import java.util.Map;
  * array rather than as compiled-in constants, so the optimizer's graphs are reused too. {@code zero} runs as a task
  * inside regions and out, so that zeroing the gradients every step stays on the device.
  *
- * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
- * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
- * every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts a region into graphs of at most N tasks
- * (default 16, see {@link TornadoVmOptions}); {@code likra.tornado.resident=false} never builds the resident plan
- * (copying graphs only).
+ * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.product=tiled} or {@code parallel}
+ * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one;
+ * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
+ * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
+ * likra.tornado.resident=false} never builds the resident plan (copying graphs only).
  */
 public final class TornadoEngine implements Engine {
     static {
@@ -49,7 +50,7 @@ public final class TornadoEngine implements Engine {
     }
 
     private final TornadoDevice device;
-    private final boolean tiled;
+    private final Product product;
     private final TaskGraphs graphs;
     private final FloatArray dummy = new FloatArray(1);
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
@@ -62,11 +63,21 @@ public final class TornadoEngine implements Engine {
     /** @param deviceSpec "backend:device" as {@code tornado --devices} numbers them (e.g. "0:0"); "" for the default */
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
-        this.tiled = !"false".equals(System.getProperty("likra.tornado.tiled", "true"));
+        this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         boolean resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
         this.graphs = new TaskGraphs(device, regions, maxTasks, resident);
+    }
+
+    private static Product productSwitch(String value) {
+        for (Product p : Product.values()) {
+            if (p.name().equalsIgnoreCase(value)) {
+                return p;
+            }
+        }
+        throw new UserError("-Dlikra.tornado.product=" + value + " names no matrix-product kernel: use blocked, tiled "
+                + "or parallel");
     }
 
     /** One line per device, "backend:device  name", for {@code likra devices}. */
@@ -322,9 +333,21 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ linear
 
+    /** Which matrix-product kernel {@link #matmul} launches. */
+    enum Product {
+        /** {@link MatMul#matmulBlocked} where the output spans at least half a block each way, else TILED. */
+        BLOCKED,
+        /** {@link MatMul#matmulTiled}: 16 x 16 tiles, one output per thread. */
+        TILED,
+        /** {@link MatMul#matmul}: the {@code @Parallel} loop form. */
+        PARALLEL
+    }
+
     /**
-     * C[i, j] (+)= sum_p A(i, p) B(p, j) (+ bias[j]) over strided views (see {@link MatMul}); tiled in local memory
-     * unless -Dlikra.tornado.tiled=false.
+     * C[i, j] (+)= sum_p A(i, p) B(p, j) (+ bias[j]) over strided views (see {@link MatMul}), by the kernel
+     * {@link #product} names: the register-blocked one unless the output is narrower than half a block
+     * (MatMul.BLOCK / 2) in either dimension (a LoRA rank, say), where most of its threads would idle; then the
+     * 16 x 16 tiled one.
      */
     private void matmul(String kind, Tensor a, int aRow, int aCol, Tensor b, int bRow, int bCol, Tensor c, int ldc,
                         Tensor bias, boolean accumulate, int m, int n, int k) {
@@ -334,21 +357,31 @@ public final class TornadoEngine implements Engine {
         int acc = accumulate ? 1 : 0;
         Object[] reads = bias == null ? new Object[]{f(a), f(b)} : new Object[]{f(a), f(b), f(bias)};
         Object[] writes = {f(c)};
-        Tasks tasks;
-        if (tiled) {
-            tasks = (g, name, grid, graph) -> {
+        Product kernel = product;
+        if (kernel == Product.BLOCKED && (m < MatMul.BLOCK / 2 || n < MatMul.BLOCK / 2)) {
+            kernel = Product.TILED;
+        }
+        Tasks tasks = switch (kernel) {
+            case BLOCKED -> (g, name, grid, graph) -> {
+                g.task(name, MatMul::matmulBlocked, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
+                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+                WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS,
+                        roundUp(m, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS);
+                worker.setLocalWork(MatMul.THREADS, MatMul.THREADS, 1);
+                grid.addWorkerGrid(graph + "." + name, worker);
+            };
+            case TILED -> (g, name, grid, graph) -> {
                 g.task(name, MatMul::matmulTiled, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
                         b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
                 WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.TILE), roundUp(m, MatMul.TILE));
                 worker.setLocalWork(MatMul.TILE, MatMul.TILE, 1);
                 grid.addWorkerGrid(graph + "." + name, worker);
             };
-        } else {
-            tasks = (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol, f(b),
-                    b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
-        }
+            case PARALLEL -> (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol,
+                    f(b), b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+        };
         record(kind, reads, writes, tasks, a.offset(), aRow, aCol, b.offset(), bRow, bCol, c.offset(), ldc,
-                biasOff, hasBias, acc, m, n, k, tiled);
+                biasOff, hasBias, acc, m, n, k, kernel);
     }
 
     private static int roundUp(int x, int tile) {
