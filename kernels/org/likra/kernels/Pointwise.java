@@ -84,16 +84,20 @@ public final class Pointwise {
         }
     }
 
-    /** dx += gelu'(x) dOut. */
+    /** dx (+)= gelu'(x) dOut: accumulate 1 adds to dx, 0 overwrites it. */
     public static void geluBackward(FloatArray dx, int dxOff, FloatArray dOut, int doOff, FloatArray x, int xOff,
-                                    int n) {
+                                    int n, int accumulate) {
         for (@Parallel int i = 0; i < n; i++) {
             float v = x.get(xOff + i);
             float u = GELU_SCALE * (v + 0.044715f * v * v * v);
             float th = TornadoMath.tanh(u);
             float du = GELU_SCALE * (1f + 3f * 0.044715f * v * v);
             float grad = 0.5f * (1f + th) + 0.5f * v * (1f - th * th) * du;
-            dx.set(dxOff + i, dx.get(dxOff + i) + grad * dOut.get(doOff + i));
+            float d = grad * dOut.get(doOff + i);
+            if (accumulate == 1) {
+                d += dx.get(dxOff + i);
+            }
+            dx.set(dxOff + i, d);
         }
     }
 }

@@ -18,6 +18,8 @@ import org.likra.kernels.Pointwise;
 import org.likra.kernels.Reductions;
 import org.likra.kernels.Rope;
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -42,7 +44,9 @@ import java.util.Map;
  * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one;
  * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
  * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
- * likra.tornado.resident=false} never builds the resident plan (copying graphs only).
+ * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
+ * likra.tornado.rows=threads} runs the norms, their column sums and the cross-entropy one thread per row or column
+ * instead of one work-group per row and per-block column sums.
  */
 public final class TornadoEngine implements Engine {
     static {
@@ -51,8 +55,12 @@ public final class TornadoEngine implements Engine {
 
     private final TornadoDevice device;
     private final Product product;
+    /** Row operations as one work-group per row (else one thread per row); see {@link Norms}. */
+    private final boolean groupRows;
     private final TaskGraphs graphs;
     private final FloatArray dummy = new FloatArray(1);
+    /** Placeholders for the parameters a column reduction does not read (see {@link #columnReduction}). */
+    private final FloatArray[] unused = {new FloatArray(1), new FloatArray(1), new FloatArray(1), new FloatArray(1)};
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<String, FloatArray> scratch = new HashMap<>();
     private final RopeTables ropeTables = new RopeTables();
@@ -64,6 +72,7 @@ public final class TornadoEngine implements Engine {
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
         this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
+        this.groupRows = !"threads".equals(System.getProperty("likra.tornado.rows", "groups"));
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         boolean resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
@@ -264,52 +273,101 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ norms
 
+    /** A 1D launch of {@code groups} work-groups of {@code threads} threads for a KernelContext task. */
+    private static void groupsOf(GridScheduler grid, String graph, String task, int groups, int threads) {
+        WorkerGrid1D worker = new WorkerGrid1D(groups * threads);
+        worker.setLocalWork(threads, 1, 1);
+        grid.addWorkerGrid(graph + "." + task, worker);
+    }
+
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        record("rmsNormForward", new Object[]{f(x), f(weight)}, new Object[]{f(out), f(rstd)},
-                (g, name, grid, graph) -> g.task(name, Norms::rmsForward, f(out), out.offset(), f(rstd),
-                        rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps),
-                out.offset(), rstd.offset(), x.offset(), weight.offset(), n, c, eps);
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Norms::rmsForwardRows, new KernelContext(), f(out), out.offset(), f(rstd),
+                            rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
+                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Norms::rmsForward, f(out), out.offset(), f(rstd),
+                        rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
+        record("rmsNormForward", new Object[]{f(x), f(weight)}, new Object[]{f(out), f(rstd)}, tasks,
+                out.offset(), rstd.offset(), x.offset(), weight.offset(), n, c, eps, groupRows);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
         if (dx != null) {
-            record("rmsNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(rstd)}, new Object[]{f(dx)},
-                    (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardInput, f(dx), dx.offset(), f(dOut),
+            Tasks tasks = groupRows
+                    ? (g, name, grid, graph) -> {
+                        g.task(name, Norms::rmsBackwardInputRows, new KernelContext(), f(dx), dx.offset(), f(dOut),
+                                dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(),
+                                n, c);
+                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                    }
+                    : (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardInput, f(dx), dx.offset(), f(dOut),
                             dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(), n,
-                            c),
-                    dx.offset(), dOut.offset(), x.offset(), weight.offset(), rstd.offset(), n, c);
+                            c);
+            record("rmsNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(rstd)}, new Object[]{f(dx)},
+                    tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(), rstd.offset(), n, c, groupRows);
         }
         if (dWeight != null) {
-            record("rmsNormBackwardWeight", new Object[]{f(dOut), f(x), f(rstd)}, new Object[]{f(dWeight)},
-                    (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardWeight, f(dWeight), dWeight.offset(),
-                            f(dOut), dOut.offset(), f(x), x.offset(), f(rstd), rstd.offset(), n, c),
-                    dWeight.offset(), dOut.offset(), x.offset(), rstd.offset(), n, c);
+            if (groupRows) {
+                columnReduction(Norms.COLUMNS_RMS_WEIGHT, dWeight, null, dOut, x, null, rstd, n, c,
+                        true);
+            } else {
+                record("rmsNormBackwardWeight", new Object[]{f(dOut), f(x), f(rstd)}, new Object[]{f(dWeight)},
+                        (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardWeight, f(dWeight),
+                                dWeight.offset(), f(dOut), dOut.offset(), f(x), x.offset(), f(rstd), rstd.offset(),
+                                n, c),
+                        dWeight.offset(), dOut.offset(), x.offset(), rstd.offset(), n, c);
+            }
         }
     }
 
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        record("layerNormForward", new Object[]{f(x), f(weight), f(bias)}, new Object[]{f(out), f(mean), f(rstd)},
-                (g, name, grid, graph) -> g.task(name, Norms::layerForward, f(out), out.offset(), f(mean),
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Norms::layerForwardRows, new KernelContext(), f(out), out.offset(), f(mean),
+                            mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                            f(bias), bias.offset(), n, c, eps);
+                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Norms::layerForward, f(out), out.offset(), f(mean),
                         mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), f(bias),
-                        bias.offset(), n, c, eps),
-                out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c, eps);
+                        bias.offset(), n, c, eps);
+        record("layerNormForward", new Object[]{f(x), f(weight), f(bias)}, new Object[]{f(out), f(mean), f(rstd)},
+                tasks, out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c,
+                eps, groupRows);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
         if (dx != null) {
-            record("layerNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(mean), f(rstd)},
-                    new Object[]{f(dx)},
-                    (g, name, grid, graph) -> g.task(name, Norms::layerBackwardInput, f(dx), dx.offset(), f(dOut),
+            Tasks tasks = groupRows
+                    ? (g, name, grid, graph) -> {
+                        g.task(name, Norms::layerBackwardInputRows, new KernelContext(), f(dx), dx.offset(),
+                                f(dOut), dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean),
+                                mean.offset(), f(rstd), rstd.offset(), n, c);
+                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                    }
+                    : (g, name, grid, graph) -> g.task(name, Norms::layerBackwardInput, f(dx), dx.offset(), f(dOut),
                             dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean), mean.offset(),
-                            f(rstd), rstd.offset(), n, c),
-                    dx.offset(), dOut.offset(), x.offset(), weight.offset(), mean.offset(), rstd.offset(), n, c);
+                            f(rstd), rstd.offset(), n, c);
+            record("layerNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(mean), f(rstd)},
+                    new Object[]{f(dx)}, tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(),
+                    mean.offset(), rstd.offset(), n, c, groupRows);
+        }
+        if (groupRows) {
+            if (dWeight != null) {
+                columnReduction(Norms.COLUMNS_LAYER_WEIGHT, dWeight, dBias, dOut, x, mean, rstd, n, c, true);
+            } else if (dBias != null) {
+                columnSums(dBias, dOut, n, c, true);
+            }
+            return;
         }
         if (dWeight != null) {
             record("layerNormBackwardWeight", new Object[]{f(dOut), f(x), f(mean), f(rstd)},
@@ -320,15 +378,54 @@ public final class TornadoEngine implements Engine {
                     dWeight.offset(), dOut.offset(), x.offset(), mean.offset(), rstd.offset(), n, c);
         }
         if (dBias != null) {
-            columnSums(dBias, dOut, n, c);
+            columnSums(dBias, dOut, n, c, true);
         }
     }
 
-    private void columnSums(Tensor dBias, Tensor dOut, int n, int c) {
+    /** dBias (+)= the column sums of dOut (n, c): added to, or overwriting dBias where accumulate is false. */
+    private void columnSums(Tensor dBias, Tensor dOut, int n, int c, boolean accumulate) {
+        if (groupRows) {
+            columnReduction(Norms.COLUMNS_PLAIN, dBias, null, dOut, null, null, null, n, c, accumulate);
+            return;
+        }
+        int acc = accumulate ? 1 : 0;
         record("columnSums", new Object[]{f(dOut)}, new Object[]{f(dBias)},
                 (g, name, grid, graph) -> g.task(name, Norms::columnSums, f(dBias), dBias.offset(), f(dOut),
-                        dOut.offset(), n, c),
-                dBias.offset(), dOut.offset(), n, c);
+                        dOut.offset(), n, c, acc),
+                dBias.offset(), dOut.offset(), n, c, acc);
+    }
+
+    /**
+     * A column reduction over n rows as two tasks: per-block partial sums ({@link Norms#columnPartials}, into a
+     * scratch array), then the blocks added in order into out (and out2: LayerNorm's bias gradient, with kind
+     * COLUMNS_LAYER_WEIGHT). x, mean and rstd are read by the kinds that need them (null otherwise).
+     */
+    private void columnReduction(int kind, Tensor out, Tensor out2, Tensor dOut, Tensor x, Tensor mean, Tensor rstd,
+                                 int n, int c, boolean accumulate) {
+        int blocks = Norms.blocks(n);
+        int acc = accumulate ? 1 : 0;
+        int outs = out2 == null ? 1 : 2;
+        FloatArray partials = scratch("columnPartials", 2 * blocks * c);
+        // A parameter slot the kind does not read gets a placeholder of its own: one array passed as two parameters
+        // of a task stalls TornadoVM's graph compiler (see Losses.crossEntropyBackwardInPlace).
+        FloatArray xa = x == null ? unused[0] : f(x);
+        FloatArray meanArray = mean == null ? unused[1] : f(mean);
+        FloatArray rstdArray = rstd == null ? unused[2] : f(rstd);
+        FloatArray out2Array = out2 == null ? unused[3] : f(out2);
+        int xOff = x == null ? 0 : x.offset();
+        int mOff = mean == null ? 0 : mean.offset();
+        int rOff = rstd == null ? 0 : rstd.offset();
+        int out2Off = out2 == null ? 0 : out2.offset();
+        Object[] reads = {f(dOut), xa, meanArray, rstdArray};
+        Object[] writes = out2 == null ? new Object[]{partials, f(out)} : new Object[]{partials, f(out), f(out2)};
+        record("columnReduction", reads, writes,
+                (g, name, grid, graph) -> {
+                    g.task(name, Norms::columnPartials, partials, f(dOut), dOut.offset(), xa, xOff, meanArray, mOff,
+                            rstdArray, rOff, kind, n, c, blocks);
+                    g.task(name + "_finish", Norms::finishColumns, f(out), out.offset(), out2Array, out2Off, outs,
+                            partials, blocks, c, acc);
+                },
+                kind, out.offset(), out2Off, dOut.offset(), xOff, mOff, rOff, n, c, outs, acc);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
@@ -394,33 +491,23 @@ public final class TornadoEngine implements Engine {
         matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
     }
 
-    /** An overwritten gradient is zeroed (a task), then every gradient is added to. */
+    /** An overwritten gradient is written by its product (or column sums) without reading the old values. */
     @Override
     public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
                                Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
-        if (dxGradient == Gradient.OVERWRITE && dx != null) {
-            zero(dx);
-        }
-        if (weightGradients == Gradient.OVERWRITE) {
-            if (dWeight != null) {
-                zero(dWeight);
-            }
-            if (dBias != null) {
-                zero(dBias);
-            }
-        }
+        boolean weightsAdded = weightGradients == Gradient.ACCUMULATE;
         if (dx != null) {
-            // dx[i, j] += sum_k dOut[i, k] W[k, j]
-            matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null, true, n, inDim,
-                    outDim);
+            // dx[i, j] (+)= sum_k dOut[i, k] W[k, j]
+            matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null,
+                    dxGradient == Gradient.ACCUMULATE, n, inDim, outDim);
         }
         if (dWeight != null) {
-            // dW[k, j] += sum_i dOut[i, k] x[i, j]
-            matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, true, outDim, inDim,
-                    n);
+            // dW[k, j] (+)= sum_i dOut[i, k] x[i, j]
+            matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, weightsAdded, outDim,
+                    inDim, n);
         }
         if (dBias != null) {
-            columnSums(dBias, dOut, n, outDim);
+            columnSums(dBias, dOut, n, outDim, weightsAdded);
         }
     }
 
@@ -519,16 +606,13 @@ public final class TornadoEngine implements Engine {
                 out.offset(), x.offset(), n);
     }
 
-    /** An overwritten dx is zeroed (a task), then added to. */
     @Override
     public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
-        if (dxGradient == Gradient.OVERWRITE) {
-            zero(dx);
-        }
+        int acc = dxGradient == Gradient.ACCUMULATE ? 1 : 0;
         record("geluBackward", new Object[]{f(dOut), f(x)}, new Object[]{f(dx)},
                 (g, name, grid, graph) -> g.task(name, Pointwise::geluBackward, f(dx), dx.offset(), f(dOut),
-                        dOut.offset(), f(x), x.offset(), n),
-                dx.offset(), dOut.offset(), x.offset(), n);
+                        dOut.offset(), f(x), x.offset(), n, acc),
+                dx.offset(), dOut.offset(), x.offset(), n, acc);
     }
 
     @Override
@@ -551,10 +635,17 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void crossEntropyForward(Tensor losses, Tensor probs, Tensor logits, IntTensor targets, int n, int vocab) {
-        record("crossEntropyForward", new Object[]{f(logits), i(targets)}, new Object[]{f(losses), f(probs)},
-                (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
-                        f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab),
-                losses.offset(), probs.offset(), logits.offset(), targets.offset(), n, vocab);
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Losses::crossEntropyForwardRows, new KernelContext(), f(losses), losses.offset(),
+                            f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n,
+                            vocab);
+                    groupsOf(grid, graph, name, n, Losses.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
+                        f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab);
+        record("crossEntropyForward", new Object[]{f(logits), i(targets)}, new Object[]{f(losses), f(probs)}, tasks,
+                losses.offset(), probs.offset(), logits.offset(), targets.offset(), n, vocab, groupRows);
     }
 
     @Override
