@@ -101,7 +101,7 @@ public final class MatMul {
     public static final int BLOCK = 4 * THREADS;
     /** Depth of the slice of A and B that {@link #matmulBlocked} stages in local memory at a time. */
     public static final int DEPTH = 32;
-    /** Row length of the staged slices: DEPTH padded by one so that threads reading one column each hit distinct banks. */
+    /** Row length of the staged slices: DEPTH + 1, so that threads reading down one column hit distinct banks. */
     private static final int PADDED = DEPTH + 1;
     /** Elements of A (and of B) each thread copies into local memory per slice: BLOCK x DEPTH over THREADS^2. */
     private static final int LOADS = BLOCK * DEPTH / (THREADS * THREADS);
