@@ -344,29 +344,20 @@ public final class Norms {
     }
 
     /**
-     * out[j] (+)= sum over the blocks b, in order, of partials[b c + j], for j &lt; c; with outs = 2 also out2[j]
-     * (+)= the same over partials[(blocks + b) c + j] (LayerNorm's bias). accumulate 1 adds, 0 overwrites.
+     * out[j] (+)= sum over the blocks b, in order, of partials[(first + b) c + j] (first = 0, or blocks for
+     * LayerNorm's bias partials); accumulate 1 adds, 0 overwrites. One thread per column.
      */
-    public static void finishColumns(FloatArray out, int outOff, FloatArray out2, int out2Off, int outs,
-                                     FloatArray partials, int blocks, int c, int accumulate) {
-        for (@Parallel int q = 0; q < outs * c; q++) {
-            int second = q / c;
-            int j = q - second * c;
+    public static void finishColumns(FloatArray out, int outOff, FloatArray partials, int first, int blocks, int c,
+                                     int accumulate) {
+        for (@Parallel int j = 0; j < c; j++) {
             float sum = 0f;
             for (int b = 0; b < blocks; b++) {
-                sum += partials.get((second * blocks + b) * c + j);
+                sum += partials.get((first + b) * c + j);
             }
-            if (second == 0) {
-                if (accumulate == 1) {
-                    sum += out.get(outOff + j);
-                }
-                out.set(outOff + j, sum);
-            } else {
-                if (accumulate == 1) {
-                    sum += out2.get(out2Off + j);
-                }
-                out2.set(out2Off + j, sum);
+            if (accumulate == 1) {
+                sum += out.get(outOff + j);
             }
+            out.set(outOff + j, sum);
         }
     }
 }

@@ -108,6 +108,27 @@ class TornadoEngineTest extends EngineConformanceTest {
         });
     }
 
+    /**
+     * LayerNorm's weight and bias gradients as two views of one buffer, as a model's gradient buffer holds them. A
+     * kernel that took both as parameters of one task (one array twice) stalled TornadoVM's graph compiler for
+     * tens of minutes; the column sums finish each in a task of its own.
+     */
+    @Test
+    void layerNormGradientsInOneBuffer() {
+        int n = 70, c = 33;
+        float[] x = randn(n * c), w = randn(c), bias = randn(c), dOut = randn(n * c), grads = randn(2 * c + 5);
+        check("layernorm gradients in one buffer", REDUCTION, e -> {
+            Tensor out = e.allocate(n * c), mean = e.allocate(n), rstd = e.allocate(n);
+            Tensor xt = view(e, x), wt = view(e, w), buffer = view(e, grads);
+            e.layerNormForward(out, mean, rstd, xt, wt, view(e, bias), n, c, 1e-5f);
+            e.beginRegion("layerNormGradients");
+            e.layerNormBackward(null, buffer.view(1, c), buffer.view(c + 3, c), view(e, dOut), xt, wt, mean, rstd,
+                    n, c);
+            e.endRegion();
+            return new float[][] {get(e, buffer)};
+        });
+    }
+
     /** Ten AdamW steps of llama-tiny on fixed data: the loss of every step and the final parameters. */
     @Test
     void tenAdamWSteps() {

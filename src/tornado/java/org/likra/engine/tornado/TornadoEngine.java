@@ -60,7 +60,7 @@ public final class TornadoEngine implements Engine {
     private final TaskGraphs graphs;
     private final FloatArray dummy = new FloatArray(1);
     /** Placeholders for the parameters a column reduction does not read (see {@link #columnReduction}). */
-    private final FloatArray[] unused = {new FloatArray(1), new FloatArray(1), new FloatArray(1), new FloatArray(1)};
+    private final FloatArray[] unused = {new FloatArray(1), new FloatArray(1), new FloatArray(1)};
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<String, FloatArray> scratch = new HashMap<>();
     private final RopeTables ropeTables = new RopeTables();
@@ -396,36 +396,39 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * A column reduction over n rows as two tasks: per-block partial sums ({@link Norms#columnPartials}, into a
-     * scratch array), then the blocks added in order into out (and out2: LayerNorm's bias gradient, with kind
-     * COLUMNS_LAYER_WEIGHT). x, mean and rstd are read by the kinds that need them (null otherwise).
+     * A column reduction over n rows: per-block partial sums ({@link Norms#columnPartials}, into a scratch array),
+     * then the blocks added in order into out, and with kind COLUMNS_LAYER_WEIGHT into out2 too (LayerNorm's bias
+     * gradient) by a second finishing task: out and out2 are views of one gradient buffer, and one array passed as
+     * two parameters of a task stalls TornadoVM's graph compiler (see Losses.crossEntropyBackwardInPlace). x, mean
+     * and rstd are read by the kinds that need them (null otherwise).
      */
     private void columnReduction(int kind, Tensor out, Tensor out2, Tensor dOut, Tensor x, Tensor mean, Tensor rstd,
                                  int n, int c, boolean accumulate) {
         int blocks = Norms.blocks(n);
         int acc = accumulate ? 1 : 0;
-        int outs = out2 == null ? 1 : 2;
         FloatArray partials = scratch("columnPartials", 2 * blocks * c);
-        // A parameter slot the kind does not read gets a placeholder of its own: one array passed as two parameters
-        // of a task stalls TornadoVM's graph compiler (see Losses.crossEntropyBackwardInPlace).
+        // A parameter slot the kind does not read gets a placeholder of its own (same reason).
         FloatArray xa = x == null ? unused[0] : f(x);
         FloatArray meanArray = mean == null ? unused[1] : f(mean);
         FloatArray rstdArray = rstd == null ? unused[2] : f(rstd);
-        FloatArray out2Array = out2 == null ? unused[3] : f(out2);
         int xOff = x == null ? 0 : x.offset();
         int mOff = mean == null ? 0 : mean.offset();
         int rOff = rstd == null ? 0 : rstd.offset();
-        int out2Off = out2 == null ? 0 : out2.offset();
+        int out2Off = out2 == null ? -1 : out2.offset();
         Object[] reads = {f(dOut), xa, meanArray, rstdArray};
         Object[] writes = out2 == null ? new Object[]{partials, f(out)} : new Object[]{partials, f(out), f(out2)};
         record("columnReduction", reads, writes,
                 (g, name, grid, graph) -> {
                     g.task(name, Norms::columnPartials, partials, f(dOut), dOut.offset(), xa, xOff, meanArray, mOff,
                             rstdArray, rOff, kind, n, c, blocks);
-                    g.task(name + "_finish", Norms::finishColumns, f(out), out.offset(), out2Array, out2Off, outs,
-                            partials, blocks, c, acc);
+                    g.task(name + "_finish", Norms::finishColumns, f(out), out.offset(), partials, 0, blocks, c,
+                            acc);
+                    if (out2 != null) {
+                        g.task(name + "_finish2", Norms::finishColumns, f(out2), out2.offset(), partials, blocks,
+                                blocks, c, acc);
+                    }
                 },
-                kind, out.offset(), out2Off, dOut.offset(), xOff, mOff, rOff, n, c, outs, acc);
+                kind, out.offset(), out2Off, dOut.offset(), xOff, mOff, rOff, n, c, acc);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
