@@ -491,12 +491,12 @@ public abstract class EngineConformanceTest {
     // ------------------------------------------------------------------------------------------------ whole model
 
     @Test
-    void llamaTinyModel() {
+    protected void llamaTinyModel() {
         checkModel(Presets.load("llama-tiny"), 2, 32);
     }
 
     @Test
-    void gpt2StyleModel() {
+    protected void gpt2StyleModel() {
         ModelConfig gpt2 = new ModelConfig("gpt2-test", 48, 2, 4, 4, 192, 101, 64, ModelConfig.Norm.layernorm,
                 ModelConfig.Mlp.gelu, ModelConfig.Positions.learned, true, true, 10000.0, 1e-5);
         checkModel(gpt2.validate("test"), 3, 21);

@@ -45,12 +45,34 @@ class TornadoEngineTest extends EngineConformanceTest {
     private static Engine TORNADO;
     private static String absent;
 
+    /** The engines the inherited checks run on: TORNADO, or another one while a test swaps it in. */
+    private Engine[] underTest;
+
+    /**
+     * The engine under test runs the work-group forms of the row operations (one work-group per row, per-block
+     * column sums), the default on GPUs, whatever the device: on PoCL they would otherwise not run at all.
+     * {@link #threadRowFormsInWholeModels} checks the one-thread-per-row forms, PoCL's default.
+     */
     @BeforeAll
     static void createEngine() {
         try {
-            TORNADO = Engines.create("tornado", 0, Precision.F32);
+            TORNADO = createWith("likra.tornado.rows", "groups");
         } catch (UserError e) {
             absent = e.getMessage();
+        }
+    }
+
+    /** A tornado engine created with the given system properties (name, value, ...) set, then cleared. */
+    private static Engine createWith(String... properties) {
+        for (int i = 0; i < properties.length; i += 2) {
+            System.setProperty(properties[i], properties[i + 1]);
+        }
+        try {
+            return Engines.create("tornado", 0, Precision.F32);
+        } finally {
+            for (int i = 0; i < properties.length; i += 2) {
+                System.clearProperty(properties[i]);
+            }
         }
     }
 
@@ -61,7 +83,7 @@ class TornadoEngineTest extends EngineConformanceTest {
 
     @Override
     protected Engine[] engines() {
-        return new Engine[] {TORNADO};
+        return underTest != null ? underTest : new Engine[] {TORNADO};
     }
 
     @AfterAll
@@ -129,6 +151,23 @@ class TornadoEngineTest extends EngineConformanceTest {
         });
     }
 
+    /**
+     * The one-thread-per-row forms of the norms, their column sums and the cross-entropy (the default on CPU devices,
+     * {@code likra.tornado.rows=threads}) in both whole models; every operation's own checks run the work-group forms.
+     */
+    @Test
+    void threadRowFormsInWholeModels() {
+        Engine threads = createWith("likra.tornado.rows", "threads");
+        underTest = new Engine[] {threads};
+        try {
+            llamaTinyModel();
+            gpt2StyleModel();
+        } finally {
+            underTest = null;
+            threads.close();
+        }
+    }
+
     /** Ten AdamW steps of llama-tiny on fixed data: the loss of every step and the final parameters. */
     @Test
     void tenAdamWSteps() {
@@ -165,13 +204,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         int batch = 2, time = 16, steps = 6;
         int[] tokens = ids(batch * time, config.vocab());
         int[] targets = ids(batch * time, config.vocab());
-        Engine copying;
-        System.setProperty("likra.tornado.resident", "false");
-        try {
-            copying = Engines.create("tornado", 0, Precision.F32);
-        } finally {
-            System.clearProperty("likra.tornado.resident");
-        }
+        Engine copying = createWith("likra.tornado.resident", "false", "likra.tornado.rows", "groups");
         long[][] copyingBytes = new long[steps][];
         long[][] residentBytes = new long[steps][];
         float[][] expected;

@@ -22,6 +22,7 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -45,8 +46,9 @@ import java.util.Map;
  * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
  * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
  * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
- * likra.tornado.rows=threads} runs the norms, their column sums and the cross-entropy one thread per row or column
- * instead of one work-group per row and per-block column sums.
+ * likra.tornado.rows=groups} or {@code threads} runs the norms, their column sums and the cross-entropy one
+ * work-group per row with per-block column sums, or one thread per row and per column (default: threads on a CPU
+ * device, groups elsewhere; see {@link #groupRows(String, TornadoDevice)}).
  */
 public final class TornadoEngine implements Engine {
     static {
@@ -72,11 +74,27 @@ public final class TornadoEngine implements Engine {
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
         this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
-        this.groupRows = !"threads".equals(System.getProperty("likra.tornado.rows", "groups"));
+        this.groupRows = groupRows(System.getProperty("likra.tornado.rows"), device);
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         boolean resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
         this.graphs = new TaskGraphs(device, regions, maxTasks, resident);
+    }
+
+    /**
+     * Whether row operations run one work-group per row: by default on every device but a CPU. PoCL (OpenCL on the
+     * CPU) runs a work-group as loops over its threads between barriers, and there the work-group forms of the norms
+     * and the cross-entropy took 3 to 11 times as long as one thread per row (gpt2-S, 2026-12-07); a GPU needs the
+     * work-group forms to keep its threads busy. {@code likra.tornado.rows=groups} or {@code threads} decides.
+     */
+    private static boolean groupRows(String value, TornadoDevice device) {
+        if (value == null) {
+            return device.getDeviceType() != TornadoDeviceType.CPU;
+        }
+        if (!value.equals("groups") && !value.equals("threads")) {
+            throw new UserError("-Dlikra.tornado.rows=" + value + " is neither groups nor threads");
+        }
+        return value.equals("groups");
     }
 
     private static Product productSwitch(String value) {
