@@ -1,10 +1,12 @@
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.FlopCount;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -79,28 +81,10 @@ public final class PairedStep {
 
             Transformer net = new Transformer(config, engine);
             Initializer.initialize(net, 1);
-            AdamW adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
-                    0.95f, 1e-8f, 0.1f, 1f);
-            int[] likraSteps = {0}, llmcSteps = {0};
-            Runnable likra = () -> {
-                net.setInputs(tokens, targets, null, batch, seq);
-                net.forward();
-                net.backward();
-                adam.step(++likraSteps[0], 1e-4f);
-                net.loss();
-            };
-            Runnable llmc = () -> {
-                float loss;
-                try {
-                    loss = (float) llmcStep.invokeExact(nativeTokens, nativeTargets, batch, seq, ++llmcSteps[0]);
-                } catch (Throwable t) {
-                    throw new IllegalStateException(t);
-                }
-                if (!Float.isFinite(loss)) {
-                    throw new IllegalStateException("llm.c's loss is " + loss + " at its step " + llmcSteps[0]
-                            + ": its timing would not be a training step's; check " + checkpoint);
-                }
-            };
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
+            int[] likraSteps = {0};
+            Runnable likra = () -> step.run(++likraSteps[0], 1e-4f, tokens, targets, null, batch, seq);
+            Runnable llmc = llmcSteps(llmcStep, nativeTokens, nativeTargets, batch, seq, checkpoint);
 
             System.out.printf("paired step: %s, batch %d x %d, %d threads each, %d rounds of %.1f-s slices, "
                     + "%.3f GFLOP per step%n", config.name(), batch, seq, threads, rounds, sliceNs / 1e9,
@@ -112,27 +96,53 @@ public final class PairedStep {
             llmc.run();
             llmc.run();
 
-            List<Double> ratios = new ArrayList<>();
-            List<Double> allLikra = new ArrayList<>(), allLlmc = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
-                double likraMs, llmcMs;
-                if (round % 2 == 0) {
-                    likraMs = slice(likra, sliceNs, allLikra);
-                    llmcMs = slice(llmc, sliceNs, allLlmc);
-                } else {
-                    llmcMs = slice(llmc, sliceNs, allLlmc);
-                    likraMs = slice(likra, sliceNs, allLikra);
-                }
-                ratios.add(llmcMs / likraMs);
-                System.out.printf("round %d: likra %.1f ms/step, llm.c %.1f ms/step, ratio %.2f%n", round + 1,
-                        likraMs, llmcMs, llmcMs / likraMs);
-            }
-            double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            System.out.printf("%s: likra's tokens/s / llm.c's, median of %d rounds: %.2fx (%.2f-%.2f); all steps: "
-                            + "likra median %.1f ms (%d steps), llm.c median %.1f ms (%d steps)%n", config.name(),
-                    r.length, median(r), r[0], r[r.length - 1], median(sorted(allLikra)), allLikra.size(),
-                    median(sorted(allLlmc)), allLlmc.size());
+            pairedRounds(likra, llmc, config.name(), rounds, sliceNs);
         }
+    }
+
+    /** llm.c's training steps (numbered from 1), each refused when its loss is not finite. */
+    private static Runnable llmcSteps(MethodHandle llmcStep, MemorySegment tokens, MemorySegment targets, int batch,
+                                      int seq, String checkpoint) {
+        int[] steps = {0};
+        return () -> {
+            float loss;
+            try {
+                loss = (float) llmcStep.invokeExact(tokens, targets, batch, seq, ++steps[0]);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (!Float.isFinite(loss)) {
+                throw new IllegalStateException("llm.c's loss is " + loss + " at its step " + steps[0]
+                        + ": its timing would not be a training step's; check " + checkpoint);
+            }
+        };
+    }
+
+    /**
+     * {@code rounds} rounds of one slice each of likra and llm.c (likra first in even rounds); prints each round's
+     * ratio of llm.c's ms/step to likra's, then their median and the medians of all steps.
+     */
+    private static void pairedRounds(Runnable likra, Runnable llmc, String model, int rounds, long sliceNs) {
+        List<Double> ratios = new ArrayList<>();
+        List<Double> allLikra = new ArrayList<>(), allLlmc = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            double likraMs, llmcMs;
+            if (round % 2 == 0) {
+                likraMs = slice(likra, sliceNs, allLikra);
+                llmcMs = slice(llmc, sliceNs, allLlmc);
+            } else {
+                llmcMs = slice(llmc, sliceNs, allLlmc);
+                likraMs = slice(likra, sliceNs, allLikra);
+            }
+            ratios.add(llmcMs / likraMs);
+            System.out.printf("round %d: likra %.1f ms/step, llm.c %.1f ms/step, ratio %.2f%n", round + 1,
+                    likraMs, llmcMs, llmcMs / likraMs);
+        }
+        double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf("%s: likra's tokens/s / llm.c's, median of %d rounds: %.2fx (%.2f-%.2f); all steps: "
+                        + "likra median %.1f ms (%d steps), llm.c median %.1f ms (%d steps)%n", model,
+                r.length, median(r), r[0], r[r.length - 1], median(sorted(allLikra)), allLikra.size(),
+                median(sorted(allLlmc)), allLlmc.size());
     }
 
     /** One untimed step, then timed steps for at least sliceNs; returns their median in ms and adds them to all. */

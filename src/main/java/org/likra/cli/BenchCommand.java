@@ -2,11 +2,13 @@ package org.likra.cli;
 
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.model.FlopCount;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,6 +25,9 @@ import java.util.concurrent.Callable;
                 + "(median of the timed steps after warm-up) and peak memory; --lora R times a LoRA step instead.",
                 "Presets gpt2-S and gpt2-M match the configurations llm.c's CPU trainer is usually compared on."})
 public final class BenchCommand implements Callable<Integer> {
+    /** The learning rate of the timed steps (small: random tokens, a sanity-check loss). */
+    private static final float LR = 1e-4f;
+
     @Option(names = "--model", defaultValue = "gpt2-S", description = "Preset, or a model directory whose "
             + "architecture to use (its weights are not read). Default: ${DEFAULT-VALUE}.")
     String model;
@@ -56,6 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
     java.util.List<String> loraTargets;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
@@ -74,19 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + config.context() + " tokens: shorten it or use a model with a longer context");
         }
         try (Engine engine = engineOptions.create()) {
-            Transformer net = new Transformer(config, engine);
-            Initializer.initialize(net, seed);
-            AdamW adam;
-            if (loraRank > 0) {
-                org.likra.lora.LoraAdapter adapter = new org.likra.lora.LoraAdapter(net,
-                        new org.likra.lora.LoraConfig(loraRank, loraRank, loraTargets));
-                adapter.initialize(seed);
-                net.attach(adapter);
-                adam = new AdamW(engine, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 1f);
-            } else {
-                adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
-                        0.95f, 1e-8f, 0.1f, 1f);
+            if (loraRank == 0 && basePrecision.format() != org.likra.engine.Precision.F32) {
+                throw new UserError("--base-precision " + basePrecision.basePrecision + " holds a frozen base: it "
+                        + "needs --lora R (a full training step trains the base in float32)");
             }
+            TrainingStep step = trainingStep(config, engine);
             Random random = new Random(seed);
             int n = batch * seq;
             int[] tokens = new int[n];
@@ -100,7 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
                     : FlopCount.trainingStep(config, batch, seq);
             System.out.printf("bench: %s (%,d parameters%s), engine %s, batch %d x %d tokens, at least %d warm-up "
                             + "%s and %s s, then %d timed %s, %.3f GFLOP per step%n", config.name(),
-                    net.layout().total(), loraRank > 0 ? ", frozen; LoRA rank " + loraRank + " on "
+                    step.model().layout().total(), loraRank > 0 ? ", frozen" + (step.model().parameterFormat()
+                            .is16Bit() ? " in " + basePrecision.basePrecision : "") + "; LoRA rank " + loraRank + " on "
                             + String.join(",", loraTargets) : "", engine.name(), batch, seq, warmup,
                     warmup == 1 ? "step" : "steps",
                     java.math.BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString(), steps,
@@ -108,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warmupSteps = 0;
             for (; warmupSteps < warmup || System.nanoTime() < warmupEnd; warmupSteps++) {
-                step(net, adam, tokens, targets, warmupSteps + 1);
+                step.run(warmupSteps + 1, LR, tokens, targets, null, batch, seq);
             }
             System.out.printf("warm-up  %d steps%n", warmupSteps);
             double[] ms = new double[steps];
@@ -116,42 +116,53 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Long> countersBefore = engine.counters();
             for (int s = 0; s < steps; s++) {
                 long t0 = System.nanoTime();
-                loss = step(net, adam, tokens, targets, warmupSteps + s + 1);
+                loss = step.run(warmupSteps + s + 1, LR, tokens, targets, null, batch, seq);
                 ms[s] = (System.nanoTime() - t0) / 1e6;
             }
-            double[] sorted = ms.clone();
-            Arrays.sort(sorted);
-            double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
-            System.out.printf("ms/step  median %.1f  (min %.1f, max %.1f)%n", median, sorted[0], sorted[steps - 1]);
-            System.out.printf("tokens/s %.0f%n", n / (median / 1e3));
-            System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
-            System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
-            System.out.printf("engine   %s%n", engine.description());
-            long totalBytes = engine.allocatedBytes();
-            System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB %s, %,.1f MB activations and scratch%n",
-                    totalBytes / 1e6, stateBytes / 1e6, loraRank > 0 ? "parameters, the adapters and their AdamW "
-                            + "moments (no base gradients)" : "parameters, gradients and AdamW moments",
-                    (totalBytes - stateBytes) / 1e6);
-            long rss = org.likra.util.PeakMemory.residentBytes();
-            System.out.printf("peak     %s resident (VmHWM), %,.1f MB JVM heap%n",
-                    rss < 0 ? "unknown" : String.format("%,.1f MB", rss / 1e6),
-                    org.likra.util.PeakMemory.heapBytes() / 1e6);
-            Map<String, Long> countersAfter = engine.counters();
-            for (Map.Entry<String, Long> counter : countersAfter.entrySet()) {
-                long before = countersBefore.getOrDefault(counter.getKey(), 0L);
-                System.out.printf("engine   %s %,.0f per timed step (total %,d)%n", counter.getKey(),
-                        (counter.getValue() - before) / (double) steps, counter.getValue());
-            }
+            printResults(engine, ms, flops, loss, stateBytes, countersBefore);
         }
         return 0;
     }
 
-    /** One training step (inputs, forward, backward, AdamW step number {@code t}); returns the loss. */
-    private double step(Transformer net, AdamW adam, int[] tokens, int[] targets, int t) {
-        net.setInputs(tokens, targets, null, batch, seq);
-        net.forward();
-        net.backward();
-        adam.step(t, 1e-4f);
-        return net.loss();
+    /** A model of {@code config} with random weights (and, with --lora, a fresh adapter) and its training step. */
+    private TrainingStep trainingStep(ModelConfig config, Engine engine) {
+        Transformer net = new Transformer(config, engine, basePrecision.format());
+        Initializer.initialize(net, seed);
+        if (loraRank == 0) {
+            return new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
+        }
+        org.likra.lora.LoraAdapter adapter = new org.likra.lora.LoraAdapter(net,
+                new org.likra.lora.LoraConfig(loraRank, loraRank, loraTargets));
+        adapter.initialize(seed);
+        net.attach(adapter);
+        return new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
+    }
+
+    /** The timed steps' figures, the engine's memory and the engine's counters per timed step. */
+    private void printResults(Engine engine, double[] ms, double flops, double loss, long stateBytes,
+                              Map<String, Long> countersBefore) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
+        System.out.printf("ms/step  median %.1f  (min %.1f, max %.1f)%n", median, sorted[0], sorted[steps - 1]);
+        System.out.printf("tokens/s %.0f%n", batch * seq / (median / 1e3));
+        System.out.printf("GFLOP/s  %.1f%n", flops / (median / 1e3) / 1e9);
+        System.out.printf("loss     %.4f (last step; random tokens, for a sanity check)%n", loss);
+        System.out.printf("engine   %s%n", engine.description());
+        long totalBytes = engine.allocatedBytes();
+        System.out.printf("memory   %,.1f MB of engine tensors: %,.1f MB %s, %,.1f MB activations and scratch%n",
+                totalBytes / 1e6, stateBytes / 1e6, loraRank > 0 ? "parameters, the adapters and their AdamW "
+                        + "moments (no base gradients)" : "parameters, gradients and AdamW moments",
+                (totalBytes - stateBytes) / 1e6);
+        long rss = org.likra.util.PeakMemory.residentBytes();
+        System.out.printf("peak     %s resident (VmHWM), %,.1f MB JVM heap%n",
+                rss < 0 ? "unknown" : String.format("%,.1f MB", rss / 1e6),
+                org.likra.util.PeakMemory.heapBytes() / 1e6);
+        Map<String, Long> countersAfter = engine.counters();
+        for (Map.Entry<String, Long> counter : countersAfter.entrySet()) {
+            long before = countersBefore.getOrDefault(counter.getKey(), 0L);
+            System.out.printf("engine   %s %,.0f per timed step (total %,d)%n", counter.getKey(),
+                    (counter.getValue() - before) / (double) steps, counter.getValue());
+        }
     }
 }

@@ -1,7 +1,5 @@
 package org.likra.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
 import org.likra.engine.Engine;
@@ -18,7 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,12 +58,14 @@ public final class CurveCommand implements Callable<Integer> {
     HeadOptions head;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() throws Exception {
-        CurveSettings settings = new CurveSettings(maxTrain, head.negativeStrategy(), head.negativesPerQuestion,
-                head.contamination, head.recipe(), dpo ? head.dpoRecipe() : null, positiveWeight, negativeWeight,
-                head.seed);
+        CurveSettings settings = CurveSettings.DEFAULTS.withMaxTrain(maxTrain).withNegatives(head.negativeSelection())
+                .withHeads(head.recipe()).withDpo(dpo ? head.dpoRecipe() : null)
+                .withWeights(positiveWeight, negativeWeight).withSeed(head.seed);
         PromptFormat format = head.format();
         List<MultipleChoiceQuestion> trainSet = QuestionSets.load(train);
         List<MultipleChoiceQuestion> testSet = QuestionSets.load(test);
@@ -74,31 +73,20 @@ public final class CurveCommand implements Callable<Integer> {
             testSet = QuestionSets.take(QuestionSets.shuffle(testSet, head.seed), maxTest);
         }
         try (Engine engine = engineOptions.create()) {
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter.checkFits(base.model(), settings.heads().lora());
             HeadRecipe r = settings.heads();
             System.out.printf("likra curve: base %s, %d of %d training and %d test questions, negatives %s, LoRA r=%d "
                             + "alpha=%s on %s, lr %s (%s), %d epochs, batch %d%s%n", base.directory(),
                     settings.trainingQuestions(trainSet.size()), trainSet.size(), testSet.size(),
-                    settings.negatives().label(), r.lora().rank(), r.lora().alpha(), r.lora().targets(), r.lr(),
+                    settings.negatives().strategy().label(), r.lora().rank(), r.lora().alpha(), r.lora().targets(), r.lr(),
                     r.schedule(), r.epochs(), r.batch(), dpo ? ", with DPO (lr " + settings.dpo().lr() + ")" : "");
             List<CurvePoint> points = new LearningCurve(base.model(), base.tokenizer(), format, settings,
                     Progress.console(System.out)).run(trainSet, testSet);
             double chance = testSet.stream().mapToDouble(q -> 1.0 / q.choiceCount()).average().orElse(Double.NaN);
-            write(points, settings, base.directory().toString(), out, metric.equals("acc_norm"), chance);
+            CurveReport.write(points, settings, base.directory().toString(), out, metric.equals("acc_norm"), chance,
+                    System.out);
         }
         return 0;
-    }
-
-    static void write(List<CurvePoint> points, CurveSettings s, String baseModel, Path out, boolean normalized,
-                      double chance) throws java.io.IOException {
-        Files.createDirectories(out);
-        ObjectNode json = new ObjectMapper().valueToTree(s);
-        json.put("base_model", baseModel);
-        CurveReport.csv(points, out.resolve("curve.csv"));
-        CurveReport.json(points, json, out.resolve("curve.json"));
-        CurveReport.plot(points, s.negatives().label(), normalized, chance, out.resolve("curve.png"));
-        CurveReport.table(points, System.out);
-        System.out.println("wrote " + out.resolve("curve.csv") + ", curve.json and curve.png");
     }
 }

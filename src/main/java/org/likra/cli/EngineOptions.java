@@ -1,8 +1,8 @@
 package org.likra.cli;
 
 import org.likra.engine.Engine;
-import org.likra.engine.Engines;
 import org.likra.engine.Precision;
+import org.likra.engines.Engines;
 import picocli.CommandLine.Option;
 
 /** The --engine, --threads, --precision and --device options every computing command takes. */

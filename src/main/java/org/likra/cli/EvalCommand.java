@@ -46,19 +46,16 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--w-neg", defaultValue = "1", converter = OptionChecks.NonNegativeReal.class,
             description = "w- of likra. Default: ${DEFAULT-VALUE}.")
     double negativeWeight;
-    @Option(names = "--question-template", defaultValue = PromptFormat.PAPER_QUESTION,
-            description = "Prompt template; {question} is replaced by the question. Default: the paper's, "
-                    + "\"\\n\\nQuestion: {question}\\nAnswer:\".")
-    String questionTemplate;
-    @Option(names = "--answer-template", defaultValue = PromptFormat.PAPER_ANSWER,
-            description = "Answer template; {answer} is replaced by a choice. Default: \" {answer}\".")
-    String answerTemplate;
+    @Mixin
+    PromptOptions prompt;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() {
-        PromptFormat format = new PromptFormat(questionTemplate, answerTemplate);
+        PromptFormat format = prompt.format();
         List<Scorer> scorers = scorer.equals("all") ? List.of(Scorer.values()) : List.of(Scorer.parse(scorer));
         Path posDir = positive != null ? positive : heads == null ? null : heads.resolve("positive");
         Path negDir = negative != null ? negative : heads == null ? null : heads.resolve("negative");
@@ -74,7 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<MultipleChoiceQuestion> questions = QuestionSets.load(data);
         try (Engine engine = engineOptions.create()) {
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter pos = needPos ? LoraFiles.load(posDir, base.model()) : null;
             LoraAdapter neg = needNeg ? LoraFiles.load(negDir, base.model()) : null;
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);

@@ -2,9 +2,8 @@ package org.likra.cli;
 
 import org.likra.engine.Engine;
 import org.likra.io.ModelDirectory;
-import org.likra.io.SafeTensors;
-import org.likra.model.ParameterSpec;
 import org.likra.model.Transformer;
+import org.likra.train.SequenceGradient;
 import org.likra.train.TokenFiles;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;
@@ -12,9 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "grad", mixinStandardHelpOptions = true,
@@ -70,49 +67,9 @@ public final class GradCommand implements Callable<Integer> {
         }
         try (Engine engine = engineOptions.create()) {
             Transformer net = ModelDirectory.load(model, engine).model();
-            int total = net.layout().total();
-            double[] gradSum = new double[total];
-            double[] grad = new double[total];
-            double lossSum = 0;
-            // Each sequence is its own batch; weights mask/count make the sum over sequences the overall mean.
-            for (int i = 0; i < sequences.size(); i++) {
-                int[] seq = sequences.get(i);
-                int t = seq.length - 1;
-                int[] inputs = java.util.Arrays.copyOf(seq, t);
-                int[] targets = java.util.Arrays.copyOfRange(seq, 1, seq.length);
-                float[] weights = new float[t];
-                for (int j = 0; j < t; j++) {
-                    int m = masks == null ? 1 : masks.get(i)[j];
-                    weights[j] = (float) ((double) m / counted);
-                }
-                try {
-                    net.setInputs(inputs, targets, weights, 1, t);
-                } catch (UserError e) {
-                    throw new UserError(tokens + ": line " + (i + 1) + ": " + e.getMessage());
-                }
-                net.forward();
-                net.backward();
-                lossSum += net.loss();
-                engine.download(net.gradients(), grad, 0);
-                for (int j = 0; j < total; j++) {
-                    gradSum[j] += grad[j];
-                }
-            }
-            if (!Double.isFinite(lossSum)) {
-                throw new UserError("the loss is " + lossSum + " for these tokens; the checkpoint holds non-finite "
-                        + "weights or the model overflows");
-            }
-            float[] values = new float[total];
-            for (int j = 0; j < total; j++) {
-                values[j] = (float) gradSum[j];
-            }
-            List<SafeTensors.Output> outputs = new ArrayList<>();
-            for (ParameterSpec spec : net.layout().specs()) {
-                outputs.add(new SafeTensors.Output(spec.name(), spec.shape(), values, spec.offset()));
-            }
-            SafeTensors.write(out, outputs, Map.of("loss", Double.toString(lossSum), "targets",
-                    Integer.toString(counted)));
-            System.out.println("loss " + lossSum);
+            SequenceGradient gradient = SequenceGradient.of(net, sequences, masks, counted, tokens.toString());
+            gradient.write(out, net.layout().specs());
+            System.out.println("loss " + gradient.loss());
         }
         return 0;
     }

@@ -1,9 +1,11 @@
 package org.likra.cli;
 
 import org.likra.experiment.HeadRecipe;
+import org.likra.experiment.NegativeSelection;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.PromptFormat;
 import org.likra.lora.LoraConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -67,20 +69,16 @@ public final class HeadOptions {
     @Option(names = "--dpo-lr", converter = OptionChecks.PositiveReal.class,
             description = "DPO's peak learning rate. Default: --lr.")
     Double dpoLr;
-    @Option(names = "--question-template", defaultValue = PromptFormat.PAPER_QUESTION,
-            description = "Prompt template; {question} is replaced by the question. Default: the paper's, "
-                    + "\"\\n\\nQuestion: {question}\\nAnswer:\".")
-    String questionTemplate;
-    @Option(names = "--answer-template", defaultValue = PromptFormat.PAPER_ANSWER,
-            description = "Answer template; {answer} is replaced by a choice. Default: \" {answer}\".")
-    String answerTemplate;
+    @Mixin
+    PromptOptions prompt;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the question order, the adapters' "
             + "initialisation and order of examples, and random negatives. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     /** The recipe of the positive and negative heads. */
     HeadRecipe recipe() {
-        return new HeadRecipe(new LoraConfig(rank, alpha, targets, loraDropout), lr, schedule, epochs, batch, gradClip, dpoBeta);
+        return new HeadRecipe(new LoraConfig(rank, alpha, targets, loraDropout), lr, schedule, epochs, batch, gradClip,
+                dpoBeta);
     }
 
     /** The recipe of a DPO head: the heads' with DPO's learning rate. */
@@ -92,7 +90,12 @@ public final class HeadOptions {
         return negatives;
     }
 
+    /** The negatives the negative head and DPO train on. */
+    NegativeSelection negativeSelection() {
+        return new NegativeSelection(negatives, negativesPerQuestion, contamination);
+    }
+
     PromptFormat format() {
-        return new PromptFormat(questionTemplate, answerTemplate);
+        return prompt.format();
     }
 }

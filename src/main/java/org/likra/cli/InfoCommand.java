@@ -1,6 +1,10 @@
 package org.likra.cli;
 
+import org.likra.config.ModelConfig;
 import org.likra.io.ModelInfo;
+import org.likra.lora.LoraConfig;
+import org.likra.model.MemoryEstimate;
+import org.likra.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -32,9 +36,34 @@ public final class InfoCommand implements Callable<Integer> {
         ModelInfo info = ModelInfo.of(path);
         spec.commandLine().getOut().print(info.format());
         if (batch != null || seq != null) {
-            spec.commandLine().getOut().print(ModelInfo.memory(info.config(), batch, seq));
+            spec.commandLine().getOut().print(memory(info.config(), batch, seq));
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /**
+     * The memory of a training step at {@code batch} x {@code seq} tokens: pretraining, and a LoRA step (rank 8, MLP
+     * projections, the paper's heads) on the frozen model.
+     */
+    static String memory(ModelConfig config, Integer batch, Integer seq) {
+        if (config == null) {
+            throw new UserError("--batch and --seq need a model with an architecture (a model directory or a "
+                    + "checkpoint, not a bare .safetensors file)");
+        }
+        if (batch == null || seq == null || batch <= 0 || seq <= 0) {
+            throw new UserError("--batch and --seq go together and must be positive");
+        }
+        if (seq > config.context()) {
+            throw new UserError("--seq " + seq + " is longer than the model's context of " + config.context());
+        }
+        LoraConfig lora = LoraConfig.defaults();
+        return "memory of a training step at batch " + batch + " x " + seq + " tokens, pretraining:\n"
+                + MemoryEstimate.pretraining(config, batch, seq).format()
+                + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
+                + MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq).format()
+                + "memory of that LoRA step with the base held in bf16 (--base-precision bf16):\n"
+                + MemoryEstimate.lora(config, lora.rank(), lora::targets, batch, seq,
+                org.likra.engine.Precision.BF16).format();
     }
 }

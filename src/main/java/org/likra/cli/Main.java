@@ -1,6 +1,5 @@
 package org.likra.cli;
 
-import org.likra.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +15,9 @@ import java.util.List;
         description = "Train and study small transformer language models on the JVM; run Likra experiments.",
         subcommands = {PretrainCommand.class, SampleCommand.class, GradCommand.class, TrainCommand.class,
                 EvalCommand.class, CurveCommand.class, CompareCommand.class, McTextCommand.class,
-                CommandLine.HelpCommand.class})
+                CommandLine.HelpCommand.class, ImportCommand.class, ExportCommand.class, InfoCommand.class,
+                SynthCommand.class, DemoCommand.class, BenchCommand.class, DevicesCommand.class, StudyCommand.class,
+                TokenizeCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")
@@ -30,24 +31,8 @@ public final class Main implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Extra subcommands contributed by other packages, registered when their classes are present. */
-    private static final List<String> OPTIONAL_COMMANDS = List.of(
-            "org.likra.cli.ImportCommand", "org.likra.cli.ExportCommand", "org.likra.cli.InfoCommand",
-            "org.likra.cli.SynthCommand", "org.likra.cli.DemoCommand", "org.likra.cli.BenchCommand",
-            "org.likra.cli.DevicesCommand", "org.likra.cli.StudyCommand",
-            "org.likra.cli.TokenizeCommand");
-
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        for (String name : OPTIONAL_COMMANDS) {
-            try {
-                cl.addSubcommand(Class.forName(name).getDeclaredConstructor().newInstance());
-            } catch (ClassNotFoundException e) {
-                // not part of this build
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot create command " + name, e);
-            }
-        }
         // Running out of memory is an Error, which picocli lets through: report it like an exception.
         CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
         cl.setExecutionStrategy(parseResult -> {

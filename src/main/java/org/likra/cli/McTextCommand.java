@@ -3,7 +3,7 @@ package org.likra.cli;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
 import org.likra.experiment.PromptFormat;
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,6 +1,6 @@
 package org.likra.cli;
 
-import org.likra.engine.Engines;
+import org.likra.engines.Engines;
 import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.experiment.Scorer;

@@ -1,6 +1,8 @@
 package org.likra.cli;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
+import org.likra.train.AdamW;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
 import picocli.CommandLine.Command;
@@ -113,12 +115,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (!resume && corpus == null) {
             throw new org.likra.util.UserError("pretrain needs --corpus <text file> (or --resume)");
         }
-        String tokenizerValue = tokenizer == null ? PretrainOptions.BYTE_TOKENIZER : tokenizer;
-        PretrainOptions.bpeVocab(tokenizerValue);
-        PretrainOptions options = new PretrainOptions(model, corpus == null ? null : corpus.toString(),
-                steps == null ? (resume ? 0 : 1000) : steps, batch, seq, lr, schedule, warmup, minLrFraction,
-                weightDecay, beta1, beta2, adamEps, gradClip, seed, evalEvery, evalBatches, checkpointEvery,
-                valFraction, tokenizerValue);
+        PretrainOptions options = options();
         try (Engine engine = engineOptions.create()) {
             boolean progress = !noProgress && org.likra.util.Progress.onTerminal();
             Pretrainer trainer = new Pretrainer(engine, System.out, progress);
@@ -138,5 +135,24 @@ public final class PretrainCommand implements Callable<Integer> {
             return 130; // the JVM exits with the signal's status; the message is printed already
         }
         return 0;
+    }
+
+    /** The options of the command line (with --resume, only --steps, 0 when not given, and --corpus are used). */
+    PretrainOptions options() {
+        String tokenizerValue = tokenizer == null ? PretrainOptions.BYTE_TOKENIZER : tokenizer;
+        PretrainOptions.bpeVocab(tokenizerValue);
+        return PretrainOptions.DEFAULTS.withModel(model).withCorpus(corpus == null ? null : corpus.toString())
+                .withTokenizer(tokenizerValue)
+                .withSteps(steps != null ? steps : resume ? 0 : PretrainOptions.DEFAULTS.steps())
+                .withBatch(batch, seq)
+                .withSeed(seed)
+                .withSchedule(PretrainOptions.Schedule.DEFAULT.withKind(schedule).withLr(lr).withWarmup(warmup)
+                        .withMinLrFraction(minLrFraction))
+                .withOptimizer(AdamWSettings.PRETRAINING.withBetas((float) beta1, (float) beta2)
+                        .withEps((float) adamEps).withWeightDecay((float) weightDecay)
+                        .withMaxGradNorm((float) gradClip))
+                .withEvaluation(PretrainOptions.Evaluation.DEFAULT.withValFraction(valFraction).withEvery(evalEvery)
+                        .withBatches(evalBatches))
+                .withCheckpointEvery(checkpointEvery);
     }
 }

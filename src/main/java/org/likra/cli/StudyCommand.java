@@ -1,6 +1,6 @@
 package org.likra.cli;
 
-import org.likra.engine.Engines;
+import org.likra.engines.Engines;
 import org.likra.study.StudyMerge;
 import org.likra.study.StudyPlan;
 import org.likra.study.StudyReport;

@@ -1,8 +1,8 @@
 package org.likra.cli;
 
 import org.likra.io.ModelDirectory;
+import org.likra.io.Tokenizers;
 import org.likra.tokenize.Tokenizer;
-import org.likra.tokenize.Tokenizers;
 import org.likra.tokenize.hf.HfTokenizer;
 import org.likra.util.UserError;
 import picocli.CommandLine.Command;

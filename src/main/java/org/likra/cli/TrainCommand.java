@@ -1,19 +1,15 @@
 package org.likra.cli;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
-import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.DpoTrainer;
 import org.likra.experiment.Example;
+import org.likra.experiment.HeadRecipe;
 import org.likra.experiment.HeadTrainer;
 import org.likra.experiment.LossProgress;
-import org.likra.experiment.NegativeStrategy;
+import org.likra.experiment.NegativeSelection;
 import org.likra.experiment.PromptFormat;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
@@ -24,6 +20,10 @@ import org.likra.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -57,6 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
     HeadOptions options;
     @Mixin
     EngineOptions engineOptions;
+    @Mixin
+    BasePrecisionOption basePrecision;
 
     @Override
     public Integer call() throws Exception {
@@ -68,15 +70,14 @@ public final class TrainCommand implements Callable<Integer> {
         try (StagedFolder staged = StagedFolder.create(out, group, overwrite, "--out");
              Engine engine = engineOptions.create()) {
             heads = staged.path();
-            ModelDirectory.Loaded base = ModelDirectory.load(model, engine);
+            ModelDirectory.Loaded base = ModelDirectory.load(model, engine, basePrecision.format());
             LoraAdapter.checkFits(base.model(), recipe.lora());
-            NegativeStrategy strategy = options.negativeStrategy();
+            NegativeSelection selection = options.negativeSelection();
             AnswerLikelihood likelihood = new AnswerLikelihood(base.model(), base.tokenizer(), format);
-            List<double[]> scores = TrainingSets.needsBaseScores(strategy)
+            List<double[]> scores = TrainingSets.needsBaseScores(selection.strategy())
                     ? likelihood.choices(questions, null, 32, () -> { })
                     : java.util.Collections.nCopies(questions.size(), null);
-            TrainingSets sets = TrainingSets.build(questions, scores, format, strategy, options.negativesPerQuestion,
-                    options.contamination, options.seed);
+            TrainingSets sets = TrainingSets.build(questions, scores, format, selection, options.seed);
             int n = questions.size();
             HeadTrainer trainer = new HeadTrainer(base.model(), base.tokenizer());
             // Plain lines on stdout when not on a terminal, so a log shows the training too.
@@ -101,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             staged.commit();
             System.out.printf("trained on %d questions (%s negatives), lr %s %s, %d epochs, batch %d; wrote the heads "
-                    + "to %s%n", n, strategy.label(), recipe.lr(), recipe.schedule(), recipe.epochs(), recipe.batch(),
+                    + "to %s%n", n, selection.strategy().label(), recipe.lr(), recipe.schedule(), recipe.epochs(), recipe.batch(),
                     out);
         }
         return 0;

@@ -116,42 +116,7 @@ public final class CsvReader implements Closeable {
         StringBuilder sb = new StringBuilder();
         while (true) {
             sb.setLength(0);
-            if (c == '"') {
-                int quoteLine = line;
-                while (true) {
-                    c = read();
-                    if (c == -1) {
-                        throw error(quoteLine, "unterminated quoted field (the quote opened here is never "
-                                + "closed); close the field with \" and write quotes inside it as \"\"");
-                    }
-                    if (c == '"') {
-                        if (peek() == '"') {
-                            read();
-                            sb.append('"');
-                        } else {
-                            break;
-                        }
-                    } else {
-                        sb.append((char) c);
-                        countLineBreak(c);
-                    }
-                }
-                c = read();
-                if (c != ',' && c != '\r' && c != '\n' && c != -1) {
-                    throw error(line, "unexpected character '" + (char) c + "' after a closing quote; "
-                            + "a quoted field must be followed by a comma or a line end (write quotes inside "
-                            + "a quoted field as \"\")");
-                }
-            } else {
-                while (c != ',' && c != '\r' && c != '\n' && c != -1) {
-                    if (c == '"' && strict) {
-                        throw error(line, "quote inside an unquoted field; enclose the field in quotes and "
-                                + "write each quote in it as \"\"");
-                    }
-                    sb.append((char) c);
-                    c = read();
-                }
-            }
+            c = c == '"' ? quotedField(sb) : plainField(c, sb);
             fields.add(sb.toString());
             if (c == ',') {
                 c = read();
@@ -167,6 +132,52 @@ public final class CsvReader implements Closeable {
             }
             return new Row(fields, startLine);
         }
+    }
+
+    /**
+     * Reads a quoted field whose opening quote was just read into {@code sb} ("" as one quote); returns the character
+     * after the closing quote, which must end the field.
+     */
+    private int quotedField(StringBuilder sb) {
+        int quoteLine = line;
+        while (true) {
+            int c = read();
+            if (c == -1) {
+                throw error(quoteLine, "unterminated quoted field (the quote opened here is never "
+                        + "closed); close the field with \" and write quotes inside it as \"\"");
+            }
+            if (c == '"') {
+                if (peek() == '"') {
+                    read();
+                    sb.append('"');
+                } else {
+                    break;
+                }
+            } else {
+                sb.append((char) c);
+                countLineBreak(c);
+            }
+        }
+        int c = read();
+        if (c != ',' && c != '\r' && c != '\n' && c != -1) {
+            throw error(line, "unexpected character '" + (char) c + "' after a closing quote; "
+                    + "a quoted field must be followed by a comma or a line end (write quotes inside "
+                    + "a quoted field as \"\")");
+        }
+        return c;
+    }
+
+    /** Reads an unquoted field from its first character {@code c} into {@code sb}; returns the character ending it. */
+    private int plainField(int c, StringBuilder sb) {
+        while (c != ',' && c != '\r' && c != '\n' && c != -1) {
+            if (c == '"' && strict) {
+                throw error(line, "quote inside an unquoted field; enclose the field in quotes and "
+                        + "write each quote in it as \"\"");
+            }
+            sb.append((char) c);
+            c = read();
+        }
+        return c;
     }
 
     /** Counts a line break inside a quoted field (CRLF counts once). */

@@ -68,34 +68,8 @@ public final class JsonlQuestionReader {
         if (question.isBlank()) {
             throw line.error("field \"question\" is empty; give the question text");
         }
-        List<String> choices = strings(line, n, "choices", true);
-        if (choices.size() < 2) {
-            throw line.error("\"choices\" has " + choices.size() + " entries; a question needs at least 2");
-        }
-        for (int i = 0; i < choices.size(); i++) {
-            if (choices.get(i).isBlank()) {
-                throw line.error("choices[" + i + "] is empty; every choice needs text (an empty answer would "
-                        + "always score highest)");
-            }
-            int first = choices.indexOf(choices.get(i));
-            if (first < i) {
-                throw line.error("choices[" + i + "] repeats choices[" + first + "] (\"" + choices.get(i)
-                        + "\"); identical choices get identical scores, so make every choice different");
-            }
-        }
-        JsonNode a = n.get("answer");
-        if (a == null || a.isNull()) {
-            throw line.error("missing field \"answer\"; give the 0-based index of the correct choice");
-        }
-        if (!a.isIntegralNumber() || !a.canConvertToInt()) {
-            throw line.error("field \"answer\" must be a whole number (the 0-based index of the correct choice), not "
-                    + (a.isTextual() ? "the string \"" + a.asText() + "\"" : JsonLines.describe(a)));
-        }
-        int answer = a.intValue();
-        if (answer < 0 || answer >= choices.size()) {
-            throw line.error("answer index " + answer + " is out of range 0.." + (choices.size() - 1)
-                    + " for " + choices.size() + " choices; answers are 0-based");
-        }
+        List<String> choices = choices(line, n);
+        int answer = answer(line, n, choices.size());
         List<String> tags = strings(line, n, "tags", false);
         if (!tags.isEmpty() && tags.size() != choices.size()) {
             throw line.error("\"tags\" has " + tags.size() + " entries for " + choices.size()
@@ -114,6 +88,44 @@ public final class JsonlQuestionReader {
         } catch (IllegalArgumentException e) {
             throw line.error(e.getMessage());
         }
+    }
+
+    /** The field "choices": at least two, each non-blank and different from the others. */
+    private static List<String> choices(JsonLines.Line line, JsonNode n) {
+        List<String> choices = strings(line, n, "choices", true);
+        if (choices.size() < 2) {
+            throw line.error("\"choices\" has " + choices.size() + " entries; a question needs at least 2");
+        }
+        for (int i = 0; i < choices.size(); i++) {
+            if (choices.get(i).isBlank()) {
+                throw line.error("choices[" + i + "] is empty; every choice needs text (an empty answer would "
+                        + "always score highest)");
+            }
+            int first = choices.indexOf(choices.get(i));
+            if (first < i) {
+                throw line.error("choices[" + i + "] repeats choices[" + first + "] (\"" + choices.get(i)
+                        + "\"); identical choices get identical scores, so make every choice different");
+            }
+        }
+        return choices;
+    }
+
+    /** The field "answer": the 0-based index of the correct one of {@code choiceCount} choices. */
+    private static int answer(JsonLines.Line line, JsonNode n, int choiceCount) {
+        JsonNode a = n.get("answer");
+        if (a == null || a.isNull()) {
+            throw line.error("missing field \"answer\"; give the 0-based index of the correct choice");
+        }
+        if (!a.isIntegralNumber() || !a.canConvertToInt()) {
+            throw line.error("field \"answer\" must be a whole number (the 0-based index of the correct choice), not "
+                    + (a.isTextual() ? "the string \"" + a.asText() + "\"" : JsonLines.describe(a)));
+        }
+        int answer = a.intValue();
+        if (answer < 0 || answer >= choiceCount) {
+            throw line.error("answer index " + answer + " is out of range 0.." + (choiceCount - 1)
+                    + " for " + choiceCount + " choices; answers are 0-based");
+        }
+        return answer;
     }
 
     private static List<String> strings(JsonLines.Line line, JsonNode n, String field, boolean required) {

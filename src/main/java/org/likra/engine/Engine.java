@@ -46,6 +46,24 @@ public interface Engine extends AutoCloseable {
     /** A new tensor of {@code length} zeros. */
     Tensor allocate(int length);
 
+    /**
+     * A new tensor of {@code length} zeros stored in {@code format}: the engine's own ({@link #allocate(int)}), or
+     * BF16/F16 for the parameters of a frozen base, 2 bytes an element. An operation accepts such a tensor wherever
+     * it reads a parameter (embedding tables, norm weights and biases, linear weights and biases), converting each
+     * element to float exactly as it reads it, and computes as with the float32 tensor of the same values;
+     * {@link #upload} rounds to the format (to nearest, ties to even), {@link #download} converts back exactly.
+     * Nothing else writes one: a 16-bit tensor is never a gradient, an output or optimizer state. An engine that
+     * does not store the format refuses it with a UserError.
+     */
+    default Tensor allocate(int length, Precision format) {
+        if (format == precision() || format == Precision.F32) {
+            return allocate(length);
+        }
+        throw new org.likra.util.UserError("the " + name() + " engine holds parameters in "
+                + precision().name().toLowerCase(Locale.ROOT) + " only, not " + format.name().toLowerCase(Locale.ROOT)
+                + ": use --base-precision f32, or --engine cpu or --engine reference");
+    }
+
     /** A new integer tensor of {@code length} zeros. */
     IntTensor allocateInts(int length);
 

@@ -2,6 +2,7 @@ package org.likra.experiment;
 
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.lora.LoraAdapter;
+import org.likra.model.Adapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 
@@ -87,7 +88,7 @@ public final class AnswerLikelihood {
 
     /** log p(answer | prompt) of each example, with {@code adapter} attached (null: the base model). */
     public double[] sequences(List<Example> rows, LoraAdapter adapter) {
-        LoraAdapter previous = model.adapter();
+        Adapter previous = model.adapter();
         model.attach(adapter);
         try {
             SequenceBatch b = SequenceBatch.of(rows, tokenizer, model.config().context());

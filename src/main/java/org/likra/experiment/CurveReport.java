@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.io.AtomicFiles;
 import org.likra.plot.BandPlot;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,23 @@ public final class CurveReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private CurveReport() {
+    }
+
+    /**
+     * Writes a learning curve into {@code out}: curve.csv, curve.json (its settings, {@code baseModel} and the
+     * points), curve.png (acc_norm, or acc where {@code normalized} is false, against N, with a dashed line at
+     * {@code chance}); prints its table and the files written to {@code console}.
+     */
+    public static void write(List<CurvePoint> points, CurveSettings settings, String baseModel, Path out,
+                             boolean normalized, double chance, PrintStream console) throws IOException {
+        Files.createDirectories(out);
+        ObjectNode json = JSON.valueToTree(settings);
+        json.put("base_model", baseModel);
+        csv(points, out.resolve("curve.csv"));
+        json(points, json, out.resolve("curve.json"));
+        plot(points, settings.negatives().strategy().label(), normalized, chance, out.resolve("curve.png"));
+        table(points, console);
+        console.println("wrote " + out.resolve("curve.csv") + ", curve.json and curve.png");
     }
 
     public static void csv(List<CurvePoint> points, Path file) throws IOException {

@@ -1,6 +1,7 @@
 package org.likra.experiment;
 
 import org.likra.lora.LoraAdapter;
+import org.likra.model.Adapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 
@@ -43,7 +44,7 @@ public final class DpoTrainer {
             rows.add(new Example(p.prompt(), p.rejected()));
         }
         SequenceBatch batch = SequenceBatch.of(rows, tokenizer, model.config().context());
-        LoraAdapter previous = model.adapter();
+        Adapter previous = model.adapter();
         try {
             model.attach(null);
             model.setInputs(batch.inputs, batch.targets, null, batch.batch, batch.time);

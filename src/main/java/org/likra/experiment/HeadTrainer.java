@@ -1,9 +1,12 @@
 package org.likra.experiment;
 
+import org.likra.engine.AdamWSettings;
 import org.likra.lora.LoraAdapter;
+import org.likra.model.Adapter;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 import org.likra.util.UserError;
 
 import java.util.ArrayList;
@@ -29,24 +32,16 @@ public final class HeadTrainer {
     }
 
     /**
-     * The mean cross-entropy of the answer tokens of {@code examples} under the model with its attached adapter;
-     * leaves the gradient in the model's (and adapter's) gradient buffers.
-     */
-    static double lossAndGradient(Transformer model, Tokenizer tokenizer, List<Example> examples) {
-        SequenceBatch b = SequenceBatch.of(examples, tokenizer, model.config().context());
-        model.setInputs(b.inputs, b.targets, b.meanWeights(), b.batch, b.time);
-        model.forward();
-        model.backward();
-        return model.loss();
-    }
-
-    /**
      * A language-model head trained on {@code examples}; {@code onUpdate} gets each update's batch loss (before the
      * update) after the update.
      */
     public LoraAdapter languageModel(List<Example> examples, HeadRecipe recipe, long seed, DoubleConsumer onUpdate) {
         LoraAdapter adapter = fresh(recipe, seed);
-        train(adapter, examples, recipe, seed, batch -> lossAndGradient(model, tokenizer, batch), onUpdate);
+        train(adapter, examples, recipe, seed, (step, update, lr, batch) -> {
+            // The mean cross-entropy of the batch's answer tokens.
+            SequenceBatch b = SequenceBatch.of(batch, tokenizer, model.config().context());
+            return step.run(update, lr, b.inputs, b.targets, b.meanWeights(), b.batch, b.time);
+        }, onUpdate);
         return adapter;
     }
 
@@ -54,7 +49,8 @@ public final class HeadTrainer {
     public LoraAdapter dpo(List<DpoTrainer.Pair> pairs, HeadRecipe recipe, long seed, DoubleConsumer onUpdate) {
         DpoTrainer dpo = new DpoTrainer(model, tokenizer, recipe.dpoBeta());
         LoraAdapter adapter = fresh(recipe, seed);
-        train(adapter, pairs, recipe, seed, batch -> dpo.lossAndGradient(adapter, batch), onUpdate);
+        train(adapter, pairs, recipe, seed,
+                (step, update, lr, batch) -> step.run(update, lr, () -> dpo.lossAndGradient(adapter, batch)), onUpdate);
         return adapter;
     }
 
@@ -64,34 +60,35 @@ public final class HeadTrainer {
         return adapter;
     }
 
-    /** The loss of one batch, with its gradient left in the attached adapter's gradient buffer. */
+    /** One update on one batch by the head's objective, through {@code step}; returns the batch's loss. */
     private interface Objective<T> {
-        double lossAndGradient(List<T> batch);
+        double update(TrainingStep step, int update, float lr, List<T> batch);
     }
 
     private <T> void train(LoraAdapter adapter, List<T> items, HeadRecipe recipe, long seed, Objective<T> objective,
                            DoubleConsumer onUpdate) {
-        AdamW adam = new AdamW(model.engine(), adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f,
-                0f, (float) recipe.gradClip());
+        TrainingStep step = new TrainingStep(model,
+                AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm((float) recipe.gradClip())));
         int total = recipe.updates(items.size());
         Random order = new Random(seed * 0x9E3779B97F4A7C15L + 17);
-        LoraAdapter previous = model.adapter();
+        Adapter previous = model.adapter();
         model.attach(adapter);
         adapter.training(true, seed); // dropout masks (LoraConfig.dropout) only while the head trains
         try {
-            int step = 0;
+            int update = 0;
             for (int epoch = 0; epoch < recipe.epochs(); epoch++) {
                 List<T> shuffled = new ArrayList<>(items);
                 java.util.Collections.shuffle(shuffled, order);
                 for (int from = 0; from < shuffled.size(); from += recipe.batch()) {
                     List<T> batch = shuffled.subList(from, Math.min(shuffled.size(), from + recipe.batch()));
-                    double loss = objective.lossAndGradient(batch);
-                    if (!Double.isFinite(loss)) {
-                        throw new UserError("a head's training loss became " + loss + " at update " + (step + 1)
+                    double loss;
+                    try {
+                        loss = objective.update(step, update + 1, (float) recipe.lrAt(update, total), batch);
+                    } catch (TrainingStep.Diverged e) {
+                        throw new UserError("a head's training diverged at update " + (update + 1) + ": " + e.what()
                                 + "; lower its learning rate");
                     }
-                    adam.step(step + 1, (float) recipe.lrAt(step, total));
-                    step++;
+                    update++;
                     onUpdate.accept(loss);
                 }
             }

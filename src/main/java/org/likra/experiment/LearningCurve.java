@@ -46,15 +46,14 @@ public final class LearningCurve {
         AnswerLikelihood likelihood = new AnswerLikelihood(model, tokenizer, format);
 
         // Base scores: of the test set (every scorer needs them) and of the training set (near-miss / far).
-        boolean needTrainScores = TrainingSets.needsBaseScores(settings.negatives());
+        boolean needTrainScores = TrainingSets.needsBaseScores(settings.negatives().strategy());
         progress.stage("base model scores", test.size() + (needTrainScores ? train.size() : 0));
         List<double[]> testBase = likelihood.choices(test, null, ROWS_PER_BATCH, progress::step);
         List<double[]> trainBase = needTrainScores
                 ? likelihood.choices(train, null, ROWS_PER_BATCH, progress::step)
                 : java.util.Collections.nCopies(train.size(), null);
 
-        TrainingSets sets = TrainingSets.build(train, trainBase, format, settings.negatives(),
-                settings.negativesPerQuestion(), settings.contamination(), settings.seed());
+        TrainingSets sets = TrainingSets.build(train, trainBase, format, settings.negatives(), settings.seed());
         HeadCurve curve = new HeadCurve(model, tokenizer, format, ROWS_PER_BATCH);
         Map<Integer, List<double[]>> pos = new HashMap<>();
         Map<Integer, List<double[]>> neg = new HashMap<>();
@@ -73,7 +72,16 @@ public final class LearningCurve {
                     (n, s, head) -> dpo.put(n, s), progress::step);
         }
         progress.done();
+        return points(checkpoints, test, testBase, pos, neg, dpo);
+    }
 
+    /**
+     * Every scorer evaluated on the test questions at each N, from the base model's scores and those of the heads
+     * trained on the first N questions.
+     */
+    private List<CurvePoint> points(int[] checkpoints, List<MultipleChoiceQuestion> test, List<double[]> testBase,
+                                    Map<Integer, List<double[]>> pos, Map<Integer, List<double[]>> neg,
+                                    Map<Integer, List<double[]>> dpo) {
         List<CurvePoint> points = new ArrayList<>();
         for (int n : checkpoints) {
             List<ChoiceScores> scored = new ArrayList<>();

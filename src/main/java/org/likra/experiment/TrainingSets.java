@@ -17,8 +17,7 @@ public record TrainingSets(List<List<Example>> positives, List<List<Example>> ne
      * @param baseScores log p_base of each question's choices (for near-miss / far), or null entries otherwise
      */
     public static TrainingSets build(List<MultipleChoiceQuestion> questions, List<double[]> baseScores,
-                                     PromptFormat format, NegativeStrategy strategy, int negativesPerQuestion,
-                                     double contamination, long seed) {
+                                     PromptFormat format, NegativeSelection selection, long seed) {
         Random random = new Random(seed ^ 0x5DEECE66DL);
         List<List<Example>> positives = new ArrayList<>();
         List<List<Example>> negatives = new ArrayList<>();
@@ -30,8 +29,8 @@ public record TrainingSets(List<List<Example>> positives, List<List<Example>> ne
             positives.add(List.of(new Example(prompt, correct)));
             List<Example> neg = new ArrayList<>();
             List<DpoTrainer.Pair> pair = new ArrayList<>();
-            for (String wrong : strategy.select(q, baseScores.get(i), negativesPerQuestion, questions, contamination,
-                    random)) {
+            for (String wrong : selection.strategy().select(q, baseScores.get(i), selection.perQuestion(), questions,
+                    selection.contamination(), random)) {
                 neg.add(new Example(prompt, format.answer(wrong)));
                 pair.add(new DpoTrainer.Pair(prompt, correct, format.answer(wrong)));
             }

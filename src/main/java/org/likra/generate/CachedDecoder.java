@@ -98,8 +98,11 @@ public final class CachedDecoder {
         }
         this.finalNorm = norm(mw.finalNorm, base);
         this.head = linear(mw.lmHead, base);
-        if (model.adapter() != null) {
-            merge(model.adapter(), mw, base);
+        if (model.adapter() instanceof LoraAdapter lora) {
+            merge(lora, mw, base);
+        } else if (model.adapter() != null) {
+            throw new IllegalArgumentException("the cached decoder merges LoRA adapters only, not "
+                    + model.adapter().getClass().getSimpleName());
         }
         this.dim = config.dim();
         this.headDim = config.headDim();

@@ -5,7 +5,7 @@ import org.likra.tokenize.NoTokenizer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.tokenize.TokenizerJson;
 import org.likra.tokenize.TokenizerSpec;
-import org.likra.tokenize.Tokenizers;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.config.ModelConfig;
 import org.likra.tokenize.TokenizerSpec;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -28,12 +29,8 @@ public final class HfConfig {
     private HfConfig() {
     }
 
-    public static String toJson(ModelConfig c, TokenizerSpec tokenizer) {
-        ObjectNode root = JSON.createObjectNode();
-        boolean llama = c.norm() == ModelConfig.Norm.rmsnorm && c.mlp() == ModelConfig.Mlp.swiglu
-                && c.positions() == ModelConfig.Positions.rope;
-        root.putArray("architectures").add(llama ? "LlamaForCausalLM" : "LikraForCausalLM");
-        root.put("model_type", llama ? "llama" : "likra");
+    /** Hugging Face's fields of the model's shape: widths, depth, heads, vocabulary, context, norm eps, RoPE theta. */
+    static void putShape(ObjectNode root, ModelConfig c) {
         root.put("hidden_size", c.dim());
         root.put("intermediate_size", c.hidden());
         root.put("num_hidden_layers", c.layers());
@@ -44,6 +41,15 @@ public final class HfConfig {
         root.put("max_position_embeddings", c.context());
         root.put("rms_norm_eps", c.normEps());
         root.put("rope_theta", c.ropeTheta());
+    }
+
+    public static String toJson(ModelConfig c, TokenizerSpec tokenizer) {
+        ObjectNode root = JSON.createObjectNode();
+        boolean llama = c.norm() == ModelConfig.Norm.rmsnorm && c.mlp() == ModelConfig.Mlp.swiglu
+                && c.positions() == ModelConfig.Positions.rope;
+        root.putArray("architectures").add(llama ? "LlamaForCausalLM" : "LikraForCausalLM");
+        root.put("model_type", llama ? "llama" : "likra");
+        putShape(root, c);
         root.put("tie_word_embeddings", c.tiedEmbeddings());
         root.put("hidden_act", c.mlp() == ModelConfig.Mlp.swiglu ? "silu" : "gelu_pytorch_tanh");
         root.put("attention_bias", c.bias());
@@ -83,6 +89,25 @@ public final class HfConfig {
     }
 
     public static Contents read(Path file) {
+        JsonNode root = readObject(file);
+        JsonNode likra = root.get("likra");
+        if (likra == null || likra.isNull()) {
+            return PlainConfig.read(root, file);
+        }
+        if (!likra.isObject()) {
+            throw new UserError(file + ": field 'likra' must be an object");
+        }
+        ModelConfig config = likraConfig(root, likra, file);
+        JsonNode tok = likra.path("tokenizer");
+        TokenizerSpec tokenizer = tok.isObject()
+                ? new TokenizerSpec(tok.path("type").asText("byte"), tok.hasNonNull("file") ? tok.get("file").asText()
+                : null)
+                : TokenizerSpec.BYTE;
+        return new Contents(config, tokenizer);
+    }
+
+    /** The JSON object in {@code file}. */
+    private static JsonNode readObject(Path file) {
         String text;
         try {
             text = Files.readString(file);
@@ -100,13 +125,11 @@ public final class HfConfig {
         if (root == null || !root.isObject()) {
             throw new UserError(file + ": not a JSON object");
         }
-        JsonNode likra = root.get("likra");
-        if (likra == null || likra.isNull()) {
-            return PlainConfig.read(root, file);
-        }
-        if (!likra.isObject()) {
-            throw new UserError(file + ": field 'likra' must be an object");
-        }
+        return root;
+    }
+
+    /** The architecture of a config.json this project wrote: Hugging Face's fields and its {@code likra} object. */
+    private static ModelConfig likraConfig(JsonNode root, JsonNode likra, Path file) {
         String where = file.toString();
         int dim = requiredInt(root, "hidden_size", where);
         int heads = requiredInt(root, "num_attention_heads", where);
@@ -140,12 +163,7 @@ public final class HfConfig {
         }
         config.validate(where);
         PlainConfig.checkHeadDim(root, config, where);
-        JsonNode tok = likra.path("tokenizer");
-        TokenizerSpec tokenizer = tok.isObject()
-                ? new TokenizerSpec(tok.path("type").asText("byte"), tok.hasNonNull("file") ? tok.get("file").asText()
-                : null)
-                : TokenizerSpec.BYTE;
-        return new Contents(config, tokenizer);
+        return config;
     }
 
     static int requiredInt(JsonNode root, String field, String where) {

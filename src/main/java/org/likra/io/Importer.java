@@ -4,6 +4,7 @@ import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Gpt2Tokenizer;
 import org.likra.tokenize.Llama2cTokenizer;
 import org.likra.tokenize.TokenizerSpec;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

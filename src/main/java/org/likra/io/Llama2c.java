@@ -3,6 +3,7 @@ package org.likra.io;
 import org.likra.config.ModelConfig;
 import org.likra.model.ParameterLayout;
 import org.likra.tokenize.TokenizerSpec;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.BufferedInputStream;

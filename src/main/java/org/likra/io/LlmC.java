@@ -2,6 +2,7 @@ package org.likra.io;
 
 import org.likra.config.ModelConfig;
 import org.likra.model.ParameterLayout;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.BufferedInputStream;
@@ -155,6 +156,23 @@ public final class LlmC {
      */
     public static void write(Path file, RawModel model) throws IOException {
         ModelConfig c = model.config();
+        checkExportable(c);
+        int[] h = header(model);
+        boolean bf16 = h[1] == 5;
+        ParameterLayout layout = new ParameterLayout(c);
+        List<FloatStreams.Piece> pieces = plan(c, layout);
+        AtomicFiles.write(file, out -> {
+            ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : h) {
+                b.putInt(v);
+            }
+            out.write(b.array());
+            FloatStreams.writePieces(out, pieces, model.values(), bf16);
+        });
+    }
+
+    /** A UserError unless llm.c's GPT-2 can hold the architecture. */
+    private static void checkExportable(ModelConfig c) {
         String why = null;
         if (c.norm() != ModelConfig.Norm.layernorm || c.mlp() != ModelConfig.Mlp.gelu
                 || c.positions() != ModelConfig.Positions.learned || !c.bias() || !c.tiedEmbeddings()) {
@@ -169,6 +187,11 @@ public final class LlmC {
         if (why != null) {
             throw new UserError("cannot export model " + c.name() + " to llm.c: " + why);
         }
+    }
+
+    /** The checkpoint's 256 header ints: magic, version, context, V, layers, heads, dim, Vp and the recorded rest. */
+    private static int[] header(RawModel model) {
+        ModelConfig c = model.config();
         Map<String, String> meta = model.metadata() == null ? Map.of() : model.metadata();
         int[] h = new int[HEADER_INTS];
         h[0] = MAGIC;
@@ -204,17 +227,7 @@ public final class LlmC {
                 }
             }
         }
-        boolean bf16 = h[1] == 5;
-        ParameterLayout layout = new ParameterLayout(c);
-        List<FloatStreams.Piece> pieces = plan(c, layout);
-        AtomicFiles.write(file, out -> {
-            ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (int v : h) {
-                b.putInt(v);
-            }
-            out.write(b.array());
-            FloatStreams.writePieces(out, pieces, model.values(), bf16);
-        });
+        return h;
     }
 
     private static int intMeta(Map<String, String> meta, String key, int fallback) {

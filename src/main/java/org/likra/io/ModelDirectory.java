@@ -2,6 +2,7 @@ package org.likra.io;
 
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
+import org.likra.engine.Precision;
 import org.likra.model.NonFinite;
 import org.likra.engine.Tensor;
 import org.likra.model.ParameterLayout;
@@ -9,7 +10,6 @@ import org.likra.model.ParameterSpec;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
 import org.likra.tokenize.TokenizerSpec;
-import org.likra.tokenize.Tokenizers;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -163,6 +163,16 @@ public final class ModelDirectory {
 
     /** Loads a model directory onto an engine; a UserError naming the tensor when a weight is NaN or infinite. */
     public static Loaded load(Path path, Engine engine) {
+        return load(path, engine, Precision.F32);
+    }
+
+    /**
+     * Loads a model directory onto an engine with its parameters held in {@code parameterFormat}: F32, or BF16/F16
+     * for a frozen base (each value rounded to the format, to nearest even, as it is uploaded: an F32 checkpoint
+     * loses its low bits, a BF16 one loaded as BF16 keeps every bit). A UserError naming the tensor when a weight
+     * is NaN or infinite, or beyond F16's range when loaded as F16.
+     */
+    public static Loaded load(Path path, Engine engine, Precision parameterFormat) {
         Path dir = resolve(path);
         HfConfig.Contents contents = HfConfig.read(dir.resolve(CONFIG));
         ModelConfig config = contents.model();
@@ -174,9 +184,20 @@ public final class ModelDirectory {
                 throw new UserError(dir.resolve(CONFIG) + ": the tokenizer has " + tokenizer.vocabSize()
                         + " tokens but the model's vocabulary is " + config.vocab());
             }
-            Transformer model = new Transformer(config, engine);
+            Transformer model = new Transformer(config, engine, parameterFormat);
             upload(weights, layout, engine, model.parameters());
             return new Loaded(model, tokenizer, dir);
+        }
+    }
+
+    /** Refuses a value of chunk[0, count) (elements first.. of a tensor) that F16 rounds to an infinity. */
+    private static void checkF16Range(WeightFiles weights, String tensor, int first, float[] chunk, int count) {
+        for (int i = 0; i < count; i++) {
+            if (Float.isInfinite(Precision.F16.round(chunk[i]))) {
+                throw new UserError(weights.source() + ": tensor " + tensor + " holds " + chunk[i] + " at element "
+                        + (first + i) + ", beyond F16's range (largest " + Precision.F16_MAX + "); use "
+                        + "--base-precision bf16 or f32");
+            }
         }
     }
 
@@ -197,7 +218,8 @@ public final class ModelDirectory {
     /**
      * Copies every parameter from the weight files into the engine's parameter buffer, a piece of at most
      * {@link #UPLOAD_CHUNK} floats at a time, so that loading needs the model's memory once (plus 16 MB), not twice.
-     * A tensor holding NaN or infinity is refused, naming it (a model that cannot be trained on or scored with).
+     * A tensor holding NaN or infinity is refused, naming it (a model that cannot be trained on or scored with), and
+     * so is one with a value that F16 cannot hold when the parameters are F16.
      */
     static void upload(WeightFiles weights, ParameterLayout layout, Engine engine, Tensor parameters) {
         float[] chunk = null;
@@ -215,6 +237,9 @@ public final class ModelDirectory {
                 if (piece != null) {
                     bad = bad != null ? bad : new NonFinite(spec.name(), first + piece.index(), piece.value(), 0);
                     badCount += piece.count();
+                }
+                if (parameters.format() == Precision.F16) {
+                    checkF16Range(weights, spec.name(), first, chunk, count);
                 }
                 engine.upload(parameters.view(spec.offset() + first, count), chunk, 0);
             }

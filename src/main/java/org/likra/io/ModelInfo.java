@@ -142,28 +142,6 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                 + ", norm_eps " + c.normEps();
     }
 
-    /**
-     * The memory of a training step at {@code batch} x {@code seq} tokens: pretraining, and a LoRA step (rank 8, MLP
-     * projections, the paper's heads) on the frozen model.
-     */
-    public static String memory(ModelConfig config, Integer batch, Integer seq) {
-        if (config == null) {
-            throw new UserError("--batch and --seq need a model with an architecture (a model directory or a "
-                    + "checkpoint, not a bare .safetensors file)");
-        }
-        if (batch == null || seq == null || batch <= 0 || seq <= 0) {
-            throw new UserError("--batch and --seq go together and must be positive");
-        }
-        if (seq > config.context()) {
-            throw new UserError("--seq " + seq + " is longer than the model's context of " + config.context());
-        }
-        return "memory of a training step at batch " + batch + " x " + seq + " tokens, pretraining:\n"
-                + org.likra.model.MemoryEstimate.pretraining(config, batch, seq).format()
-                + "memory of a LoRA step (rank 8, gate/up/down_proj; the base frozen, without gradients):\n"
-                + org.likra.model.MemoryEstimate.lora(config, org.likra.lora.LoraConfig.defaults(), batch, seq)
-                .format();
-    }
-
     /** The whole report as text. */
     public String format() {
         StringBuilder sb = new StringBuilder();

@@ -114,16 +114,7 @@ final class PlainConfig {
         var root = HfConfig.JSON.createObjectNode();
         root.putArray("architectures").add(arch.className);
         root.put("model_type", arch.modelType);
-        root.put("hidden_size", c.dim());
-        root.put("intermediate_size", c.hidden());
-        root.put("num_hidden_layers", c.layers());
-        root.put("num_attention_heads", c.heads());
-        root.put("num_key_value_heads", c.kvHeads());
-        root.put("head_dim", c.headDim());
-        root.put("vocab_size", c.vocab());
-        root.put("max_position_embeddings", c.context());
-        root.put("rms_norm_eps", c.normEps());
-        root.put("rope_theta", c.ropeTheta());
+        HfConfig.putShape(root, c);
         if (c.ropeScaling() == null) {
             root.putNull("rope_scaling");
         } else {

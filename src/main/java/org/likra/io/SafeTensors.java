@@ -3,6 +3,7 @@ package org.likra.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -70,30 +71,8 @@ public final class SafeTensors implements AutoCloseable {
         }
         try {
             long size = channel.size();
-            if (size < 8) {
-                throw new UserError(path + ": truncated safetensors file (" + size + " bytes, no header)");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            channel.read(lengthBytes, 0);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > size - 8) {
-                throw new UserError(path + ": not a safetensors file or truncated (header length " + headerLength
-                        + ", file size " + size + ")");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            channel.read(header, 8);
-            JsonNode root;
-            try {
-                root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                String at = e.getLocation() == null ? "" : " at header column " + e.getLocation().getColumnNr();
-                throw new UserError(path + ": the safetensors header is not valid JSON" + at + ": "
-                        + e.getOriginalMessage().lines().findFirst().orElse("") + " (corrupt or not a safetensors "
-                        + "file)");
-            }
-            if (root == null || !root.isObject()) {
-                throw new UserError(path + ": the safetensors header is not a JSON object");
-            }
+            long headerLength = headerLength(path, channel, size);
+            JsonNode root = header(path, channel, headerLength);
             long dataStart = 8 + headerLength;
             long dataSize = size - dataStart;
             Map<String, Entry> entries = new LinkedHashMap<>();
@@ -121,6 +100,40 @@ public final class SafeTensors implements AutoCloseable {
             closeQuietly(channel);
             throw e;
         }
+    }
+
+    /** The length of the JSON header, from the file's first 8 bytes (little-endian), checked against its size. */
+    private static long headerLength(Path path, FileChannel channel, long size) throws IOException {
+        if (size < 8) {
+            throw new UserError(path + ": truncated safetensors file (" + size + " bytes, no header)");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        channel.read(lengthBytes, 0);
+        long headerLength = lengthBytes.flip().getLong();
+        if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > size - 8) {
+            throw new UserError(path + ": not a safetensors file or truncated (header length " + headerLength
+                    + ", file size " + size + ")");
+        }
+        return headerLength;
+    }
+
+    /** The JSON header after the length, which must be an object. */
+    private static JsonNode header(Path path, FileChannel channel, long headerLength) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        channel.read(header, 8);
+        JsonNode root;
+        try {
+            root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String at = e.getLocation() == null ? "" : " at header column " + e.getLocation().getColumnNr();
+            throw new UserError(path + ": the safetensors header is not valid JSON" + at + ": "
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + " (corrupt or not a safetensors "
+                    + "file)");
+        }
+        if (root == null || !root.isObject()) {
+            throw new UserError(path + ": the safetensors header is not a JSON object");
+        }
+        return root;
     }
 
     private static Entry parseEntry(Path path, String name, JsonNode node, long dataSize) {
@@ -309,11 +322,7 @@ public final class SafeTensors implements AutoCloseable {
 
     /** The bfloat16 nearest to {@code x} (ties to even); NaN maps to a quiet NaN. */
     public static short toBfloat16(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        if (Float.isNaN(x)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+        return org.likra.engine.Precision.toBfloat16(x);
     }
 
     /** {@code x} rounded to bfloat16 and back. */
@@ -347,6 +356,22 @@ public final class SafeTensors implements AutoCloseable {
         if (width == 0) {
             throw new IllegalArgumentException("cannot write dtype " + dtype);
         }
+        byte[] json = JSON.writeValueAsBytes(header(tensors, metadata, dtype, width));
+        int padded = (json.length + 7) / 8 * 8;
+        AtomicFiles.write(target, out -> {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(length.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
+            }
+            writeData(out, tensors, dtype, width);
+        });
+    }
+
+    /** The header: the metadata, then each tensor's dtype, shape and byte range, back to back in order. */
+    private static ObjectNode header(Iterable<Output> tensors, Map<String, String> metadata, String dtype,
+                                     int width) {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -364,43 +389,39 @@ public final class SafeTensors implements AutoCloseable {
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
-        byte[] json = JSON.writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        AtomicFiles.write(target, out -> {
-            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(length.array());
-            out.write(json);
-            for (int i = json.length; i < padded; i++) {
-                out.write(' ');
-            }
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            int perChunk = chunk.capacity() / width;
-            for (Output t : tensors) {
-                long remaining = t.elements();
-                int at = t.offset();
-                while (remaining > 0) {
-                    int n = (int) Math.min(remaining, perChunk);
-                    chunk.clear();
-                    float[] v = t.values();
-                    switch (dtype) {
-                        case "F32" -> chunk.asFloatBuffer().put(v, at, n);
-                        case "F16" -> {
-                            for (int i = 0; i < n; i++) {
-                                chunk.putShort(2 * i, Float.floatToFloat16(v[at + i]));
-                            }
-                        }
-                        default -> {
-                            for (int i = 0; i < n; i++) {
-                                chunk.putShort(2 * i, toBfloat16(v[at + i]));
-                            }
+        return header;
+    }
+
+    /** Each tensor's values in {@code dtype} (little-endian), through a 64 KB buffer. */
+    private static void writeData(java.io.OutputStream out, Iterable<Output> tensors, String dtype, int width)
+            throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = chunk.capacity() / width;
+        for (Output t : tensors) {
+            long remaining = t.elements();
+            int at = t.offset();
+            while (remaining > 0) {
+                int n = (int) Math.min(remaining, perChunk);
+                chunk.clear();
+                float[] v = t.values();
+                switch (dtype) {
+                    case "F32" -> chunk.asFloatBuffer().put(v, at, n);
+                    case "F16" -> {
+                        for (int i = 0; i < n; i++) {
+                            chunk.putShort(2 * i, Float.floatToFloat16(v[at + i]));
                         }
                     }
-                    out.write(chunk.array(), 0, n * width);
-                    at += n;
-                    remaining -= n;
+                    default -> {
+                        for (int i = 0; i < n; i++) {
+                            chunk.putShort(2 * i, toBfloat16(v[at + i]));
+                        }
+                    }
                 }
+                out.write(chunk.array(), 0, n * width);
+                at += n;
+                remaining -= n;
             }
-        });
+        }
     }
 
 }

@@ -1,6 +1,7 @@
 package org.likra.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

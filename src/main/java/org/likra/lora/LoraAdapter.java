@@ -2,6 +2,7 @@ package org.likra.lora;
 
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
+import org.likra.model.Adapter;
 import org.likra.model.ModelWeights;
 import org.likra.model.Transformer;
 
@@ -18,7 +19,7 @@ import java.util.Random;
  * adapters follow PEFT: A ~ U(-1/sqrt(in), 1/sqrt(in)) (Kaiming-uniform with a = sqrt(5)), B = 0, so a fresh
  * adapter leaves the model unchanged.
  */
-public final class LoraAdapter {
+public final class LoraAdapter implements Adapter {
     /**
      * One adapted projection: views of A and B and of their gradients, plus the saved hidden activations and views
      * of them and of the scratch at the current number of rows.
@@ -122,6 +123,7 @@ public final class LoraAdapter {
         return config;
     }
 
+    @Override
     public Engine engine() {
         return engine;
     }
@@ -131,6 +133,7 @@ public final class LoraAdapter {
         return parameters;
     }
 
+    @Override
     public Tensor gradients() {
         return gradients;
     }
@@ -192,12 +195,28 @@ public final class LoraAdapter {
         dropoutRandom = on && config.dropout() > 0 ? new Random(seed) : null;
     }
 
+    @Override
+    public void forward(String module, Tensor out, Tensor x, int n) {
+        Site s = sites.get(module);
+        if (s != null) {
+            forward(s, out, x, n);
+        }
+    }
+
+    @Override
+    public void backward(String module, Tensor dx, Tensor dOut, Tensor x, int n) {
+        Site s = sites.get(module);
+        if (s != null) {
+            backward(s, dx, dOut, x, n);
+        }
+    }
+
     /**
      * out += scale * (x' A^T) B^T for this site, over the first n rows of out (the rows after them are not touched),
      * where x' = x, or in training mode with dropout p, x' = x * m with m = 1 / (1 - p) or 0 (probability p) per
      * element, a fresh mask per forward pass (PEFT's lora_dropout, which leaves the frozen layer's input whole).
      */
-    public void forward(Site s, Tensor out, Tensor x, int n) {
+    private void forward(Site s, Tensor out, Tensor x, int n) {
         useRows(n);
         Tensor input = dropoutRandom == null ? x : dropout(s, x, n);
         engine.loraForward(out, s.hiddenRows, s.deltaRows, input, s.a, s.b, n, s.inDim, s.outDim, config.rank(),
@@ -208,7 +227,7 @@ public final class LoraAdapter {
      * Accumulates dA, dB and (when dx is not null) dx for this site, after a forward pass of the same n rows. With
      * dropout, dA uses the dropped input x' and the adapter's part of dx is multiplied by the same mask.
      */
-    public void backward(Site s, Tensor dx, Tensor dOut, Tensor x, int n) {
+    private void backward(Site s, Tensor dx, Tensor dOut, Tensor x, int n) {
         useRows(n);
         if (dropoutRandom == null) {
             engine.loraBackward(dx, s.gradA, s.gradB, dOut, x, s.hiddenRows, s.a, s.b, s.deltaRows, dHiddenRows, n,

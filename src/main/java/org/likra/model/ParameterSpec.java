@@ -23,11 +23,6 @@ public record ParameterSpec(String name, int[] shape, int offset, Init init) {
         return n;
     }
 
-    /** Matrices (two or more dimensions) get weight decay; vectors (norms, biases) do not. */
-    public boolean decayed() {
-        return shape.length >= 2;
-    }
-
     public String shapeString() {
         return Arrays.toString(shape);
     }

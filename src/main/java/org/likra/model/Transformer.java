@@ -3,8 +3,8 @@ package org.likra.model;
 import org.likra.config.ModelConfig;
 import org.likra.engine.Engine;
 import org.likra.engine.Gradient;
+import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
-import org.likra.lora.LoraAdapter;
 import org.likra.util.UserError;
 
 import java.util.ArrayList;
@@ -55,7 +55,7 @@ public final class Transformer {
      * gradient over them (one (N, V) buffer instead of two), so a second backward() needs another forward().
      */
     private boolean probsFresh;
-    private LoraAdapter adapter;
+    private Adapter adapter;
     /** Region names built once, so that a step allocates no strings. */
     private final String[] forwardRegions;
     private final String[] backwardRegions;
@@ -63,12 +63,21 @@ public final class Transformer {
     private float[] uniformWeights;
     private final double[] lossOut = new double[1];
 
-    /** A model whose parameters are all zero; load or initialise them next. */
+    /** A model whose parameters are all zero, in float32; load or initialise them next. */
     public Transformer(ModelConfig config, Engine engine) {
+        this(config, engine, Precision.F32);
+    }
+
+    /**
+     * A model whose parameters are all zero, held in {@code parameterFormat}: F32, or BF16/F16 (2 bytes a parameter)
+     * for a frozen base that only LoRA adapters are trained on or that is only scored with (the values are rounded
+     * to the format as they are uploaded; the computation stays float32). Load or initialise them next.
+     */
+    public Transformer(ModelConfig config, Engine engine, Precision parameterFormat) {
         this.config = config;
         this.engine = engine;
         this.layout = new ParameterLayout(config);
-        this.parameters = engine.allocate(layout.total());
+        this.parameters = engine.allocate(layout.total(), parameterFormat);
         this.weights = new ModelWeights(parameters, layout, config);
         this.forwardRegions = new String[config.layers()];
         this.backwardRegions = new String[config.layers()];
@@ -90,14 +99,28 @@ public final class Transformer {
         return layout;
     }
 
-    /** The single parameter buffer. */
+    /** The single parameter buffer (its format: F32, or BF16/F16 for a frozen base). */
     public Tensor parameters() {
         return parameters;
     }
 
-    /** The single gradient buffer, filled by {@link #backward()} without an adapter (allocated on first use). */
+    /** How the parameters are stored: F32, or BF16/F16 for a frozen base. */
+    public Precision parameterFormat() {
+        return parameters.format();
+    }
+
+    /**
+     * The single gradient buffer, filled by {@link #backward()} without an adapter (allocated on first use); refused
+     * (UserError) for a base held in 16 bits, which is frozen.
+     */
     public Tensor gradients() {
         if (gradients == null) {
+            if (parameters.format().is16Bit()) {
+                String format = parameters.format().name().toLowerCase(java.util.Locale.ROOT);
+                throw new UserError("the model's parameters are held in " + format + " (--base-precision " + format
+                        + "), for a frozen base under LoRA heads; training or differentiating the base itself "
+                        + "needs --base-precision f32");
+            }
             gradients = engine.allocate(layout.total());
             weightGradients = new ModelWeights(gradients, layout, config);
             List<Tensor> added = new ArrayList<>();
@@ -126,18 +149,18 @@ public final class Transformer {
     }
 
     /**
-     * Attaches LoRA adapters: their update joins every targeted projection, and the base model is frozen (backward
-     * fills only the adapter's gradients). {@code null} detaches, restoring the base model and its training.
+     * Attaches an adapter (LoRA's): its term joins every linear layer it adapts, and the base model is frozen
+     * (backward fills only the adapter's gradients). {@code null} detaches, restoring the base model and its training.
      */
-    public void attach(LoraAdapter lora) {
-        if (lora != null && lora.engine() != engine) {
+    public void attach(Adapter added) {
+        if (added != null && added.engine() != engine) {
             throw new IllegalArgumentException("the adapter lives on another engine");
         }
-        this.adapter = lora;
+        this.adapter = added;
     }
 
     /** The attached adapter, or null. */
-    public LoraAdapter adapter() {
+    public Adapter adapter() {
         return adapter;
     }
 
@@ -275,9 +298,8 @@ public final class Transformer {
 
     private void linear(Tensor out, Tensor x, ModelWeights.Linear w, int n) {
         engine.linearForward(out, x, w.weight(), w.bias(), n, w.inDim(), w.outDim());
-        LoraAdapter.Site site = adapter == null ? null : adapter.site(w.name());
-        if (site != null) {
-            adapter.forward(site, out, x, n);
+        if (adapter != null) {
+            adapter.forward(w.name(), out, x, n);
         }
     }
 
@@ -420,9 +442,8 @@ public final class Transformer {
         Tensor dWeight = frozen || g == null ? null : g.weight(), dBias = frozen || g == null ? null : g.bias();
         engine.linearBackward(dx, dxGradient, dWeight, dBias, Gradient.OVERWRITE, dOut, x, w.weight(), n, w.inDim(),
                 w.outDim());
-        LoraAdapter.Site site = frozen ? adapter.site(w.name()) : null;
-        if (site != null) {
-            adapter.backward(site, dx, dOut, x, n);
+        if (frozen) {
+            adapter.backward(w.name(), dx, dOut, x, n);
         }
     }
 

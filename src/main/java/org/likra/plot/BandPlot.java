@@ -1,8 +1,7 @@
 package org.likra.plot;
 
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -11,7 +10,6 @@ import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.Shape;
-import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
@@ -20,12 +18,10 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
+import javax.imageio.ImageIO;
 
 /**
  * A learning-curve chart drawn with Java2D and written as a PNG: named series of points (x, y) joined by a line with
@@ -64,31 +60,29 @@ public final class BandPlot {
     static final int MAX_MARKED_POINTS = 40;
     /** Opacity of the interval bands. */
     static final float BAND_ALPHA = 0.18f;
-    private static final Color GRID_COLOUR = new Color(0xE4E4E4);
-    private static final Color AXIS_COLOUR = new Color(0x555555);
-    private static final Color TEXT_COLOUR = new Color(0x222222);
-    private static final Color REFERENCE_COLOUR = new Color(0x666666);
-    private static final String FONT = Font.SANS_SERIF;
+    static final Color TEXT_COLOUR = new Color(0x222222);
+    static final String FONT = Font.SANS_SERIF;
 
-    private record Point(double x, double y, double low, double high) {
+    record Point(double x, double y, double low, double high) {
         boolean hasBand() {
             return Double.isFinite(low) && Double.isFinite(high);
         }
     }
 
-    private record Reference(String label, double y) {
+    record Reference(String label, double y) {
     }
 
-    private final String title;
-    private final String xLabel;
-    private final String yLabel;
-    private final Map<String, List<Point>> series = new LinkedHashMap<>();
-    private final List<Reference> references = new ArrayList<>();
-    private boolean logX;
+    // Read by BandPanel, which draws the chart.
+    final String title;
+    final String xLabel;
+    final String yLabel;
+    final Map<String, List<Point>> series = new LinkedHashMap<>();
+    final List<Reference> references = new ArrayList<>();
+    boolean logX;
     private int width = DEFAULT_WIDTH;
     private int height = DEFAULT_HEIGHT;
-    private double yMin = Double.NaN;
-    private double yMax = Double.NaN;
+    double yMin = Double.NaN;
+    double yMax = Double.NaN;
     /** The mapping from data to pixels of the last render (for tests). */
     Frame lastFrame;
 
@@ -257,7 +251,7 @@ public final class BandPlot {
         }
     }
 
-    private boolean hasAnyBand() {
+    boolean hasAnyBand() {
         return series.values().stream().flatMap(List::stream).anyMatch(Point::hasBand);
     }
 
@@ -292,16 +286,16 @@ public final class BandPlot {
         return index;
     }
 
-    private static Color colour(int index) {
+    static Color colour(int index) {
         return PALETTE[index % PALETTE.length];
     }
 
-    private static Color translucent(Color c, float alpha) {
+    static Color translucent(Color c, float alpha) {
         return new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(alpha * 255));
     }
 
     /** The marker of series {@code index}, centred at (x, y), about {@code size} pixels across. */
-    private static Shape marker(int index, double x, double y, double size) {
+    static Shape marker(int index, double x, double y, double size) {
         double r = size / 2;
         switch (index % 5) {
             case 0:
@@ -341,287 +335,14 @@ public final class BandPlot {
         }
     }
 
-    /** Draws this chart into {@code area}; returns the mapping used. */
+    /** Draws this chart into {@code area} ({@link BandPanel}); returns the mapping used. */
     private Frame draw(Graphics2D g, Rectangle area, Map<String, Integer> colours, boolean withLegend, float scale,
                        double[] yOverride) {
-        Font titleFont = new Font(FONT, Font.BOLD, withLegend ? Math.round(20 * scale) : Math.round(18 * scale));
-        Font axisFont = new Font(FONT, Font.PLAIN, Math.round(15 * scale));
-        Font tickFont = new Font(FONT, Font.PLAIN, Math.round(13 * scale));
-        Font referenceFont = new Font(FONT, Font.PLAIN, Math.round(12.5f * scale));
-
-        // X axis scale.
-        TreeSet<Double> xs = new TreeSet<>();
-        for (List<Point> pts : series.values()) {
-            for (Point p : pts) {
-                xs.add(p.x);
-            }
-        }
-        boolean log = logX && !xs.isEmpty() && xs.last() > 0;
-        if (log && xs.first() < 0) {
-            throw new IllegalArgumentException("BandPlot: log x axis with negative x = " + xs.first());
-        }
-        double zeroPosition = Double.NaN;
-        double xLo, xHi;
-        if (xs.isEmpty()) {
-            xLo = 0;
-            xHi = 1;
-        } else if (log) {
-            double minPositive = xs.ceiling(Double.MIN_VALUE);
-            double lg = Math.log(minPositive) / Math.log(2);
-            zeroPosition = lg - 1.0;
-            double lo = xs.first() <= 0 ? zeroPosition : lg;
-            double hi = Math.log(xs.last()) / Math.log(2);
-            double pad = Math.max(0.35, (hi - lo) * 0.04);
-            xLo = lo - pad;
-            xHi = hi + pad;
-        } else {
-            double lo = xs.first(), hi = xs.last();
-            double span = hi > lo ? hi - lo : Math.max(1.0, Math.abs(lo));
-            xLo = lo - span * 0.04;
-            xHi = hi + span * 0.04;
-        }
-
-        // Y axis range and ticks.
-        double lo, hi;
-        if (yOverride != null) {
-            lo = yOverride[0];
-            hi = yOverride[1];
-        } else if (!Double.isNaN(yMin)) {
-            lo = yMin;
-            hi = yMax;
-        } else {
-            lo = Double.POSITIVE_INFINITY;
-            hi = Double.NEGATIVE_INFINITY;
-            for (List<Point> pts : series.values()) {
-                for (Point p : pts) {
-                    lo = Math.min(lo, p.hasBand() ? Math.min(p.low, p.y) : p.y);
-                    hi = Math.max(hi, p.hasBand() ? Math.max(p.high, p.y) : p.y);
-                }
-            }
-            for (Reference r : references) {
-                lo = Math.min(lo, r.y);
-                hi = Math.max(hi, r.y);
-            }
-            if (lo > hi) {
-                lo = 0;
-                hi = 1;
-            }
-            double span = hi > lo ? hi - lo : Math.max(0.1, Math.abs(lo) * 0.2);
-            lo -= span * 0.06;
-            hi += span * 0.06;
-        }
-        double step = niceStep((hi - lo) / 6.0);
-        int decimals = decimals(step);
-        List<Double> yTicks = new ArrayList<>();
-        for (long k = (long) Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
-            yTicks.add(k * step);
-        }
-
-        // Margins from the text that goes around the plot area.
-        g.setFont(tickFont);
-        FontMetrics tm = g.getFontMetrics();
-        int yTickWidth = 0;
-        for (double t : yTicks) {
-            yTickWidth = Math.max(yTickWidth, tm.stringWidth(format(t, decimals)));
-        }
-        g.setFont(axisFont);
-        FontMetrics am = g.getFontMetrics();
-        g.setFont(referenceFont);
-        FontMetrics rm = g.getFontMetrics();
-        int referenceWidth = 0;
-        for (Reference r : references) {
-            referenceWidth = Math.max(referenceWidth, rm.stringWidth(r.label));
-        }
-        int legendWidth = withLegend ? legendWidth(g, series.keySet(), scale) : 0;
-        boolean hasTitle = !title.isEmpty();
-        int top = area.y + (hasTitle ? Math.round(48 * scale) : Math.round(16 * scale));
-        int left = area.x + Math.round(14 * scale) + am.getHeight() + Math.round(8 * scale) + yTickWidth
-                + Math.round(8 * scale);
-        int right = area.x + area.width - Math.round(16 * scale) - legendWidth
-                - (referenceWidth > 0 ? referenceWidth + Math.round(12 * scale) : Math.round(8 * scale));
-        int bottom = area.y + area.height - Math.round(14 * scale) - am.getHeight() - tm.getHeight()
-                - Math.round(12 * scale);
-        Rectangle plot = new Rectangle(left, top, Math.max(10, right - left), Math.max(10, bottom - top));
-        Frame f = new Frame(plot, log, zeroPosition, xLo, xHi, lo, hi);
-
-        // Title.
-        if (hasTitle) {
-            g.setFont(fitted(g, titleFont, title, area.width - Math.round(24 * scale)));
-            g.setColor(TEXT_COLOUR);
-            double w = g.getFontMetrics().stringWidth(title);
-            // Centred over the plot area where it fits there, else over the whole area.
-            double cx = plot.x + plot.width / 2.0;
-            cx = Math.max(area.x + 12 * scale + w / 2, Math.min(cx, area.x + area.width - 12 * scale - w / 2));
-            drawCentred(g, title, cx, area.y + Math.round(32 * scale));
-        }
-
-        // Grid lines and ticks.
-        List<Double> xTicks = new ArrayList<>();
-        if (log) {
-            xTicks.addAll(xs);
-        } else {
-            double xStep = niceStep((xHi - xLo) / 7.0);
-            for (long k = (long) Math.ceil(xLo / xStep - 1e-9); k * xStep <= xHi + xStep * 1e-9; k++) {
-                xTicks.add(k * xStep);
-            }
-        }
-        int xDecimals = log ? -1 : decimals(niceStep((xHi - xLo) / 7.0));
-        g.setStroke(new BasicStroke(1f));
-        g.setColor(GRID_COLOUR);
-        for (double t : yTicks) {
-            g.draw(new Line2D.Double(plot.x, f.py(t), plot.x + plot.width, f.py(t)));
-        }
-        for (double t : xTicks) {
-            g.draw(new Line2D.Double(f.px(t), plot.y, f.px(t), plot.y + plot.height));
-        }
-
-        // Bands, then reference lines, then lines and markers, all clipped to the plot area.
-        Shape oldClip = g.getClip();
-        g.clip(plot);
-        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
-            Color c = translucent(colour(colours.get(e.getKey())), BAND_ALPHA);
-            for (List<Point> run : bandRuns(sorted(e.getValue()))) {
-                Path2D.Double band = new Path2D.Double();
-                for (int i = 0; i < run.size(); i++) {
-                    Point p = run.get(i);
-                    if (i == 0) {
-                        band.moveTo(f.px(p.x), f.py(p.high));
-                    } else {
-                        band.lineTo(f.px(p.x), f.py(p.high));
-                    }
-                }
-                for (int i = run.size() - 1; i >= 0; i--) {
-                    band.lineTo(f.px(run.get(i).x), f.py(run.get(i).low));
-                }
-                band.closePath();
-                g.setColor(c);
-                if (run.size() == 1) {
-                    // A lone interval: a short vertical bar so it stays visible.
-                    Point p = run.get(0);
-                    g.setStroke(new BasicStroke(6f * scale, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER));
-                    g.draw(new Line2D.Double(f.px(p.x), f.py(p.low), f.px(p.x), f.py(p.high)));
-                } else {
-                    g.fill(band);
-                }
-            }
-        }
-        g.setStroke(new BasicStroke(1.5f * scale, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[] {7f * scale, 5f * scale}, 0f));
-        g.setColor(REFERENCE_COLOUR);
-        for (Reference r : references) {
-            g.draw(new Line2D.Double(plot.x, f.py(r.y), plot.x + plot.width, f.py(r.y)));
-        }
-        g.setStroke(new BasicStroke(2.4f * scale, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
-            List<Point> pts = sorted(e.getValue());
-            g.setColor(colour(colours.get(e.getKey())));
-            Path2D.Double line = new Path2D.Double();
-            for (int i = 0; i < pts.size(); i++) {
-                if (i == 0) {
-                    line.moveTo(f.px(pts.get(i).x), f.py(pts.get(i).y));
-                } else {
-                    line.lineTo(f.px(pts.get(i).x), f.py(pts.get(i).y));
-                }
-            }
-            g.draw(line);
-        }
-        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
-            int index = colours.get(e.getKey());
-            if (e.getValue().size() > MAX_MARKED_POINTS) {
-                continue; // a dense series (a loss curve) reads better as a plain line
-            }
-            for (Point p : e.getValue()) {
-                Shape m = marker(index, f.px(p.x), f.py(p.y), 9 * scale);
-                g.setColor(colour(index));
-                g.fill(m);
-                g.setColor(Color.WHITE);
-                g.setStroke(new BasicStroke(1f * scale));
-                g.draw(m);
-            }
-        }
-        g.setClip(oldClip);
-
-        // Frame, ticks and labels.
-        g.setColor(AXIS_COLOUR);
-        g.setStroke(new BasicStroke(1.2f));
-        g.draw(new Line2D.Double(plot.x, plot.y + plot.height, plot.x + plot.width, plot.y + plot.height));
-        g.draw(new Line2D.Double(plot.x, plot.y, plot.x, plot.y + plot.height));
-        g.setColor(new Color(0xBBBBBB));
-        g.setStroke(new BasicStroke(1f));
-        g.draw(new Line2D.Double(plot.x + plot.width, plot.y, plot.x + plot.width, plot.y + plot.height));
-        g.draw(new Line2D.Double(plot.x, plot.y, plot.x + plot.width, plot.y));
-        g.setFont(tickFont);
-        g.setColor(TEXT_COLOUR);
-        for (double t : yTicks) {
-            double y = f.py(t);
-            g.setColor(AXIS_COLOUR);
-            g.draw(new Line2D.Double(plot.x - 5, y, plot.x, y));
-            g.setColor(TEXT_COLOUR);
-            String s = format(t, decimals);
-            g.drawString(s, (float) (plot.x - 8 - tm.stringWidth(s)), (float) (y + tm.getAscent() / 2.0 - 1));
-        }
-        double lastLabelRight = Double.NEGATIVE_INFINITY;
-        float labelBaseline = plot.y + plot.height + 8 + tm.getAscent();
-        for (double t : xTicks) {
-            double x = f.px(t);
-            g.setColor(AXIS_COLOUR);
-            g.draw(new Line2D.Double(x, plot.y + plot.height, x, plot.y + plot.height + 5));
-            String s = log ? formatX(t) : format(t, xDecimals);
-            double w = tm.stringWidth(s);
-            if (x - w / 2 > lastLabelRight + 4) {
-                g.setColor(TEXT_COLOUR);
-                g.drawString(s, (float) (x - w / 2), labelBaseline);
-                lastLabelRight = x + w / 2;
-                f.xTickLabels.add(s);
-            }
-        }
-        if (log && xs.first() <= 0) {
-            // Axis break between x = 0 and the smallest positive x.
-            double between = (f.px(0) + f.px(xs.ceiling(Double.MIN_VALUE))) / 2;
-            double y = plot.y + plot.height;
-            g.setColor(Color.WHITE);
-            g.fill(new Rectangle2D.Double(between - 4, y - 6, 8, 12));
-            g.setColor(AXIS_COLOUR);
-            g.setStroke(new BasicStroke(1.3f));
-            g.draw(new Line2D.Double(between - 6, y + 5, between - 1, y - 5));
-            g.draw(new Line2D.Double(between + 1, y + 5, between + 6, y - 5));
-        }
-
-        // Axis titles.
-        g.setFont(axisFont);
-        g.setColor(TEXT_COLOUR);
-        drawCentred(g, xLabel, plot.x + plot.width / 2.0, area.y + area.height - Math.round(14 * scale)
-                - am.getDescent());
-        AffineTransform saved = g.getTransform();
-        double yTitleX = area.x + Math.round(14 * scale) + am.getAscent();
-        g.rotate(-Math.PI / 2, yTitleX, plot.y + plot.height / 2.0);
-        drawCentred(g, yLabel, yTitleX, plot.y + plot.height / 2.0);
-        g.setTransform(saved);
-
-        // Reference labels right of the plot, pushed apart where they would overlap.
-        g.setFont(referenceFont);
-        List<Reference> byHeight = new ArrayList<>(references);
-        byHeight.sort(Comparator.comparingDouble(r -> -r.y));
-        double previous = Double.NEGATIVE_INFINITY;
-        for (Reference r : byHeight) {
-            double y = Math.max(f.py(r.y) + rm.getAscent() / 2.0 - 1, previous + rm.getHeight());
-            if (f.py(r.y) < plot.y || f.py(r.y) > plot.y + plot.height) {
-                continue;
-            }
-            g.setColor(REFERENCE_COLOUR);
-            g.drawString(r.label, (float) (plot.x + plot.width + 6), (float) y);
-            previous = y;
-        }
-
-        if (withLegend) {
-            drawLegend(g, area.x + area.width - legendWidth - Math.round(8 * scale), plot.y, colourSubset(colours),
-                    hasAnyBand(), scale);
-            f.legend.addAll(series.keySet());
-        }
-        return f;
+        return new BandPanel(this, g, area, withLegend, scale).draw(colours, withLegend, yOverride);
     }
 
-    private Map<String, Integer> colourSubset(Map<String, Integer> colours) {
+    /** The entries of {@code colours} of this chart's series. */
+    Map<String, Integer> colourSubset(Map<String, Integer> colours) {
         Map<String, Integer> subset = new LinkedHashMap<>();
         for (String name : series.keySet()) {
             subset.put(name, colours.get(name));
@@ -629,7 +350,7 @@ public final class BandPlot {
         return subset;
     }
 
-    private static int legendWidth(Graphics2D g, Iterable<String> names, float scale) {
+    static int legendWidth(Graphics2D g, Iterable<String> names, float scale) {
         g.setFont(new Font(FONT, Font.PLAIN, Math.round(14 * scale)));
         FontMetrics fm = g.getFontMetrics();
         int w = 0;
@@ -640,8 +361,8 @@ public final class BandPlot {
     }
 
     /** The legend: per series a band swatch, a line sample with its marker, and the name. */
-    private static void drawLegend(Graphics2D g, int x, int y, Map<String, Integer> colours, boolean bands,
-                                   float scale) {
+    static void drawLegend(Graphics2D g, int x, int y, Map<String, Integer> colours, boolean bands,
+                           float scale) {
         if (colours.isEmpty()) {
             return;
         }
@@ -671,32 +392,8 @@ public final class BandPlot {
         }
     }
 
-    private static List<Point> sorted(List<Point> points) {
-        List<Point> s = new ArrayList<>(points);
-        s.sort(Comparator.comparingDouble(Point::x));
-        return s;
-    }
-
-    /** Maximal runs of consecutive points (by x) that all carry an interval. */
-    private static List<List<Point>> bandRuns(List<Point> sorted) {
-        List<List<Point>> runs = new ArrayList<>();
-        List<Point> run = new ArrayList<>();
-        for (Point p : sorted) {
-            if (p.hasBand()) {
-                run.add(p);
-            } else if (!run.isEmpty()) {
-                runs.add(run);
-                run = new ArrayList<>();
-            }
-        }
-        if (!run.isEmpty()) {
-            runs.add(run);
-        }
-        return runs;
-    }
-
     /** {@code font}, made smaller (down to 60%) until {@code s} fits in {@code maxWidth} pixels. */
-    private static Font fitted(Graphics2D g, Font font, String s, int maxWidth) {
+    static Font fitted(Graphics2D g, Font font, String s, int maxWidth) {
         Font f = font;
         while (g.getFontMetrics(f).stringWidth(s) > maxWidth && f.getSize2D() > font.getSize2D() * 0.6f) {
             f = f.deriveFont(f.getSize2D() - 0.5f);
@@ -704,7 +401,7 @@ public final class BandPlot {
         return f;
     }
 
-    private static void drawCentred(Graphics2D g, String s, double cx, double baseline) {
+    static void drawCentred(Graphics2D g, String s, double cx, double baseline) {
         if (s == null || s.isEmpty()) {
             return;
         }
@@ -729,17 +426,5 @@ public final class BandPlot {
             d++;
         }
         return d;
-    }
-
-    private static String format(double v, int decimals) {
-        String s = String.format(Locale.ROOT, "%." + decimals + "f", v);
-        return s.matches("-0(\\.0*)?") ? s.substring(1) : s;
-    }
-
-    private static String formatX(double x) {
-        if (x == Math.rint(x) && Math.abs(x) < 1e15) {
-            return Long.toString((long) x);
-        }
-        return String.format(Locale.ROOT, "%.3g", x);
     }
 }

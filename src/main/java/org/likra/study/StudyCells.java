@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.data.QuestionSets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.experiment.AnswerLikelihood;
 import org.likra.experiment.ChoiceScores;
@@ -17,6 +18,7 @@ import org.likra.experiment.Scorer;
 import org.likra.experiment.TrainingSets;
 import org.likra.io.ModelDirectory;
 import org.likra.lora.LoraFiles;
+import org.likra.train.BestModel;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
@@ -77,23 +79,21 @@ final class StudyCells {
         String id = StudyPlan.baseId(base, seed);
         Path run = layout.baseRun(id);
         StudyPlan.Pretrain p = plan.pretrain();
-        PretrainOptions options = new PretrainOptions(base.model(), layout.corpus().toString(), base.steps(),
-                p.batch(), p.seq(), base.lr() == null ? p.lr() : base.lr(), "cosine", p.warmup(), 0.1, p.weightDecay(), 0.9, 0.95, 1e-8, p.gradClip(),
-                seed, p.evalEvery(), p.evalBatches(), p.evalEvery(), p.valFraction(), plan.tokenizer());
+        PretrainOptions options = pretrainOptions(base, seed);
         Path checkpoint = RunCheckpoint.find(run);
         TrainerState state = checkpoint == null ? null : RunCheckpoint.readState(checkpoint);
         long start = System.nanoTime();
-        Pretrainer.BestModel best = Pretrainer.BestModel.read(run);
+        BestModel best = BestModel.read(run);
         if ((state == null || state.step() < base.steps()) && !best.stopped()) {
             Pretrainer.Criterion criterion = p.stopOn().equals("held-out-loss") ? (m, t, loss) -> loss
                     : (m, t, loss) -> 1 - validationAccuracy(m, t);
             new Pretrainer(engine, log, bars).stopWhenNoBetter(p.patience(), criterion).run(options, run,
                     state != null);
-            best = Pretrainer.BestModel.read(run);
+            best = BestModel.read(run);
         }
         double pretrainSeconds = (System.nanoTime() - start) / 1e9;
         // The model with the lowest held-out loss: pretraining "until the held-out loss stops improving".
-        ModelDirectory.Loaded loaded = ModelDirectory.load(run.resolve(Pretrainer.BEST), engine);
+        ModelDirectory.Loaded loaded = ModelDirectory.load(run.resolve(BestModel.DIR), engine);
         AnswerLikelihood likelihood = new AnswerLikelihood(loaded.model(), loaded.tokenizer(), FORMAT);
         Map<String, List<String>> ids = new LinkedHashMap<>();
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
@@ -135,6 +135,23 @@ final class StudyCells {
                         : history.get(history.size() - 1).get(1).asDouble(), info.get("testAccNorm").asDouble());
     }
 
+    /**
+     * How a base model is pretrained: the plan's pretraining settings, the learning rate (the base's, else the
+     * plan's) decaying by cosine to a tenth of it, a checkpoint at each evaluation.
+     */
+    private PretrainOptions pretrainOptions(StudyPlan.Base base, long seed) {
+        StudyPlan.Pretrain p = plan.pretrain();
+        return PretrainOptions.DEFAULTS.withModel(base.model())
+                .withCorpus(layout.corpus().toString()).withTokenizer(plan.tokenizer())
+                .withSteps(base.steps()).withBatch(p.batch(), p.seq()).withSeed(seed)
+                .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(base.lr() == null ? p.lr() : base.lr())
+                        .withWarmup(p.warmup()))
+                .withOptimizer(AdamWSettings.PRETRAINING.withWeightDecay((float) (double) p.weightDecay())
+                        .withMaxGradNorm((float) (double) p.gradClip()))
+                .withEvaluation(new PretrainOptions.Evaluation(p.valFraction(), p.evalEvery(), p.evalBatches()))
+                .withCheckpointEvery(p.evalEvery());
+    }
+
     /** The base model's acc_norm on the validation questions, in the eval format. */
     private double validationAccuracy(org.likra.model.Transformer model, org.likra.tokenize.Tokenizer tokenizer) {
         List<double[]> s = new AnswerLikelihood(model, tokenizer, FORMAT).choices(world.validation(), null,
@@ -155,7 +172,7 @@ final class StudyCells {
             out.put("note", "a grid of one point: nothing was chosen");
             out.set("positive", StudyPlan.JSON.valueToTree(only));
             out.set("negative", StudyPlan.JSON.valueToTree(only));
-            org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+            org.likra.util.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
                     + "\n");
             return;
         }
@@ -177,7 +194,7 @@ final class StudyCells {
         out.set("negative", StudyPlan.JSON.valueToTree(negative.recipe()));
         out.put("validationQuestions", val.size());
         out.put("n", train.size());
-        org.likra.io.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
+        org.likra.util.AtomicFiles.writeString(layout.selection(baseId), StudyPlan.JSON.writeValueAsString(out)
                 + "\n");
     }
 
@@ -233,11 +250,30 @@ final class StudyCells {
         List<MultipleChoiceQuestion> train = order(headSeed);
         HeadCurve curve = new HeadCurve(loaded.model(), loaded.tokenizer(), FORMAT, ROWS_PER_BATCH);
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
+        HeadCurve.Sink sink = sink(baseId, headSeed, kind, name, scores);
+        ObjectNode info = StudyPlan.JSON.createObjectNode();
+        long start = System.nanoTime();
+        HeadRecipe recipe = train(curve, sink, onUpdate, info, train, base, chosen, headSeed, kind, name);
+        info.put("base", baseId);
+        info.put("headSeed", headSeed);
+        info.set("recipe", StudyPlan.JSON.valueToTree(recipe));
+        info.put("seconds", (System.nanoTime() - start) / 1e9);
+        Map<String, List<String>> ids = new LinkedHashMap<>();
+        List<String> testIds = world.test().stream().map(MultipleChoiceQuestion::id).toList();
+        scores.keySet().forEach(k -> ids.put(k, testIds));
+        new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
+    }
+
+    /**
+     * Where a head curve's test scores go: into {@code scores} by N; the main arm's heads of the first head seed at
+     * the largest N are also saved, for `likra eval`.
+     */
+    private HeadCurve.Sink sink(String baseId, long headSeed, String kind, String name,
+                                Map<String, List<double[]>> scores) {
         int[] ns = ns();
-        // The main arm's heads of the first head seed at the largest N are kept for `likra eval`.
         boolean keep = headSeed == plan.heads().seeds().get(0)
                 && (kind.equals("positive") || kind.equals("negative") && name.equals(plan.main().name()));
-        HeadCurve.Sink sink = (n, s, head) -> {
+        return (n, s, head) -> {
             scores.put(Integer.toString(n), s);
             if (keep && n == ns[ns.length - 1]) {
                 try {
@@ -248,8 +284,15 @@ final class StudyCells {
                 }
             }
         };
-        ObjectNode info = StudyPlan.JSON.createObjectNode();
-        long start = System.nanoTime();
+    }
+
+    /**
+     * Trains the head curve of one kind (positive, negative: an arm, dpo: a baseline) with the recipe the validation
+     * split chose, noting its negatives in {@code info}; returns the recipe.
+     */
+    private HeadRecipe train(HeadCurve curve, HeadCurve.Sink sink, Runnable onUpdate, ObjectNode info,
+                             List<MultipleChoiceQuestion> train, CellScores base, HeadRecipe[] chosen, long headSeed,
+                             String kind, String name) {
         HeadRecipe recipe;
         switch (kind) {
             case "positive" -> {
@@ -278,14 +321,7 @@ final class StudyCells {
             }
             default -> throw new IllegalArgumentException(kind);
         }
-        info.put("base", baseId);
-        info.put("headSeed", headSeed);
-        info.set("recipe", StudyPlan.JSON.valueToTree(recipe));
-        info.put("seconds", (System.nanoTime() - start) / 1e9);
-        Map<String, List<String>> ids = new LinkedHashMap<>();
-        List<String> testIds = world.test().stream().map(MultipleChoiceQuestion::id).toList();
-        scores.keySet().forEach(k -> ids.put(k, testIds));
-        new CellScores(kind, name, info, ids, scores).write(layout.head(baseId, headSeed, kind, name));
+        return recipe;
     }
 
     StudyPlan.Arm arm(String name) {
@@ -310,7 +346,7 @@ final class StudyCells {
             byId.put(ids.get(i), base.scores().get("train").get(i));
         }
         List<double[]> trainBase = train.stream().map(q -> byId.get(q.id())).toList();
-        return TrainingSets.build(train, trainBase, FORMAT, arm.strategy(), arm.perQuestion(), arm.contamination(),
+        return TrainingSets.build(train, trainBase, FORMAT, arm.selection(),
                 headSeed(headSeed, "negatives:" + arm.name()));
     }
 

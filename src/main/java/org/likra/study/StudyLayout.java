@@ -29,7 +29,7 @@ public record StudyLayout(Path root) {
 
     /** The base model every head is trained on: the run's model with the lowest held-out loss. */
     public Path baseModel(String baseId) {
-        return baseRun(baseId).resolve(org.likra.train.Pretrainer.BEST);
+        return baseRun(baseId).resolve(org.likra.train.BestModel.DIR);
     }
 
     public Path cells() {

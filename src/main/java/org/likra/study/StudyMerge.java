@@ -1,6 +1,6 @@
 package org.likra.study;
 
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;

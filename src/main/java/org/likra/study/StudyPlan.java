@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.likra.config.Presets;
 import org.likra.experiment.HeadRecipe;
+import org.likra.experiment.NegativeSelection;
 import org.likra.experiment.NegativeStrategy;
 import org.likra.lora.LoraConfig;
 import org.likra.util.UserError;
@@ -146,6 +147,11 @@ public record StudyPlan(String name, String description, World world, String tok
 
         public NegativeStrategy strategy() {
             return NegativeStrategy.parse(negatives);
+        }
+
+        /** The negatives this arm trains on. */
+        public NegativeSelection selection() {
+            return new NegativeSelection(strategy(), perQuestion, contamination);
         }
     }
 

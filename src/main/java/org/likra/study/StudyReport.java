@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.data.MultipleChoiceQuestion;
 import org.likra.experiment.NegativeStrategy;
-import org.likra.io.AtomicFiles;
 import org.likra.stats.HierarchicalBootstrap;
 import org.likra.stats.Holm;
 import org.likra.stats.Interval;
 import org.likra.stats.PairedTest;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -159,7 +159,7 @@ public final class StudyReport {
         }
         holm();
         report.set("tests", StudyPlan.JSON.valueToTree(tests));
-        report.set("verdicts", StudyVerdicts.of(report, data.plan));
+        report.set("verdicts", StudyVerdicts.of(report));
         AtomicFiles.writeString(out.resolve("report.json"), StudyPlan.JSON.writeValueAsString(report) + "\n");
         AtomicFiles.writeString(out.resolve("curves.csv"), csv.toString());
         AtomicFiles.writeString(out.resolve("tests.csv"), testsCsv());
@@ -173,7 +173,24 @@ public final class StudyReport {
                             StringBuilder csv, Path out) throws IOException {
         ObjectNode node = StudyPlan.JSON.createObjectNode();
         node.put("model", model);
-        ArrayNode baseNodes = node.putArray("bases");
+        bases(node.putArray("bases"), bases);
+        boolean ablations = data.plan.bases().stream().anyMatch(b -> b.model().equals(model) && b.ablations());
+        Map<String, StudySeries> series = series(ablations);
+        ObjectNode curves = node.putObject("curves");
+        curves(curves, model, bases, series, all, csv);
+        // Paired tests at every N.
+        for (int n : data.ns) {
+            tests(model, bases, series, n, all, misconceptions, ablations);
+        }
+        node.set("margins", margins(bases, all));
+        node.set("misconceptionQuestions", mc(bases, misconceptions, series));
+        node.set("oneNegativeWorth", worth(curves));
+        StudyPlots.write(out, model, curves, chance(), typeOnly(), ablations, data.plan);
+        return node;
+    }
+
+    /** Per base model: its seed, size, held-out losses, the model kept, time, accuracy at N = 0, head seeds done. */
+    private static void bases(ArrayNode baseNodes, List<StudyData.Base> bases) {
         for (StudyData.Base b : bases) {
             ObjectNode bn = baseNodes.addObject();
             bn.put("id", b.id).put("seed", b.seed);
@@ -190,7 +207,10 @@ public final class StudyReport {
             bn.set("testAccN0", info.get("testAcc"));
             bn.put("headSeedsFinished", b.heads.values().stream().filter(m -> !m.isEmpty()).count());
         }
-        boolean ablations = data.plan.bases().stream().anyMatch(b -> b.model().equals(model) && b.ablations());
+    }
+
+    /** The curves of a size by name: the scorers, the DPO baselines, and with ablations the w- and arm variants. */
+    private Map<String, StudySeries> series(boolean ablations) {
         String main = data.plan.main().name();
         Map<String, StudySeries> series = new LinkedHashMap<>();
         series.put("base", StudySeries.base());
@@ -213,8 +233,16 @@ public final class StudyReport {
                 series.put("base-neg:" + a.name(), StudySeries.baseNeg(a.name()));
             }
         }
+        return series;
+    }
+
+    /**
+     * Each series' mean accuracy (acc_norm and acc) with its interval at N = 0 and every N, into {@code curves} and
+     * as rows of curves.csv.
+     */
+    private void curves(ObjectNode curves, String model, List<StudyData.Base> bases,
+                        Map<String, StudySeries> series, int[] all, StringBuilder csv) {
         int[] ns = withZero(data.ns);
-        ObjectNode curves = node.putObject("curves");
         for (Map.Entry<String, StudySeries> s : series.entrySet()) {
             ArrayNode points = curves.putArray(s.getKey());
             for (int n : ns) {
@@ -232,39 +260,39 @@ public final class StudyReport {
                 }
             }
         }
-        // Paired tests at every N.
-        for (int n : data.ns) {
-            pair("likra-sft", model, bases, series.get("likra"), series.get("sft"), n, all);
-            pair("base_neg-base", model, bases, series.get("base-neg"), series.get("base"), n, all);
-            pair("likra-base_neg", model, bases, series.get("likra"), series.get("base-neg"), n, all);
-            if (misconceptions.length > 0) {
-                Outcomes o = collect(bases, List.of(series.get("likra"), series.get("sft")), n,
-                        Metric.MISCONCEPTION_PICKED, misconceptions);
-                if (!o.isEmpty()) {
-                    test("misconception_picked:likra-sft", model, n, o, misconceptions);
-                }
-            }
-            if (ablations) {
-                String near = armOf(NegativeStrategy.TAG_NEAR_MISS);
-                String far = armOf(NegativeStrategy.TAG_FAR);
-                if (near != null && far != null) {
-                    pair("near_miss-far", model, bases, series.get("likra:" + near), series.get("likra:" + far), n,
-                            all);
-                    pair("near_miss-far:base_neg", model, bases, series.get("base-neg:" + near),
-                            series.get("base-neg:" + far), n, all);
-                }
-                String mis = armOf(NegativeStrategy.TAG_MISCONCEPTION);
-                if (mis != null && near != null) {
-                    pair("misconception-near_miss", model, bases, series.get("likra:" + mis),
-                            series.get("likra:" + near), n, all);
-                }
+    }
+
+    /**
+     * The paired tests of a size at N: Likra against SFT, base-neg against base, Likra against base-neg, the
+     * misconception rate, and with ablations the arms against each other.
+     */
+    private void tests(String model, List<StudyData.Base> bases, Map<String, StudySeries> series, int n, int[] all,
+                   int[] misconceptions, boolean ablations) {
+        pair("likra-sft", model, bases, series.get("likra"), series.get("sft"), n, all);
+        pair("base_neg-base", model, bases, series.get("base-neg"), series.get("base"), n, all);
+        pair("likra-base_neg", model, bases, series.get("likra"), series.get("base-neg"), n, all);
+        if (misconceptions.length > 0) {
+            Outcomes o = collect(bases, List.of(series.get("likra"), series.get("sft")), n,
+                    Metric.MISCONCEPTION_PICKED, misconceptions);
+            if (!o.isEmpty()) {
+                test("misconception_picked:likra-sft", model, n, o, misconceptions);
             }
         }
-        node.set("margins", margins(bases, all));
-        node.set("misconceptionQuestions", mc(bases, misconceptions, series));
-        node.set("oneNegativeWorth", worth(curves));
-        StudyPlots.write(out, model, curves, chance(), typeOnly(), ablations, data.plan);
-        return node;
+        if (ablations) {
+            String near = armOf(NegativeStrategy.TAG_NEAR_MISS);
+            String far = armOf(NegativeStrategy.TAG_FAR);
+            if (near != null && far != null) {
+                pair("near_miss-far", model, bases, series.get("likra:" + near), series.get("likra:" + far), n,
+                        all);
+                pair("near_miss-far:base_neg", model, bases, series.get("base-neg:" + near),
+                        series.get("base-neg:" + far), n, all);
+            }
+            String mis = armOf(NegativeStrategy.TAG_MISCONCEPTION);
+            if (mis != null && near != null) {
+                pair("misconception-near_miss", model, bases, series.get("likra:" + mis),
+                        series.get("likra:" + near), n, all);
+            }
+        }
     }
 
     private void pair(String family, String model, List<StudyData.Base> bases, StudySeries a, StudySeries b, int n,

@@ -1,9 +1,9 @@
 package org.likra.study;
 
 import org.likra.engine.Engine;
-import org.likra.engine.Engines;
 import org.likra.engine.Precision;
-import org.likra.io.AtomicFiles;
+import org.likra.engines.Engines;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -118,6 +118,7 @@ public final class StudyRunner {
     }
 
     /** Runs every unfinished cell of this shard; returns the number of cells that failed. */
+    @SuppressWarnings("try") // the lock is held for the block, not used in it
     public int run() throws IOException {
         Files.createDirectories(layout.root());
         try (FileChannel lockFile = FileChannel.open(layout.lock(), StandardOpenOption.CREATE,
@@ -132,6 +133,9 @@ public final class StudyRunner {
                             + "validation and %d training questions; N = %s%n", plan.name(), cells.size(), shard,
                     shards, done, cells.size() - done, workers, workers == 1 ? "" : "s", world.test().size(),
                     world.validation().size(), world.train().size(), java.util.Arrays.toString(work.ns()));
+            if (done == cells.size()) {
+                return 0; // nothing to run, so no compute to record
+            }
             StudyCompute compute = new StudyCompute(layout, shard, shards, workers);
             try {
                 return execute(cells, done, compute);
@@ -219,6 +223,8 @@ public final class StudyRunner {
 
     /** Marks cells not run because a cell they read from failed. */
     private static final class SkippedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         SkippedException() {
             super("skipped: an earlier cell failed", null, false, false);
         }

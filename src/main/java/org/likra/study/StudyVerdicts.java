@@ -32,7 +32,7 @@ final class StudyVerdicts {
     private StudyVerdicts() {
     }
 
-    static ArrayNode of(ObjectNode report, StudyPlan plan) {
+    static ArrayNode of(ObjectNode report) {
         ArrayNode out = StudyPlan.JSON.createArrayNode();
         List<String> models = new ArrayList<>();
         report.get("sizes").forEach(s -> models.add(s.get("model").asText()));

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -328,28 +326,12 @@ public final class BpeTokenizer implements Tokenizer {
 
     /** Reads a Hugging Face {@code tokenizer.json} of a byte-level BPE tokenizer. */
     public static BpeTokenizer read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such tokenizer file");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read tokenizer: " + e.getMessage(), e);
-        }
-        return parse(text, file.toString());
+        return parse(TokenizerFile.read(file), file.toString());
     }
 
     /** Parses the text of a {@code tokenizer.json}; {@code where} names it in errors. */
     public static BpeTokenizer parse(String text, String where) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(text);
-        } catch (IOException e) {
-            throw new UserError(where + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        if (root == null || !root.isObject()) {
-            throw new UserError(where + ": not a JSON object (expected a Hugging Face tokenizer.json)");
-        }
+        JsonNode root = TokenizerFile.object(text, where);
         JsonNode model = root.get("model");
         if (model == null || !model.isObject()) {
             throw new UserError(where + ": missing or non-object field 'model'");
@@ -368,12 +350,17 @@ public final class BpeTokenizer implements Tokenizer {
             throw new UserError(where + ": normalizer is '" + normalizer.path("type").asText("?") + "'; only files "
                     + "without a normalizer (null) are supported");
         }
+        Map<String, Integer> vocab = vocab(model, where);
+        return new BpeTokenizer(symbols(vocab, where), merges(model, vocab, where), addedTokens(root, where));
+    }
+
+    /** model.vocab: token to id, each token of the byte-level alphabet, each id in 0..MAX_ID-1. */
+    private static Map<String, Integer> vocab(JsonNode model, String where) {
         JsonNode vocabNode = model.get("vocab");
         if (vocabNode == null || !vocabNode.isObject()) {
             throw new UserError(where + ": missing or non-object field 'model.vocab'");
         }
         Map<String, Integer> vocab = new HashMap<>();
-        int maxId = -1;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode idNode = e.getValue();
@@ -386,8 +373,13 @@ public final class BpeTokenizer implements Tokenizer {
                         + "byte-level alphabet (not a byte-level BPE vocabulary)");
             }
             vocab.put(e.getKey(), idNode.asInt());
-            maxId = Math.max(maxId, idNode.asInt());
         }
+        return vocab;
+    }
+
+    /** The token of each id (null for ids the vocabulary skips); each id once, all 256 byte symbols present. */
+    private static String[] symbols(Map<String, Integer> vocab, String where) {
+        int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         String[] symbols = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             int id = e.getValue();
@@ -404,6 +396,11 @@ public final class BpeTokenizer implements Tokenizer {
                         + String.format("0x%02x", b) + "); a byte-level BPE vocabulary has all 256");
             }
         }
+        return symbols;
+    }
+
+    /** model.merges ("a b" or ["a", "b"]) as id pairs, in rank order; a, b and ab must be in the vocabulary. */
+    private static int[][] merges(JsonNode model, Map<String, Integer> vocab, String where) {
         JsonNode mergesNode = model.get("merges");
         int mergeCount = mergesNode == null || mergesNode.isNull() ? 0 : mergesNode.size();
         if (mergesNode != null && !mergesNode.isNull() && !mergesNode.isArray()) {
@@ -441,6 +438,11 @@ public final class BpeTokenizer implements Tokenizer {
             }
             merges[r] = new int[] {vocab.get(left), vocab.get(right)};
         }
+        return merges;
+    }
+
+    /** added_tokens: id, non-empty content and whether it is special; none where the field is missing or null. */
+    private static List<AddedToken> addedTokens(JsonNode root, String where) {
         List<AddedToken> added = new ArrayList<>();
         JsonNode addedNode = root.get("added_tokens");
         if (addedNode != null && !addedNode.isNull()) {
@@ -462,7 +464,7 @@ public final class BpeTokenizer implements Tokenizer {
                 added.add(new AddedToken(id.asInt(), content.asText(), t.path("special").asBoolean(false)));
             }
         }
-        return new BpeTokenizer(symbols, merges, added);
+        return added;
     }
 
     @Override

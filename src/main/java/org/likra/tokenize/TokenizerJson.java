@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.tokenize.hf.HfTokenizer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,9 +17,9 @@ import java.util.Map;
 
 /**
  * Each of our tokenizers written as a Hugging Face {@code tokenizer.json} that encodes the same text to the same ids
- * (read back by {@link HfTokenizer}, and by the {@code tokenizers} library):
+ * (read back by {@code org.likra.tokenize.hf.HfTokenizer}, and by the {@code tokenizers} library):
  * <ul>
- *   <li>a tokenizer.json that was read: unchanged;</li>
+ *   <li>a tokenizer.json that was read (spec type {@code hf}): unchanged;</li>
  *   <li>our byte-level BPE: its own file, plus a post-processor that puts its BOS ({@code <|endoftext|>}) first, as
  *       this project's prompts have it;</li>
  *   <li>the byte tokenizer: a byte-level BPE whose 256 symbols are ids 0..255 in byte order, without merges;</li>
@@ -41,7 +40,7 @@ public final class TokenizerJson {
 
     /** The tokenizer.json text of {@code tokenizer}, or null where there is none. */
     public static String of(Tokenizer tokenizer) {
-        if (tokenizer instanceof HfTokenizer) {
+        if (readFromTokenizerJson(tokenizer)) {
             return null;
         }
         try {
@@ -65,17 +64,22 @@ public final class TokenizerJson {
         return null;
     }
 
+    /** Whether {@code tokenizer} was read from a tokenizer.json, which its {@code writeFiles} writes unchanged. */
+    private static boolean readFromTokenizerJson(Tokenizer tokenizer) {
+        return tokenizer.spec().type().equals(TokenizerSpec.HF.type());
+    }
+
     /** Writes the tokenizer.json of {@code tokenizer} into {@code dir}; false where it has none. */
     public static boolean write(Tokenizer tokenizer, java.nio.file.Path dir) throws IOException {
-        if (tokenizer instanceof HfTokenizer hf) {
-            hf.writeFiles(dir);
+        if (readFromTokenizerJson(tokenizer)) {
+            tokenizer.writeFiles(dir);
             return true;
         }
         String json = of(tokenizer);
         if (json == null) {
             return false;
         }
-        org.likra.io.AtomicFiles.writeString(dir.resolve(TokenizerSpec.HF_FILE), json);
+        org.likra.util.AtomicFiles.writeString(dir.resolve(TokenizerSpec.HF_FILE), json);
         return true;
     }
 
@@ -142,20 +146,8 @@ public final class TokenizerJson {
 
     private static String llama2c(Llama2cTokenizer t) throws IOException {
         int n = t.vocabSize();
-        String[] pieces = new String[n];
         Map<String, Integer> ids = new HashMap<>();
-        for (int id = 0; id < n; id++) {
-            String s;
-            try {
-                s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(t.piece(id))).toString();
-            } catch (CharacterCodingException e) {
-                continue;
-            }
-            s = s.replace(" ", SPACE);
-            if (!s.isEmpty() && ids.putIfAbsent(s, id) == null) {
-                pieces[id] = s;
-            }
-        }
+        String[] pieces = llama2cPieces(t, ids);
         // ids 0, 1, 2 are <unk>, <s> and </s> (llama2.c's export writes "\n<s>\n" and "\n</s>\n")
         String[] special = {"<unk>", "<s>", "</s>"};
         for (int id = 0; id < 3; id++) {
@@ -172,6 +164,48 @@ public final class TokenizerJson {
             a.put("id", id).put("content", special[id]).put("single_word", false)
                     .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
         }
+        sentencePieceSteps(root, special[Llama2cTokenizer.BOS]);
+        ObjectNode model = bpeModel(root, special[0], true);
+        ObjectNode vocab = model.putObject("vocab");
+        for (int id = 0; id < n; id++) {
+            if (pieces[id] != null) {
+                vocab.put(pieces[id], id);
+            }
+        }
+        ArrayNode mergeList = model.putArray("merges");
+        for (int[] m : llama2cMerges(t, pieces, ids)) {
+            mergeList.addArray().add(pieces[m[0]]).add(pieces[m[1]]);
+        }
+        return JSON.writeValueAsString(root) + "\n";
+    }
+
+    /**
+     * Each id's piece as text with spaces as "▁", null where it is not UTF-8, empty, or the text of an earlier id;
+     * {@code ids} gets the id of each piece kept.
+     */
+    private static String[] llama2cPieces(Llama2cTokenizer t, Map<String, Integer> ids) {
+        int n = t.vocabSize();
+        String[] pieces = new String[n];
+        for (int id = 0; id < n; id++) {
+            String s;
+            try {
+                s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(t.piece(id))).toString();
+            } catch (CharacterCodingException e) {
+                continue;
+            }
+            s = s.replace(" ", SPACE);
+            if (!s.isEmpty() && ids.putIfAbsent(s, id) == null) {
+                pieces[id] = s;
+            }
+        }
+        return pieces;
+    }
+
+    /**
+     * SentencePiece's steps around the model: "▁" prepended and for spaces, no pre-tokenizer, {@code bos} first, and
+     * decoding back ("▁" to space, byte fallback, fuse, the leading space stripped).
+     */
+    private static void sentencePieceSteps(ObjectNode root, String bos) {
         ObjectNode normalizer = root.putObject("normalizer");
         normalizer.put("type", "Sequence");
         ArrayNode steps = normalizer.putArray("normalizers");
@@ -180,7 +214,7 @@ public final class TokenizerJson {
         replace.putObject("pattern").put("String", " ");
         replace.put("content", SPACE);
         root.putNull("pre_tokenizer");
-        root.set("post_processor", template(special[Llama2cTokenizer.BOS], Llama2cTokenizer.BOS));
+        root.set("post_processor", template(bos, Llama2cTokenizer.BOS));
         ObjectNode decoder = root.putObject("decoder");
         decoder.put("type", "Sequence");
         ArrayNode decoders = decoder.putArray("decoders");
@@ -190,14 +224,14 @@ public final class TokenizerJson {
         decoders.addObject().put("type", "ByteFallback");
         decoders.addObject().put("type", "Fuse");
         decoders.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
-        ObjectNode model = bpeModel(root, special[0], true);
-        ObjectNode vocab = model.putObject("vocab");
-        for (int id = 0; id < n; id++) {
-            if (pieces[id] != null) {
-                vocab.put(pieces[id], id);
-            }
-        }
-        // every split of a token into two tokens; run.c merges the pair whose concatenation scores highest
+    }
+
+    /**
+     * Every split of a token into two tokens, as (left, right, merged) ids, highest merged score first: run.c merges
+     * the pair whose concatenation scores highest.
+     */
+    private static List<int[]> llama2cMerges(Llama2cTokenizer t, String[] pieces, Map<String, Integer> ids) {
+        int n = t.vocabSize();
         List<int[]> merges = new ArrayList<>();
         for (int id = 0; id < n; id++) {
             String s = pieces[id];
@@ -214,10 +248,6 @@ public final class TokenizerJson {
         }
         merges.sort(Comparator.<int[]>comparingDouble(m -> -t.score(m[2])).thenComparingInt(m -> m[2])
                 .thenComparingInt(m -> m[0]));
-        ArrayNode mergeList = model.putArray("merges");
-        for (int[] m : merges) {
-            mergeList.addArray().add(pieces[m[0]]).add(pieces[m[1]]);
-        }
-        return JSON.writeValueAsString(root) + "\n";
+        return merges;
     }
 }

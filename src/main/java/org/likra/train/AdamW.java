@@ -3,6 +3,8 @@ package org.likra.train;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Tensor;
+import org.likra.lora.LoraAdapter;
+import org.likra.model.Transformer;
 
 /**
  * AdamW over one contiguous parameter buffer whose first {@code decayedCount} elements get weight decay (the
@@ -17,7 +19,7 @@ public final class AdamW {
     private final Tensor m;
     private final Tensor v;
     private final Tensor gradNormSquared;
-    /** The hyper-parameters of the decayed range and of the rest (no weight decay). */
+    /** The hyper-parameters of the decayed range and of the rest (the same without weight decay). */
     private final AdamWSettings decayedSettings;
     private final AdamWSettings restSettings;
     // Views of the decayed range [0, decayedCount) and of the rest, built once.
@@ -25,8 +27,7 @@ public final class AdamW {
     private final Tensor[] rest;
     private final double[] normOut = new double[1];
 
-    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, float beta1, float beta2,
-                 float eps, float weightDecay, float maxGradNorm) {
+    public AdamW(Engine engine, Tensor parameters, Tensor gradients, int decayedCount, AdamWSettings settings) {
         this.engine = engine;
         this.parameters = parameters;
         this.gradients = gradients;
@@ -34,14 +35,25 @@ public final class AdamW {
         this.m = engine.allocate(parameters.length());
         this.v = engine.allocate(parameters.length());
         this.gradNormSquared = engine.allocate(1);
-        this.decayedSettings = new AdamWSettings(beta1, beta2, eps, weightDecay, maxGradNorm);
-        this.restSettings = new AdamWSettings(beta1, beta2, eps, 0f, maxGradNorm);
+        this.decayedSettings = settings;
+        this.restSettings = settings.withWeightDecay(0f);
         int total = parameters.length();
         int others = total - decayedCount;
         this.decayed = new Tensor[] {parameters.view(0, decayedCount), gradients.view(0, decayedCount),
                 m.view(0, decayedCount), v.view(0, decayedCount)};
         this.rest = new Tensor[] {parameters.view(decayedCount, others), gradients.view(decayedCount, others),
                 m.view(decayedCount, others), v.view(decayedCount, others)};
+    }
+
+    /** AdamW over every parameter of {@code model}, the matrices decayed. */
+    public static AdamW of(Transformer model, AdamWSettings settings) {
+        return new AdamW(model.engine(), model.parameters(), model.gradients(), model.layout().decayedCount(),
+                settings);
+    }
+
+    /** AdamW over the parameters of a LoRA adapter, none decayed. */
+    public static AdamW of(LoraAdapter adapter, AdamWSettings settings) {
+        return new AdamW(adapter.engine(), adapter.parameters(), adapter.gradients(), 0, settings);
     }
 
     /**

@@ -3,7 +3,7 @@ package org.likra.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,41 +1,33 @@
 package org.likra.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
 import org.likra.engine.Engine;
 import org.likra.io.FolderLock;
 import org.likra.io.ModelDirectory;
+import org.likra.io.Tokenizers;
 import org.likra.model.Initializer;
 import org.likra.model.NonFinite;
 import org.likra.model.Transformer;
-import org.likra.plot.BandPlot;
 import org.likra.tokenize.BpeTokenizer;
 import org.likra.tokenize.ByteTokenizer;
 import org.likra.tokenize.Tokenizer;
-import org.likra.tokenize.Tokenizers;
 import org.likra.util.Progress;
 import org.likra.util.UserError;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.Locale;
 
 /**
  * Pretraining from scratch on a text corpus, with the byte tokenizer or a byte-level BPE tokenizer trained on the
- * corpus when the run starts (saved in every checkpoint and read back on resume): random-window batches, AdamW, periodic held-out evaluation,
- * crash-safe checkpoints, exact resume, metrics.jsonl and a loss-curve PNG in the run directory.
+ * corpus when the run starts (saved in every checkpoint and read back on resume): random-window batches, a
+ * {@link TrainingStep} each, periodic held-out evaluation, crash-safe checkpoints, exact resume, metrics.jsonl and
+ * a loss-curve PNG ({@link LossPlot}) in the run directory.
  */
 public final class Pretrainer {
     /** What a finished run reports. */
@@ -58,11 +50,6 @@ public final class Pretrainer {
         this.log = log;
         this.showProgress = showProgress;
     }
-
-    /** The folder, inside a run, of the model with the lowest held-out loss so far (with {@link #stopWhenNoBetter}). */
-    public static final String BEST = "best";
-    /** The file in {@link #BEST} that records its step and held-out loss. */
-    public static final String BEST_STATE = "best.json";
 
     /**
      * What "better" means for {@link #stopWhenNoBetter}: a value computed at each evaluation, lower is better. The
@@ -130,6 +117,8 @@ public final class Pretrainer {
      * to the log (before the JVM was let exit).
      */
     public static final class Interrupted extends UserError {
+        private static final long serialVersionUID = 1L;
+
         Interrupted(String message) {
             super(message);
         }
@@ -144,6 +133,7 @@ public final class Pretrainer {
      * @param requested the options of a new run; on resume only its {@code steps} (if positive) and {@code corpus}
      *                  (if given) are used
      */
+    @SuppressWarnings("try") // the run folder's lock is held for the block, not used in it
     public Result run(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
         if (resume) {
             if (RunCheckpoint.find(runDir) == null) {
@@ -161,23 +151,14 @@ public final class Pretrainer {
     }
 
     private Result runLocked(PretrainOptions requested, Path runDir, boolean resume) throws IOException {
-        PretrainOptions options = requested;
-        TrainerState resumeState = null;
         Path checkpoint = RunCheckpoint.find(runDir);
+        TrainerState resumeState = null;
+        PretrainOptions options = requested;
         if (resume) {
             if (checkpoint == null) {
                 throw new UserError(runDir + ": no checkpoint to resume from; start a new run without --resume");
             }
-            resumeState = RunCheckpoint.readState(checkpoint);
-            Path stateFile = checkpoint.resolve(RunCheckpoint.STATE);
-            if (resumeState.options() == null) {
-                throw new UserError(stateFile + " has no \"options\" field, so the run's settings are unknown; the "
-                        + "checkpoint is incomplete: start a new run");
-            }
-            if (resumeState.corpusSha256() == null) {
-                throw new UserError(stateFile + " has no \"corpus_sha256\" field, so the corpus cannot be checked "
-                        + "against the one the run was trained on; the checkpoint is incomplete: start a new run");
-            }
+            resumeState = readResumeState(checkpoint);
             options = resumeState.options();
             if (requested != null && requested.steps() > 0) {
                 options = options.withSteps(requested.steps());
@@ -199,294 +180,308 @@ public final class Pretrainer {
                     + "choose another --out");
         }
         validate(options);
-        ModelConfig preset = resumeState == null ? Presets.load(options.model()) : null;
-
-        String text = readText(Path.of(options.corpus()));
-        int bpeVocab = PretrainOptions.bpeVocab(options.tokenizer());
-        Tokenizer tokenizer;
-        String tokenizerNote = "";
-        if (resumeState != null) {
-            tokenizer = Tokenizers.load(ModelDirectory.readConfig(checkpoint).tokenizer(), checkpoint);
-        } else if (bpeVocab > 0) {
-            long t0 = System.nanoTime();
-            tokenizer = BpeTokenizer.train(bpeTrainingText(text, options.valFraction()), bpeVocab);
-            tokenizerNote = String.format(", trained in %.1f s", (System.nanoTime() - t0) / 1e9);
-        } else {
-            tokenizer = new ByteTokenizer();
+        Run run = prepare(options, runDir, resume ? checkpoint : null, resumeState);
+        try (StopOnSignal signal = StopOnSignal.install()) {
+            log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
+                            + "tokenizer %s (%,d ids, %.4f tokens/byte%s), unigram entropy %.4f nats/token%n",
+                    run.model().config().name(), run.model().layout().total(), options.corpus(), run.data().size(),
+                    run.data().trainTokens(), run.data().validationTokens(), options.tokenizer(),
+                    run.tokenizer().vocabSize(), run.corpus().tokensPerByte(), run.corpus().tokenizerNote(),
+                    run.unigram());
+            PretrainOptions.Schedule schedule = options.schedule();
+            log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
+                    options.batch(), options.seq(), schedule.kind(), schedule.lr(), schedule.warmup(),
+                    options.steps(), resumeState != null ? ", resuming after step " + run.startStep() : "");
+            return new Loop(run, signal).run();
         }
-        int[] tokens = tokenizer.encode(text);
-        double tokensPerByte = tokens.length / (double) text.getBytes(StandardCharsets.UTF_8).length;
-        String sha = sha256(tokens);
-        if (resumeState != null && !sha.equals(resumeState.corpusSha256())) {
+    }
+
+    /** A checkpoint's trainer state, refused when it lacks what a resume needs. */
+    private static TrainerState readResumeState(Path checkpoint) {
+        TrainerState state = RunCheckpoint.readState(checkpoint);
+        Path stateFile = checkpoint.resolve(RunCheckpoint.STATE);
+        if (state.options() == null) {
+            throw new UserError(stateFile + " has no \"options\" field, so the run's settings are unknown; the "
+                    + "checkpoint is incomplete: start a new run");
+        }
+        if (state.corpusSha256() == null) {
+            throw new UserError(stateFile + " has no \"corpus_sha256\" field, so the corpus cannot be checked "
+                    + "against the one the run was trained on; the checkpoint is incomplete: start a new run");
+        }
+        return state;
+    }
+
+    /** The tokenized corpus of a run: its tokenizer and tokens, their fingerprint, and how the tokenizer was made. */
+    private record TokenizedCorpus(Tokenizer tokenizer, int[] tokens, String sha256, double tokensPerByte,
+                                   String tokenizerNote) {
+    }
+
+    /** What the training loop works on. */
+    private record Run(PretrainOptions options, Path runDir, Transformer model, AdamW optimizer,
+                       TokenizedCorpus corpus, TokenDataset data, double unigram, int startStep,
+                       double elapsedBefore) {
+        Tokenizer tokenizer() {
+            return corpus.tokenizer();
+        }
+    }
+
+    /**
+     * Reads the corpus and makes (or, from {@code checkpoint}, loads) the model and the optimizer; checks that the
+     * corpus is the one a resumed run was trained on and that the model fits the tokenizer and the windows.
+     */
+    private Run prepare(PretrainOptions options, Path runDir, Path checkpoint, TrainerState resumeState)
+            throws IOException {
+        ModelConfig preset = checkpoint == null ? Presets.load(options.model()) : null;
+        TokenizedCorpus corpus = tokenize(options, checkpoint);
+        if (resumeState != null && !corpus.sha256().equals(resumeState.corpusSha256())) {
             throw new UserError(options.corpus() + ": the corpus differs from the one this run was trained on "
                     + "(sha256 of its tokens changed); resume with the original corpus");
         }
-        TokenDataset data = new TokenDataset(tokens, options.valFraction(), options.seq(), options.corpus());
-
-        ModelConfig config;
+        TokenDataset data = new TokenDataset(corpus.tokens(), options.evaluation().valFraction(), options.seq(),
+                options.corpus());
         Transformer model;
-        if (resumeState != null) {
-            ModelDirectory.Loaded loaded = ModelDirectory.load(checkpoint, engine);
-            model = loaded.model();
-            config = model.config();
+        if (checkpoint != null) {
+            model = ModelDirectory.load(checkpoint, engine).model();
         } else {
-            config = bpeVocab > 0 ? preset.withVocab(bpeVocab) : preset;
-            model = new Transformer(config, engine);
+            int bpeVocab = PretrainOptions.bpeVocab(options.tokenizer());
+            model = new Transformer(bpeVocab > 0 ? preset.withVocab(bpeVocab) : preset, engine);
             Initializer.initialize(model, options.seed());
         }
-        if (tokenizer.vocabSize() > config.vocab()) {
+        ModelConfig config = model.config();
+        if (corpus.tokenizer().vocabSize() > config.vocab()) {
             throw new UserError("model " + config.name() + " has a vocabulary of " + config.vocab() + " but the "
-                    + options.tokenizer() + " tokenizer needs " + tokenizer.vocabSize());
+                    + options.tokenizer() + " tokenizer needs " + corpus.tokenizer().vocabSize());
         }
         if (options.seq() > config.context()) {
             throw new UserError("--seq " + options.seq() + " is longer than the context of " + config.name() + " ("
                     + config.context() + ")");
         }
-        AdamW optimizer = new AdamW(engine, model.parameters(), model.gradients(), model.layout().decayedCount(),
-                (float) options.beta1(), (float) options.beta2(), (float) options.adamEps(),
-                (float) options.weightDecay(), (float) options.gradClip());
-        int startStep = 0;
-        double elapsedBefore = 0;
+        AdamW optimizer = AdamW.of(model, options.optimizer());
+        int startStep = resumeState == null ? 0 : resumeState.step();
         if (resumeState != null) {
-            startStep = resumeState.step();
-            elapsedBefore = resumeState.elapsedSeconds();
             RunCheckpoint.loadOptimizer(checkpoint, model, optimizer, startStep);
         }
+        return new Run(options, runDir, model, optimizer, corpus, data, data.unigramEntropy(config.vocab()),
+                startStep, resumeState == null ? 0 : resumeState.elapsedSeconds());
+    }
 
-        double unigram = data.unigramEntropy(config.vocab());
-        try (StopOnSignal signal = StopOnSignal.install()) {
-            log.printf("likra pretrain: %s (%,d parameters) on %s: %,d tokens (%,d train, %,d held out), "
-                            + "tokenizer %s (%,d ids, %.4f tokens/byte%s), unigram entropy %.4f nats/token%n",
-                    config.name(), model.layout().total(), options.corpus(), data.size(), data.trainTokens(),
-                    data.validationTokens(), options.tokenizer(), tokenizer.vocabSize(), tokensPerByte, tokenizerNote,
-                    unigram);
-            log.printf("  engine %s, batch %d x %d tokens, %s lr %.2e (warm-up %d), steps %d%s%n", engine.name(),
-                    options.batch(), options.seq(), options.schedule(), options.lr(), options.warmup(),
-                    options.steps(), resumeState != null ? ", resuming after step " + startStep : "");
-            return loop(new Run(options, runDir, model, tokenizer, optimizer, data, sha, unigram, startStep,
-                    elapsedBefore), signal);
+    /**
+     * Reads and tokenizes the corpus: with the checkpoint's tokenizer on resume, else with the byte tokenizer or a
+     * BPE tokenizer trained on the corpus without its held-out tail.
+     */
+    private static TokenizedCorpus tokenize(PretrainOptions options, Path checkpoint) {
+        String text = Corpus.readText(Path.of(options.corpus()));
+        int bpeVocab = PretrainOptions.bpeVocab(options.tokenizer());
+        Tokenizer tokenizer;
+        String note = "";
+        if (checkpoint != null) {
+            tokenizer = Tokenizers.load(ModelDirectory.readConfig(checkpoint).tokenizer(), checkpoint);
+        } else if (bpeVocab > 0) {
+            long t0 = System.nanoTime();
+            tokenizer = BpeTokenizer.train(Corpus.bpeTrainingText(text, options.evaluation().valFraction()),
+                    bpeVocab);
+            note = String.format(", trained in %.1f s", (System.nanoTime() - t0) / 1e9);
+        } else {
+            tokenizer = new ByteTokenizer();
         }
+        int[] tokens = tokenizer.encode(text);
+        double tokensPerByte = tokens.length / (double) text.getBytes(StandardCharsets.UTF_8).length;
+        return new TokenizedCorpus(tokenizer, tokens, Corpus.sha256(tokens), tokensPerByte, note);
     }
 
-    /** What the training loop works on. */
-    private record Run(PretrainOptions options, Path runDir, Transformer model, Tokenizer tokenizer,
-                       AdamW optimizer, TokenDataset data, String sha, double unigram, int startStep,
-                       double elapsedBefore) {
-    }
+    /** The training loop of one run and what it keeps between steps. */
+    private final class Loop {
+        private final Run run;
+        private final PretrainOptions options;
+        private final StopOnSignal signal;
+        private final TrainingStep step;
+        private final Path metricsFile;
+        private final double[] stepTokensPerSecond;
+        private final long runStart = System.nanoTime();
+        private long lastCheckpointAt = clock.getAsLong();
+        private int lastGoodStep;
+        private BestModel best;
+        private double lastLoss = Double.NaN;
+        private double lastVal = Double.NaN;
 
-    private Result loop(Run run, StopOnSignal signal) throws IOException {
-        PretrainOptions options = run.options();
-        Path runDir = run.runDir();
-        Transformer model = run.model();
-        AdamW optimizer = run.optimizer();
-        int startStep = run.startStep();
-        LearningRateSchedule schedule = options.learningRate();
-        Path metricsFile = runDir.resolve("metrics.jsonl");
-        double lastLoss = Double.NaN;
-        double lastVal = Double.NaN;
-        long tokensPerStep = (long) options.batch() * options.seq();
-        double[] stepTokensPerSecond = new double[Math.max(0, options.steps() - startStep)];
-        long runStart = System.nanoTime();
-        long lastCheckpointAt = clock.getAsLong();
-        int lastGoodStep = run.startStep() > 0 ? run.startStep() : -1;
-        BestModel best = patience > 0 ? BestModel.read(runDir) : null;
-        try (MetricsLog metrics = new MetricsLog(metricsFile, startStep > 0 ? startStep : -1);
-             Progress progress = showProgress ? new Progress(log, true) : Progress.silent()) {
-            progress.stage("pretrain", options.steps(), "steps", startStep);
-            for (int step = startStep + 1; step <= options.steps(); step++) {
-                long t0 = System.nanoTime();
-                TokenDataset.Batch batch = run.data().trainingBatch(options.seed(), step, options.batch(),
-                        options.seq());
-                model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
-                model.forward();
-                model.backward();
-                float lr = (float) schedule.at(step);
-                double loss = model.loss();
-                double gradNorm = optimizer.gradientNorm();
-                if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-                    // Checked before the update, so that nothing non-finite reaches the parameters.
-                    throw diverged(step, lr, (Double.isFinite(loss) ? "the gradient norm became " + gradNorm
-                            + " (loss " + loss + ")" : "the training loss became " + loss) + "; the step was not "
-                            + "applied", runDir, lastGoodStep);
-                }
-                optimizer.update(step, lr);
-                long t1 = System.nanoTime();
-                lastLoss = loss;
-                double tps = tokensPerStep / ((t1 - t0) / 1e9);
-                stepTokensPerSecond[step - startStep - 1] = tps;
-                ObjectNode record = MetricsLog.record(step);
-                record.put("loss", loss);
-                record.put("lr", lr);
-                record.put("tokens_per_s", Math.round(tps * 10) / 10.0);
-                record.put("grad_norm", gradNorm);
-                boolean evaluate = step % options.evalEvery() == 0 || step == options.steps();
-                if (evaluate) {
-                    lastVal = evaluate(model, run.data(), options);
-                    record.put("val_loss", lastVal);
-                }
-                metrics.write(record);
-                // Short enough that the bar still fits 80 columns: "pretrain  42% [====] 420/1000 3.10 steps/s
-                // ETA 3:05  loss 2.123 val 2.345".
-                progress.stepTo(step, String.format(Locale.ROOT, "loss %.3f", loss)
-                        + (Double.isNaN(lastVal) ? "" : String.format(Locale.ROOT, " val %.3f", lastVal)));
-                if (evaluate && !showProgress) {
-                    log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", step, loss, lastVal,
-                            lr, tps);
-                }
-                boolean noBetter = false;
-                if (evaluate && patience > 0) {
-                    double value = criterion.value(model, run.tokenizer(), lastVal);
-                    if (value < best.criterion()) {
-                        best = new BestModel(step, lastVal, value, false);
-                        best.save(runDir, model, run.tokenizer());
+        Loop(Run run, StopOnSignal signal) throws IOException {
+            this.run = run;
+            this.options = run.options();
+            this.signal = signal;
+            this.step = new TrainingStep(run.model(), run.optimizer());
+            this.metricsFile = run.runDir().resolve("metrics.jsonl");
+            this.stepTokensPerSecond = new double[Math.max(0, options.steps() - run.startStep())];
+            this.lastGoodStep = run.startStep() > 0 ? run.startStep() : -1;
+            this.best = patience > 0 ? BestModel.read(run.runDir()) : null;
+        }
+
+        Result run() throws IOException {
+            int startStep = run.startStep();
+            LearningRateSchedule schedule = options.learningRate();
+            try (MetricsLog metrics = new MetricsLog(metricsFile, startStep > 0 ? startStep : -1);
+                 Progress progress = showProgress ? new Progress(log, true) : Progress.silent()) {
+                progress.stage("pretrain", options.steps(), "steps", startStep);
+                for (int t = startStep + 1; t <= options.steps(); t++) {
+                    float lr = (float) schedule.at(t);
+                    double tps = train(t, lr);
+                    boolean evaluate = t % options.evaluation().every() == 0 || t == options.steps();
+                    if (evaluate) {
+                        lastVal = Pretrainer.evaluate(run.model(), run.data(), options);
                     }
-                    noBetter = step - best.step() >= (long) patience * options.evalEvery() && step < options.steps();
-                }
-                boolean interrupted = signal.requested() || stopRequested;
-                boolean stopping = (step == stopAfter && step < options.steps()) || noBetter || interrupted;
-                long now = clock.getAsLong();
-                boolean byTime = checkpointNanos > 0 && now - lastCheckpointAt >= checkpointNanos;
-                if (step % options.checkpointEvery() == 0 || step == options.steps() || stopping || byTime) {
-                    double elapsed = run.elapsedBefore() + (System.nanoTime() - runStart) / 1e9;
-                    RunCheckpoint.Snapshot values = RunCheckpoint.Snapshot.of(model, optimizer);
-                    NonFinite bad = values.firstNonFinite(model.layout());
-                    if (bad != null) {
-                        throw diverged(step, lr, "after its update, " + bad.describe() + "; nothing of this step "
-                                + "was saved", runDir, lastGoodStep);
+                    metrics.write(record(t, lr, tps, evaluate));
+                    // Short enough that the bar still fits 80 columns: "pretrain  42% [====] 420/1000 3.10 steps/s
+                    // ETA 3:05  loss 2.123 val 2.345".
+                    progress.stepTo(t, String.format(Locale.ROOT, "loss %.3f", lastLoss)
+                            + (Double.isNaN(lastVal) ? "" : String.format(Locale.ROOT, " val %.3f", lastVal)));
+                    if (evaluate && !showProgress) {
+                        log.printf("  step %5d  loss %.4f  val_loss %.4f  lr %.2e  %.0f tok/s%n", t, lastLoss,
+                                lastVal, lr, tps);
                     }
-                    RunCheckpoint.save(runDir, model, values, run.tokenizer(),
-                            new TrainerState(step, options, run.data().size(), run.sha(), elapsed));
-                    lastGoodStep = step;
-                    if (!interrupted) {
-                        // Not while the JVM shuts down: drawing may start AWT, which cannot start then.
-                        plotLoss(metricsFile, runDir.resolve("loss.png"), model.config().name(), run.unigram());
+                    Result stopped = afterStep(t, lr, evaluate && patience > 0 && noBetterSince(t));
+                    if (stopped != null) {
+                        return stopped;
                     }
-                    if (byTime && !showProgress && !stopping && step % options.checkpointEvery() != 0) {
-                        log.printf("  step %5d  checkpoint (%.1f minutes since the last)%n", step,
-                                (now - lastCheckpointAt) / 60e9);
-                    }
-                    lastCheckpointAt = now;
-                }
-                if (noBetter) {
-                    new BestModel(best.step(), best.valLoss(), best.criterion(), true).write(runDir);
-                    log.printf("stopped after step %d: no evaluation has improved on step %d's (held-out loss %.4f, "
-                            + "criterion %.4f) for %d evaluations; that model is in %s%n", step, best.step(),
-                            best.valLoss(), best.criterion(), patience, runDir.resolve(BEST));
-                    return new Result(step, lastLoss, lastVal, run.unigram(), Double.NaN, runDir);
-                }
-                if (interrupted) {
-                    String message = "interrupted: stopped after step " + step + " with a checkpoint in "
-                            + runDir.resolve(RunCheckpoint.DIR) + "; continue with --resume";
-                    log.println(message);
-                    log.flush();
-                    throw new Interrupted(message);
-                }
-                if (stopping) {
-                    log.printf("stopped after step %d as asked; continue with --resume%n", step);
-                    return new Result(step, lastLoss, lastVal, run.unigram(), Double.NaN, runDir);
                 }
             }
+            double median = median(stepTokensPerSecond);
+            log.printf("done: step %d, loss %.4f, held-out loss %.4f (unigram entropy %.4f); %.0f tokens/s (median); "
+                            + "model in %s%n", options.steps(), lastLoss, lastVal, run.unigram(), median,
+                    run.runDir().resolve(RunCheckpoint.DIR));
+            return new Result(options.steps(), lastLoss, lastVal, run.unigram(), median, run.runDir());
         }
-        double median = median(stepTokensPerSecond);
-        log.printf("done: step %d, loss %.4f, held-out loss %.4f (unigram entropy %.4f); %.0f tokens/s (median); "
-                        + "model in %s%n", options.steps(), lastLoss, lastVal, run.unigram(), median,
-                runDir.resolve(RunCheckpoint.DIR));
-        return new Result(options.steps(), lastLoss, lastVal, run.unigram(), median, runDir);
-    }
 
-    /** The error of a diverged run: what became non-finite at {@code step} and where the last good checkpoint is. */
-    private static UserError diverged(int step, float lr, String what, Path runDir, int lastGoodStep) {
-        Path good = RunCheckpoint.find(runDir);
-        String checkpoint = lastGoodStep > 0 && good != null
-                ? "the last good checkpoint (step " + lastGoodStep + ") is in " + good
-                : "no checkpoint was saved (a checkpoint is only saved when every value is finite)";
-        return new UserError(String.format(java.util.Locale.ROOT, "the training diverged at step %d (lr %.3g): %s; "
-                + "%s; lower --lr or raise --warmup and start a new run", step, lr, what, checkpoint));
+        /** Trains step t on its batch; returns its tokens per second. */
+        private double train(int t, float lr) {
+            long t0 = System.nanoTime();
+            TokenDataset.Batch batch = run.data().trainingBatch(options.seed(), t, options.batch(), options.seq());
+            try {
+                lastLoss = step.run(t, lr, batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
+            } catch (TrainingStep.Diverged e) {
+                // Checked before the update, so that nothing non-finite reaches the parameters.
+                throw diverged(e.getMessage());
+            }
+            double tps = (long) options.batch() * options.seq() / ((System.nanoTime() - t0) / 1e9);
+            stepTokensPerSecond[t - run.startStep() - 1] = tps;
+            return tps;
+        }
+
+        private ObjectNode record(int t, float lr, double tps, boolean evaluated) {
+            ObjectNode record = MetricsLog.record(t);
+            record.put("loss", lastLoss);
+            record.put("lr", lr);
+            record.put("tokens_per_s", Math.round(tps * 10) / 10.0);
+            record.put("grad_norm", step.gradientNorm());
+            if (evaluated) {
+                record.put("val_loss", lastVal);
+            }
+            return record;
+        }
+
+        /**
+         * Keeps the model of step t when its criterion value is the best so far; whether {@code patience}
+         * evaluations have passed without improvement (and the run has steps left).
+         */
+        private boolean noBetterSince(int t) throws IOException {
+            double value = criterion.value(run.model(), run.tokenizer(), lastVal);
+            if (value < best.criterion()) {
+                best = new BestModel(t, lastVal, value, false);
+                best.save(run.runDir(), run.model(), run.tokenizer());
+            }
+            return t - best.step() >= (long) patience * options.evaluation().every() && t < options.steps();
+        }
+
+        /** Saves a checkpoint when one is due and ends the run when asked to; the result when it ends. */
+        private Result afterStep(int t, float lr, boolean noBetter) throws IOException {
+            boolean interrupted = signal.requested() || stopRequested;
+            boolean stopping = (t == stopAfter && t < options.steps()) || noBetter || interrupted;
+            checkpointIfDue(t, lr, stopping, interrupted);
+            if (noBetter) {
+                best.asStopped().write(run.runDir());
+                log.printf("stopped after step %d: no evaluation has improved on step %d's (held-out loss %.4f, "
+                        + "criterion %.4f) for %d evaluations; that model is in %s%n", t, best.step(),
+                        best.valLoss(), best.criterion(), patience, run.runDir().resolve(BestModel.DIR));
+                return new Result(t, lastLoss, lastVal, run.unigram(), Double.NaN, run.runDir());
+            }
+            if (interrupted) {
+                String message = "interrupted: stopped after step " + t + " with a checkpoint in "
+                        + run.runDir().resolve(RunCheckpoint.DIR) + "; continue with --resume";
+                log.println(message);
+                log.flush();
+                throw new Interrupted(message);
+            }
+            if (stopping) {
+                log.printf("stopped after step %d as asked; continue with --resume%n", t);
+                return new Result(t, lastLoss, lastVal, run.unigram(), Double.NaN, run.runDir());
+            }
+            return null;
+        }
+
+        /**
+         * Saves step t's checkpoint every {@code checkpoint_every} steps, at the last step, when the run stops, and
+         * when {@link #checkpointEveryMinutes} have passed since the last one; redraws loss.png after it.
+         */
+        private void checkpointIfDue(int t, float lr, boolean stopping, boolean interrupted) throws IOException {
+            long now = clock.getAsLong();
+            boolean byTime = checkpointNanos > 0 && now - lastCheckpointAt >= checkpointNanos;
+            if (!(t % options.checkpointEvery() == 0 || t == options.steps() || stopping || byTime)) {
+                return;
+            }
+            double elapsed = run.elapsedBefore() + (System.nanoTime() - runStart) / 1e9;
+            RunCheckpoint.Snapshot values = RunCheckpoint.Snapshot.of(run.model(), run.optimizer());
+            NonFinite bad = values.firstNonFinite(run.model().layout());
+            if (bad != null) {
+                throw diverged(String.format(Locale.ROOT, "the training diverged at step %d (lr %.3g): after its "
+                        + "update, %s; nothing of this step was saved", t, lr, bad.describe()));
+            }
+            RunCheckpoint.save(run.runDir(), run.model(), values, run.tokenizer(),
+                    new TrainerState(t, options, run.data().size(), run.corpus().sha256(), elapsed));
+            lastGoodStep = t;
+            if (!interrupted) {
+                // Not while the JVM shuts down: drawing may start AWT, which cannot start then.
+                LossPlot.write(metricsFile, run.runDir().resolve("loss.png"), run.model().config().name(),
+                        run.unigram());
+            }
+            if (byTime && !showProgress && !stopping && t % options.checkpointEvery() != 0) {
+                log.printf("  step %5d  checkpoint (%.1f minutes since the last)%n", t,
+                        (now - lastCheckpointAt) / 60e9);
+            }
+            lastCheckpointAt = now;
+        }
+
+        /** The error of a diverged run: {@code what} happened, and where the last good checkpoint is. */
+        private UserError diverged(String what) {
+            Path good = RunCheckpoint.find(run.runDir());
+            String checkpoint = lastGoodStep > 0 && good != null
+                    ? "the last good checkpoint (step " + lastGoodStep + ") is in " + good
+                    : "no checkpoint was saved (a checkpoint is only saved when every value is finite)";
+            return new UserError(what + "; " + checkpoint + "; lower --lr or raise --warmup and start a new run");
+        }
     }
 
     /** Mean loss over the fixed held-out batches. */
     public static double evaluate(Transformer model, TokenDataset data, PretrainOptions options) {
+        int batches = options.evaluation().batches();
         double sum = 0;
-        for (int i = 0; i < options.evalBatches(); i++) {
-            TokenDataset.Batch batch = data.validationBatch(i, options.evalBatches(), options.batch(), options.seq());
+        for (int i = 0; i < batches; i++) {
+            TokenDataset.Batch batch = data.validationBatch(i, batches, options.batch(), options.seq());
             model.setInputs(batch.inputs(), batch.targets(), null, batch.batch(), batch.time());
             model.forward();
             sum += model.loss();
         }
-        return sum / options.evalBatches();
+        return sum / batches;
     }
 
     private static void validate(PretrainOptions o) {
-        if (o.steps() <= 0 || o.batch() <= 0 || o.seq() <= 0 || o.evalEvery() <= 0 || o.evalBatches() <= 0
-                || o.checkpointEvery() <= 0) {
+        if (o.steps() <= 0 || o.batch() <= 0 || o.seq() <= 0 || o.evaluation().every() <= 0
+                || o.evaluation().batches() <= 0 || o.checkpointEvery() <= 0) {
             throw new UserError("--steps, --batch, --seq, --eval-every, --eval-batches and --checkpoint-every must "
                     + "be positive");
         }
-        if (!(o.valFraction() > 0 && o.valFraction() < 0.5)) {
-            throw new UserError("--val-fraction must be in (0, 0.5), got " + o.valFraction());
+        if (!(o.evaluation().valFraction() > 0 && o.evaluation().valFraction() < 0.5)) {
+            throw new UserError("--val-fraction must be in (0, 0.5), got " + o.evaluation().valFraction());
         }
         o.learningRate();
         PretrainOptions.bpeVocab(o.tokenizer());
-    }
-
-    /**
-     * The text a new run's BPE tokenizer is trained on: the corpus without its held-out tail (the last
-     * {@code valFraction} of its characters), so that the tokenizer does not see the text the model is evaluated on.
-     */
-    static String bpeTrainingText(String text, double valFraction) {
-        int end = (int) Math.round(text.length() * (1 - valFraction));
-        if (end > 0 && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(0, Math.max(0, Math.min(end, text.length())));
-    }
-
-    /** Reads a UTF-8 text corpus and tokenizes it. */
-    public static int[] readCorpus(Path file, Tokenizer tokenizer) {
-        return tokenizer.encode(readText(file));
-    }
-
-    /** Reads a UTF-8 text corpus; a UserError when it is missing, empty or not UTF-8. */
-    public static String readText(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such corpus file");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read the corpus: " + e.getMessage(), e);
-        }
-        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
-        java.nio.charset.CoderResult result = decoder.decode(in, out, true);
-        if (result.isError()) {
-            int line = 1;
-            for (int i = 0; i < in.position(); i++) {
-                if (bytes[i] == '\n') {
-                    line++;
-                }
-            }
-            throw new UserError(file + ":" + line + ": not UTF-8 text (byte " + in.position() + "); convert the "
-                    + "corpus to UTF-8");
-        }
-        String text = out.flip().toString();
-        if (text.isEmpty()) {
-            throw new UserError(file + ": the corpus is empty");
-        }
-        return text;
-    }
-
-    private static String sha256(int[] tokens) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(tokens.length * 4);
-            buf.asIntBuffer().put(tokens);
-            return HexFormat.of().formatHex(digest.digest(buf.array()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static double median(double[] values) {
@@ -497,69 +492,5 @@ public final class Pretrainer {
         java.util.Arrays.sort(sorted);
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    /** Writes the loss curve of a metrics file: training loss, held-out loss, and the unigram entropy. */
-    public static void plotLoss(Path metricsFile, Path png, String modelName, double unigram) throws IOException {
-        List<JsonNode> records = MetricsLog.read(metricsFile);
-        BandPlot plot = new BandPlot("Pretraining " + modelName, "step", "loss (nats/token)");
-        for (JsonNode r : records) { // non-finite losses (a diverged step) are left out of the plot
-            double step = r.get("step").asDouble();
-            if (Double.isFinite(r.get("loss").asDouble())) {
-                plot.add("training loss", step, r.get("loss").asDouble());
-            }
-            if (r.has("val_loss") && Double.isFinite(r.get("val_loss").asDouble())) {
-                plot.add("held-out loss", step, r.get("val_loss").asDouble());
-            }
-        }
-        if (Double.isFinite(unigram)) {
-            plot.reference(String.format(java.util.Locale.ROOT, "unigram entropy %.2f", unigram), unigram);
-        }
-        plot.writePng(png);
-    }
-
-    /**
-     * The best model of a run by its early-stopping criterion: its step, its held-out loss, the criterion's value
-     * and whether the run stopped because no later evaluation improved on it. Saved as a model directory, {@code <run>/best/}, written atomically.
-     */
-    public record BestModel(int step, double valLoss, double criterion, boolean stopped) {
-        /** The run's best model so far, or none (step 0, infinite loss). */
-        public static BestModel read(Path runDir) throws IOException {
-            Path old = runDir.resolve(BEST + ".old");
-            if (!Files.exists(runDir.resolve(BEST)) && Files.isRegularFile(old.resolve(BEST_STATE))) {
-                // A crash between the two renames of save(): the previous best model is the best one.
-                Files.move(old, runDir.resolve(BEST));
-            }
-            Path f = runDir.resolve(BEST).resolve(BEST_STATE);
-            if (!Files.isRegularFile(f)) {
-                return new BestModel(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
-            }
-            JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile());
-            return new BestModel(n.get("step").asInt(), n.get("val_loss").asDouble(), n.get("criterion").asDouble(),
-                    n.path("stopped").asBoolean());
-        }
-
-        void save(Path runDir, Transformer model, Tokenizer tokenizer) throws IOException {
-            Path tmp = runDir.resolve(BEST + ".tmp");
-            RunCheckpoint.deleteTree(tmp);
-            ModelDirectory.save(tmp, model, tokenizer);
-            write(tmp);
-            Path target = runDir.resolve(BEST);
-            Path old = runDir.resolve(BEST + ".old");
-            RunCheckpoint.deleteTree(old);
-            if (Files.exists(target)) {
-                Files.move(target, old);
-            }
-            // Between these renames only best.old/ exists, and read() takes it back.
-            Files.move(tmp, target);
-            RunCheckpoint.deleteTree(old);
-        }
-
-        void write(Path dir) throws IOException {
-            Path target = dir.getFileName().toString().equals(BEST + ".tmp") ? dir : dir.resolve(BEST);
-            org.likra.io.AtomicFiles.writeString(target.resolve(BEST_STATE), String.format(java.util.Locale.ROOT,
-                    "{\"step\": %d, \"val_loss\": %.6f, \"criterion\": %.6f, \"stopped\": %b}%n", step, valLoss,
-                    criterion, stopped));
-        }
     }
 }

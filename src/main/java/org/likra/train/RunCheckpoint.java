@@ -2,15 +2,15 @@ package org.likra.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.likra.io.AtomicFiles;
 import org.likra.io.HfConfig;
 import org.likra.io.ModelDirectory;
 import org.likra.io.SafeTensors;
+import org.likra.io.Tokenizers;
 import org.likra.model.NonFinite;
 import org.likra.model.ParameterLayout;
 import org.likra.model.Transformer;
 import org.likra.tokenize.Tokenizer;
-import org.likra.tokenize.Tokenizers;
+import org.likra.util.AtomicFiles;
 import org.likra.util.UserError;
 
 import java.io.IOException;
@@ -97,7 +97,7 @@ public final class RunCheckpoint {
                 new SafeTensors.Output(FIRST_MOMENT, new int[] {n}, values.firstMoment(), 0),
                 new SafeTensors.Output(SECOND_MOMENT, new int[] {n}, values.secondMoment(), 0)),
                 Map.of("step", Integer.toString(state.step())));
-        AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+        AtomicFiles.writeString(tmp.resolve(STATE), stateJson(state));
         verify(tmp, model.layout(), values, state);
 
         Path current = runDir.resolve(DIR);
@@ -153,6 +153,11 @@ public final class RunCheckpoint {
             }
         }
         return null;
+    }
+
+    /** The text of trainer_state.json for {@code state} (indented JSON, a newline at the end). */
+    static String stateJson(TrainerState state) throws IOException {
+        return JSON.writeValueAsString(state) + "\n";
     }
 
     public static TrainerState readState(Path checkpointDir) {

@@ -5,6 +5,8 @@ package org.likra.util;
  * The message says what is wrong, where (file and line, or tensor name) and what to do.
  */
 public class UserError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public UserError(String message) {
         super(message);
     }

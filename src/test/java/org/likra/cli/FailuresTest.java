@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.likra.io.AtomicFiles;
+import org.likra.util.AtomicFiles;
 import picocli.CommandLine;
 
 import java.io.IOException;

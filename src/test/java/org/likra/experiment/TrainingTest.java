@@ -115,7 +115,9 @@ class TrainingTest {
         }
         List<MultipleChoiceQuestion> test = train.subList(0, 6);
         HeadRecipe recipe = new HeadRecipe(new LoraConfig(2, 2, LoraConfig.MLP), 1e-3, "linear", 1, 16, 1.0, 0.1);
-        CurveSettings settings = new CurveSettings(0, NegativeStrategy.NEAR_MISS, 1, 0, recipe, recipe, 1, 1, 1);
+        CurveSettings settings = CurveSettings.DEFAULTS
+                .withNegatives(NegativeSelection.DEFAULT.withStrategy(NegativeStrategy.NEAR_MISS)).withHeads(recipe)
+                .withDpo(recipe);
         List<CurvePoint> points = new LearningCurve(model, new ByteTokenizer(), PromptFormat.PAPER, settings,
                 org.likra.util.Progress.silent()).run(train, test);
         assertEquals(List.of(32, 40), points.stream().map(CurvePoint::n).toList());

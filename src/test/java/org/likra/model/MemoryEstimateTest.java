@@ -3,10 +3,13 @@ package org.likra.model;
 import org.junit.jupiter.api.Test;
 import org.likra.config.ModelConfig;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
+import org.likra.engine.Precision;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.util.List;
 import java.util.Random;
@@ -21,10 +24,7 @@ class MemoryEstimateTest {
         Random r = new Random(1);
         int[] tokens = r.ints(batch * seq, 0, m.config().vocab()).toArray();
         int[] targets = r.ints(batch * seq, 0, m.config().vocab()).toArray();
-        m.setInputs(tokens, targets, null, batch, seq);
-        m.forward();
-        m.backward();
-        adam.step(1, 1e-3f);
+        new TrainingStep(m, adam).run(1, 1e-3f, tokens, targets, null, batch, seq);
     }
 
     @Test
@@ -35,8 +35,7 @@ class MemoryEstimateTest {
             int seq = 17;
             try (CpuEngine e = new CpuEngine(1)) {
                 Transformer m = new Transformer(c, e);
-                AdamW adam = new AdamW(e, m.parameters(), m.gradients(), m.layout().decayedCount(), 0.9f, 0.95f,
-                        1e-8f, 0.1f, 1f);
+                AdamW adam = AdamW.of(m, AdamWSettings.PRETRAINING);
                 step(m, adam, batch, seq);
                 // + 1: AdamW's squared gradient norm
                 assertEquals(4 * (MemoryEstimate.pretraining(c, batch, seq).total() + 1), e.allocatedBytes(), preset);
@@ -47,24 +46,55 @@ class MemoryEstimateTest {
                 Transformer m = new Transformer(c, e);
                 LoraAdapter adapter = new LoraAdapter(m, lora);
                 m.attach(adapter);
-                AdamW adam = new AdamW(e, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+                AdamW adam = AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm(0));
                 step(m, adam, batch, seq);
                 assertFalse(m.hasGradientBuffer(), "a frozen base gets no gradient buffer");
-                assertEquals(4 * (MemoryEstimate.lora(c, lora, batch, seq).total() + 1), e.allocatedBytes(), preset);
-                assertTrue(MemoryEstimate.lora(c, lora, batch, seq).total()
+                assertEquals(4 * (MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total() + 1), e.allocatedBytes(), preset);
+                assertTrue(MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq).total()
                         < MemoryEstimate.pretraining(c, batch, seq).total() - 2 * m.layout().total());
             }
         }
     }
 
     @Test
+    void aBaseHeldInBf16TakesHalfTheParameterBytesAndTheEstimateSaysSo() {
+        ModelConfig c = Presets.load("llama-1m");
+        int batch = 2;
+        int seq = 9;
+        LoraConfig lora = new LoraConfig(4, 8, LoraConfig.MLP);
+        long[] bytes = new long[2];
+        Precision[] formats = {Precision.F32, Precision.BF16};
+        for (int k = 0; k < 2; k++) {
+            try (CpuEngine e = new CpuEngine(1)) {
+                Transformer m = new Transformer(c, e, formats[k]);
+                LoraAdapter adapter = new LoraAdapter(m, lora);
+                m.attach(adapter);
+                AdamW adam = AdamW.of(adapter, AdamWSettings.ADAPTER.withMaxGradNorm(0));
+                step(m, adam, batch, seq);
+                assertFalse(m.hasGradientBuffer());
+                MemoryEstimate estimate = MemoryEstimate.lora(c, lora.rank(), lora::targets, batch, seq, formats[k]);
+                assertEquals(estimate.bytes() + 4, e.allocatedBytes(), formats[k].toString());
+                bytes[k] = e.allocatedBytes();
+            }
+        }
+        long parameters = new ParameterLayout(c).total();
+        assertEquals(2 * parameters, bytes[0] - bytes[1], "the parameters' 4 bytes each become 2");
+    }
+
+    @Test
     void aLlama32OneBShapedLoraStepFitsIn24Gb() {
         ModelConfig c = Presets.load("llama-3.2-1b");
-        MemoryEstimate lora = MemoryEstimate.lora(c, LoraConfig.defaults(), 1, 512);
+        LoraConfig defaults = LoraConfig.defaults();
+        MemoryEstimate lora = MemoryEstimate.lora(c, defaults.rank(), defaults::targets, 1, 512);
         // 1.236e9 parameters in float32 are 4.9 GB; no gradient buffer or AdamW state for them
         assertEquals(1_235_814_400L, lora.parameters());
         assertEquals(0, lora.gradients());
         assertTrue(4 * lora.total() < 8e9, lora.format());
         assertTrue(4 * MemoryEstimate.pretraining(c, 1, 512).total() > 19e9, "pretraining needs 4x the parameters");
+        MemoryEstimate bf16 = MemoryEstimate.lora(c, defaults.rank(), defaults::targets, 1, 512,
+                Precision.BF16);
+        assertEquals(2 * 1_235_814_400L, bf16.parameterBytes());
+        assertEquals(lora.bytes() - 2 * 1_235_814_400L, bf16.bytes());
+        assertTrue(bf16.format().contains("2.47 GB (bf16)"), bf16.format());
     }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.likra.engine.Precision;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.io.ModelDirectory;
+import org.likra.io.Tokenizers;
 import org.likra.train.MetricsLog;
 import org.likra.train.PretrainOptions;
 import org.likra.train.Pretrainer;
@@ -32,8 +33,10 @@ class BpePretrainTest {
     Path dir;
 
     private PretrainOptions options(Path corpus, int steps, String tokenizer) {
-        return new PretrainOptions("llama-tiny", corpus.toString(), steps, 2, 16, 3e-3, "cosine", 2, 0.1, 0.1, 0.9,
-                0.95, 1e-8, 1.0, 3, 3, 2, 4, 0.1, tokenizer);
+        return PretrainOptions.DEFAULTS.withModel("llama-tiny").withCorpus(corpus.toString()).withTokenizer(tokenizer)
+                .withSteps(steps).withBatch(2, 16).withSeed(3)
+                .withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(3e-3).withWarmup(2))
+                .withEvaluation(new PretrainOptions.Evaluation(0.1, 3, 2)).withCheckpointEvery(4);
     }
 
     private Pretrainer trainer(ByteArrayOutputStream log) {
@@ -109,8 +112,7 @@ class BpePretrainTest {
 
     @Test
     void optionsWithoutATokenizerReadAsByte() throws Exception {
-        PretrainOptions old = new PretrainOptions("llama-tiny", "c.txt", 5, 2, 16, 1e-3, "cosine", 2, 0.1, 0.1, 0.9,
-                0.95, 1e-8, 1.0, 3, 3, 2, 4, 0.1);
+        PretrainOptions old = PretrainOptions.DEFAULTS.withModel("llama-tiny").withCorpus("c.txt").withSteps(5);
         assertEquals("byte", old.tokenizer());
         ObjectMapper json = new ObjectMapper();
         String written = json.writeValueAsString(new TrainerState(5, old, 100, "abc", 1.0));

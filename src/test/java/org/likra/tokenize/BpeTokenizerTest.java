@@ -2,6 +2,7 @@ package org.likra.tokenize;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.likra.io.Tokenizers;
 import org.likra.util.UserError;
 
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package org.likra.tokenize;
 
 import org.junit.jupiter.api.Test;
+import org.likra.io.Tokenizers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,7 @@
 package org.likra.train;
 
 import org.junit.jupiter.api.Test;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
@@ -28,7 +29,7 @@ class AdamWTest {
         // Two parameters: [0] is a "matrix" (decayed), [1] a "vector" (not decayed).
         Tensor p = tensor(1.0, -2.0);
         Tensor g = tensor(0.5, 0.25);
-        AdamW adam = new AdamW(e, p, g, 1, 0.9f, 0.95f, 1e-8f, 0.1f, 0f);
+        AdamW adam = new AdamW(e, p, g, 1, AdamWSettings.PRETRAINING.withMaxGradNorm(0));
         adam.step(1, 0.01f);
         // Step 1: m = 0.1 g, v = 0.05 g^2, mHat = g, vHat = g^2, update = g/|g| = 1 (+eps), so
         // p0 = 1 - 0.01 (1 + 0.1 * 1) and p1 = -2 - 0.01 * 1.
@@ -55,7 +56,7 @@ class AdamWTest {
         Tensor p = tensor(0.0, 0.0);
         Tensor g = tensor(3.0, 4.0); // norm 5
         // With clipping to 1, the first moment after one step is 0.1 * g / 5.
-        AdamW adam = new AdamW(e, p, g, 2, 0.9f, 0.999f, 1e-8f, 0f, 1f);
+        AdamW adam = new AdamW(e, p, g, 2, AdamWSettings.ADAPTER);
         adam.step(1, 1f);
         assertEquals(5.0, adam.lastGradNorm(), 1e-12);
         double[] m = values(adam.firstMoment());

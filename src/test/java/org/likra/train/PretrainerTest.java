@@ -3,6 +3,7 @@ package org.likra.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Precision;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.util.UserError;
@@ -32,9 +33,19 @@ class PretrainerTest {
         return file;
     }
 
+    /**
+     * llama-tiny on {@code corpus} for {@code steps} steps of 2 x 16 tokens, seed 1, the last 10% held out and
+     * evaluated every 100 steps on 1 batch, otherwise {@link PretrainOptions#DEFAULTS}.
+     */
+    static PretrainOptions tiny(Path corpus, int steps) {
+        return PretrainOptions.DEFAULTS.withModel("llama-tiny").withCorpus(corpus.toString()).withSteps(steps)
+                .withBatch(2, 16).withEvaluation(new PretrainOptions.Evaluation(0.1, 100, 1));
+    }
+
+    /** {@link #tiny} at seed 3, cosine from {@code lr} after 2 warm-up steps, evaluated every 3 steps on 2 batches. */
     private PretrainOptions options(Path corpus, int steps, double lr) {
-        return new PretrainOptions("llama-tiny", corpus.toString(), steps, 2, 16, lr, "cosine", 2, 0.1, 0.1, 0.9,
-                0.95, 1e-8, 1.0, 3, 3, 2, 4, 0.1);
+        return tiny(corpus, steps).withSeed(3).withSchedule(PretrainOptions.Schedule.DEFAULT.withLr(lr).withWarmup(2))
+                .withEvaluation(new PretrainOptions.Evaluation(0.1, 3, 2)).withCheckpointEvery(4);
     }
 
     private Pretrainer.Result run(PretrainOptions o, Path out, boolean resume) throws Exception {
@@ -119,8 +130,10 @@ class PretrainerTest {
         // A high learning rate on a small corpus: the held-out loss falls, then stops improving.
         Path corpus = corpus();
         Path out = dir.resolve("early");
-        PretrainOptions o = new PretrainOptions("llama-tiny", corpus.toString(), 400, 4, 16, 3e-2, "constant", 2,
-                0.1, 0.0, 0.9, 0.95, 1e-8, 1.0, 3, 2, 2, 1000, 0.1);
+        PretrainOptions o = tiny(corpus, 400).withBatch(4, 16).withSeed(3)
+                .withSchedule(new PretrainOptions.Schedule("constant", 3e-2, 2, 0.1))
+                .withOptimizer(AdamWSettings.PRETRAINING.withWeightDecay(0))
+                .withEvaluation(new PretrainOptions.Evaluation(0.1, 2, 2)).withCheckpointEvery(1000);
         Pretrainer.Result r = new Pretrainer(new ReferenceEngine(Precision.F32),
                 new PrintStream(new ByteArrayOutputStream()), false).stopWhenNoBetter(2).run(o, out, false);
         List<JsonNode> records = MetricsLog.read(out.resolve("metrics.jsonl"));
@@ -134,13 +147,13 @@ class PretrainerTest {
                 bestStep = lastStep;
             }
         }
-        Pretrainer.BestModel best = Pretrainer.BestModel.read(out);
+        BestModel best = BestModel.read(out);
         assertEquals(bestStep, best.step());
         assertEquals(bestVal, best.valLoss(), 1e-6);
         assertTrue(r.steps() < 400, "stopped early, at step " + r.steps());
         assertTrue(best.stopped());
         assertEquals(bestStep + 2 * 2, lastStep, "stops two evaluations (4 steps) after the best one");
-        assertTrue(Files.isRegularFile(out.resolve(Pretrainer.BEST).resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve(BestModel.DIR).resolve("model.safetensors")));
     }
 
     @Test
@@ -174,8 +187,8 @@ class PretrainerTest {
         // still finite; before, the NaN update was applied and checkpointed as "the last good checkpoint".
         for (String schedule : new String[] {"cosine", "constant"}) {
             Path out = dir.resolve("diverge-" + schedule);
-            PretrainOptions o = new PretrainOptions("llama-tiny", corpus().toString(), schedule.equals("cosine") ? 20 : 6,
-                    2, 16, 1e3, schedule, 0, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 1, 100, 1, 1, 0.1);
+            PretrainOptions o = tiny(corpus(), schedule.equals("cosine") ? 20 : 6)
+                    .withSchedule(new PretrainOptions.Schedule(schedule, 1e3, 0, 0.1)).withCheckpointEvery(1);
             UserError e = assertThrows(UserError.class, () -> run(o, out, false), schedule);
             assertTrue(e.getMessage().startsWith("the training diverged at step "), e.getMessage());
             Path checkpoint = RunCheckpoint.find(out);
@@ -240,8 +253,8 @@ class PretrainerTest {
         // checkpoint_every 1000: without the clock only the last step would be saved. The clock advances 11
         // minutes at each reading (once before the loop, once after each step) and records, at each reading, the
         // step of the checkpoint on disk.
-        PretrainOptions o = new PretrainOptions("llama-tiny", corpus().toString(), 4, 2, 16, 1e-3, "cosine", 2, 0.1,
-                0.1, 0.9, 0.95, 1e-8, 1.0, 1, 100, 1, 1000, 0.1);
+        PretrainOptions o = tiny(corpus(), 4).withSchedule(PretrainOptions.Schedule.DEFAULT.withWarmup(2))
+                .withCheckpointEvery(1000);
         java.util.List<Integer> onDisk = new java.util.ArrayList<>();
         long[] now = {0};
         ByteArrayOutputStream log = new ByteArrayOutputStream();

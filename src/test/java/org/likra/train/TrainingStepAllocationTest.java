@@ -2,6 +2,7 @@ package org.likra.train;
 
 import org.junit.jupiter.api.Test;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
@@ -19,16 +20,18 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * After warm-up a whole training step on the cpu engine allocates nothing on the Java heap: upload the batch
- * (with per-position loss weights, or without), forward with the loss, backward, read the loss, AdamW step; for
+ * After warm-up a whole {@link TrainingStep} on the cpu engine allocates nothing on the Java heap: upload the batch
+ * (with per-position loss weights, or without), forward with the loss, backward, read the loss and the gradient
+ * norm, AdamW update; for
  * the whole model and for a LoRA adapter on a frozen model (a head trainer's step). The engine has one thread, so
  * every operation runs on the calling thread and its allocated-bytes counter sees the whole step.
  *
  * <p>Each case runs in a child JVM with {@code -Xbatch}: the engine's kernels allocate (the Vector API's fallback)
  * until C2 has compiled them, and in the test JVM, under load and after the other tests' shapes, that can take
  * longer than any fixed warm-up; with -Xbatch a compilation finishes before the step goes on. The step code itself
- * (Transformer, LoraAdapter, AdamW) runs only a few hundred times, so it is mostly interpreted or C1-compiled and
- * nothing in it is rescued by escape analysis, as in real training where a step takes milliseconds to seconds.
+ * (TrainingStep, Transformer, LoraAdapter, AdamW) runs only a few hundred times, so it is mostly interpreted or
+ * C1-compiled and nothing in it is rescued by escape analysis, as in real training where a step takes milliseconds
+ * to seconds.
  */
 class TrainingStepAllocationTest {
 
@@ -95,10 +98,9 @@ class TrainingStepAllocationTest {
         }
     }
 
-    /** One model, its optimizer and a fixed batch: {@link #run} is one training step. */
+    /** One model, its training step and a fixed batch: {@link #run} is one training step. */
     private static final class Step {
-        final Transformer net;
-        final AdamW adam;
+        final TrainingStep step;
         final int[] tokens;
         final int[] targets;
         final float[] weights;
@@ -108,16 +110,15 @@ class TrainingStepAllocationTest {
         double loss;
 
         Step(CpuEngine e, String preset, int loraRank, boolean lossWeights) {
-            net = new Transformer(Presets.load(preset), e);
+            Transformer net = new Transformer(Presets.load(preset), e);
             Initializer.initialize(net, 3);
             if (loraRank > 0) {
                 LoraAdapter adapter = new LoraAdapter(net, new LoraConfig(loraRank, 8, List.copyOf(LoraConfig.KNOWN)));
                 adapter.initialize(4);
                 net.attach(adapter);
-                adam = new AdamW(e, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 1f);
+                step = new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
             } else {
-                adam = new AdamW(e, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                        1e-8f, 0.1f, 1f);
+                step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             }
             int n = batch * time;
             Random random = new Random(5);
@@ -139,11 +140,7 @@ class TrainingStepAllocationTest {
         }
 
         void run() {
-            net.setInputs(tokens, targets, weights, batch, time);
-            net.forward();
-            net.backward();
-            loss = net.loss();
-            adam.step(++count, 1e-4f);
+            loss = step.run(++count, 1e-4f, tokens, targets, weights, batch, time);
         }
     }
 }

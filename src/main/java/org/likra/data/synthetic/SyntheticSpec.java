@@ -57,19 +57,23 @@ public record SyntheticSpec(long seed, int people, int cities, int countries, in
     /**
      * A small benchmark for a demo of a few minutes on a laptop: 300 people, 40 cities, 8 countries, 30 additions,
      * 30 multiplications, 3 repeats; test 0.3, validation 0.1, other 0.25; misconceptions for 0.3 of the asked
-     * facts, stated once per paraphrase; no {@code Q: … A: …} form.
+     * facts, stated once per paraphrase; no {@code Q: … A: …} form ({@link #legacy()}'s other values).
      */
     public static SyntheticSpec demo() {
-        return new SyntheticSpec(1, 300, 40, 8, 30, 30, 12, 3, 0.3, 0.1, 0.25, false, 0.3, 1, 2, 1);
+        return legacy().withPeople(300).withAdditions(30).withMultiplications(30).withRepeats(3).withTestFraction(0.3)
+                .withValidationFraction(0.1).withOtherFraction(0.25).withQaForSplits(false)
+                .withMisconceptionFraction(0.3);
     }
 
     /**
      * The study's benchmark (over 1,000 test questions): 700 people, 80 cities, 10 countries, 60 additions, 60
      * multiplications, 2 repeats; test 0.35, validation 0.1, other 0.2; misconceptions for 0.3 of the asked
-     * facts, stated once per paraphrase; no {@code Q: … A: …} form.
+     * facts, stated once per paraphrase; no {@code Q: … A: …} form ({@link #legacy()}'s other values).
      */
     public static SyntheticSpec study() {
-        return new SyntheticSpec(1, 700, 80, 10, 60, 60, 12, 2, 0.35, 0.1, 0.2, false, 0.3, 1, 2, 1);
+        return legacy().withPeople(700).withCities(80).withCountries(10).withMultiplications(60).withRepeats(2)
+                .withTestFraction(0.35).withValidationFraction(0.1).withOtherFraction(0.2).withQaForSplits(false)
+                .withMisconceptionFraction(0.3);
     }
 
     /** The preset called {@code name} (one of {@link #PRESETS}, any case). */

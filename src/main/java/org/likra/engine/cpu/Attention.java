@@ -175,10 +175,9 @@ final class Attention {
     }
 
     private void backwardGroups(int start, int end, int worker) {
-        float[] vt = panels[worker], ks = strips[worker], qh = queryStrips[worker], doh = gradStrips[worker];
-        float[] dos = rowBlocks[worker], pa = packed[worker], ds = squares[worker];
-        int d = headDim, T = time, Tp = paddedTime, group = heads / kvHeads;
-        int qStride = heads * d, kvStride = kvHeads * d;
+        float[] vt = panels[worker], ks = strips[worker];
+        int d = headDim, T = time, group = heads / kvHeads;
+        int kvStride = kvHeads * d;
         for (int bg = start; bg < end; bg++) {
             int b = bg / kvHeads, g = bg % kvHeads;
             int kvBase = (b * T * kvHeads + g) * d;
@@ -189,53 +188,72 @@ final class Attention {
             for (int h = g * group; h < (g + 1) * group; h++) {
                 int pBase = probsOff + ((b * heads + h) * T) * T;
                 int qBase = ((b * T) * heads + h) * d;
-                for (int t0 = 0; t0 < T; t0 += MR) {
-                    int mr = Math.min(MR, T - t0);
-                    int keys = t0 + mr;
-                    // dP[t, s] = dOut[t] . v[s] for the block's rows, key strips up to the diagonal
-                    packRows(dos, dOut, dOutOff + qBase + t0 * qStride, qStride, mr, 1f);
-                    for (int s0 = 0; s0 < keys; s0 += NR) {
-                        block(worker, MR, dos, 0, 1, true, vt, s0 * d, d, ds, t0 * Tp + s0, Tp, NR, false);
-                    }
-                    // dS[t, s] = P[t, s] (dP[t, s] - sum_s' P[t, s'] dP[t, s']) scale; 0 past the diagonal
-                    for (int r = 0; r < mr; r++) {
-                        int t = t0 + r, len = t + 1, row = t * Tp, pRow = pBase + t * T;
-                        gradientRow(ds, row, probs, pRow, len, Tp, edges[worker]);
-                    }
-                    // dq[t] += sum_{s < keys} dS[t, s] k[s]
-                    if (dq != null) {
-                        int dqAt = dqOff + qBase + t0 * qStride;
-                        for (int j0 = 0; j0 < d; j0 += NR) {
-                            block(worker, mr, ds, t0 * Tp, Tp, false, ks, j0 * T, keys, dq, dqAt + j0, qStride,
-                                    Math.min(NR, d - j0), true);
-                        }
-                    }
+                backwardQueries(worker, pBase, qBase);
+                backwardKeys(worker, kvBase, pBase, qBase);
+            }
+        }
+    }
+
+    /**
+     * One head's dS (into the worker's square) and dq, a block of query rows at a time, with the group's v^T and k
+     * strips already in the worker's panels and strips.
+     */
+    private void backwardQueries(int worker, int pBase, int qBase) {
+        float[] vt = panels[worker], ks = strips[worker], dos = rowBlocks[worker], ds = squares[worker];
+        int d = headDim, T = time, Tp = paddedTime, qStride = heads * d;
+        for (int t0 = 0; t0 < T; t0 += MR) {
+            int mr = Math.min(MR, T - t0);
+            int keys = t0 + mr;
+            // dP[t, s] = dOut[t] . v[s] for the block's rows, key strips up to the diagonal
+            packRows(dos, dOut, dOutOff + qBase + t0 * qStride, qStride, mr, 1f);
+            for (int s0 = 0; s0 < keys; s0 += NR) {
+                block(worker, MR, dos, 0, 1, true, vt, s0 * d, d, ds, t0 * Tp + s0, Tp, NR, false);
+            }
+            // dS[t, s] = P[t, s] (dP[t, s] - sum_s' P[t, s'] dP[t, s']) scale; 0 past the diagonal
+            for (int r = 0; r < mr; r++) {
+                int t = t0 + r, len = t + 1, row = t * Tp, pRow = pBase + t * T;
+                gradientRow(ds, row, probs, pRow, len, Tp, edges[worker]);
+            }
+            // dq[t] += sum_{s < keys} dS[t, s] k[s]
+            if (dq != null) {
+                int dqAt = dqOff + qBase + t0 * qStride;
+                for (int j0 = 0; j0 < d; j0 += NR) {
+                    block(worker, mr, ds, t0 * Tp, Tp, false, ks, j0 * T, keys, dq, dqAt + j0, qStride,
+                            Math.min(NR, d - j0), true);
                 }
-                // dk[s] += sum_{t >= s} dS[t, s] q[t];  dv[s] += sum_{t >= s} P[t, s] dOut[t], for blocks of keys
-                // s0..s0+3 over t >= s0 (the terms with s0 <= t < s are zeros past the diagonal)
-                if (dk != null) {
-                    rowStrips(qh, q, qOff + qBase, qStride);
+            }
+        }
+    }
+
+    /**
+     * One head's part of dk and dv, from the dS that {@link #backwardQueries} left in the worker's square:
+     * dk[s] += sum_{t >= s} dS[t, s] q[t];  dv[s] += sum_{t >= s} P[t, s] dOut[t], for blocks of keys s0..s0+3 over
+     * t >= s0 (the terms with s0 <= t < s are zeros past the diagonal).
+     */
+    private void backwardKeys(int worker, int kvBase, int pBase, int qBase) {
+        float[] qh = queryStrips[worker], doh = gradStrips[worker], pa = packed[worker], ds = squares[worker];
+        int d = headDim, T = time, Tp = paddedTime, qStride = heads * d, kvStride = kvHeads * d;
+        if (dk != null) {
+            rowStrips(qh, q, qOff + qBase, qStride);
+        }
+        if (dv != null) {
+            rowStrips(doh, dOut, dOutOff + qBase, qStride);
+        }
+        for (int s0 = 0; s0 < T; s0 += MR) {
+            int ms = Math.min(MR, T - s0), count = T - s0;
+            int kvAt = kvBase + s0 * kvStride;
+            if (dk != null) {
+                packColumns(pa, ds, s0 * Tp + s0, Tp, ms, count);
+                for (int j0 = 0; j0 < d; j0 += NR) {
+                    block(worker, ms, pa, 0, 1, true, qh, j0 * T + s0 * NR, count, dk, dkOff + kvAt + j0,
+                            kvStride, Math.min(NR, d - j0), true);
                 }
-                if (dv != null) {
-                    rowStrips(doh, dOut, dOutOff + qBase, qStride);
-                }
-                for (int s0 = 0; s0 < T; s0 += MR) {
-                    int ms = Math.min(MR, T - s0), count = T - s0;
-                    int kvAt = kvBase + s0 * kvStride;
-                    if (dk != null) {
-                        packColumns(pa, ds, s0 * Tp + s0, Tp, ms, count);
-                        for (int j0 = 0; j0 < d; j0 += NR) {
-                            block(worker, ms, pa, 0, 1, true, qh, j0 * T + s0 * NR, count, dk, dkOff + kvAt + j0,
-                                    kvStride, Math.min(NR, d - j0), true);
-                        }
-                    }
-                    if (dv != null) {
-                        packColumns(pa, probs, pBase + s0 * T + s0, T, ms, count);
-                        for (int j0 = 0; j0 < d; j0 += NR) {
-                            block(worker, ms, pa, 0, 1, true, doh, j0 * T + s0 * NR, count, dv, dvOff + kvAt + j0,
-                                    kvStride, Math.min(NR, d - j0), true);
-                        }
-                    }
+            }
+            if (dv != null) {
+                packColumns(pa, probs, pBase + s0 * T + s0, T, ms, count);
+                for (int j0 = 0; j0 < d; j0 += NR) {
+                    block(worker, ms, pa, 0, 1, true, doh, j0 * T + s0 * NR, count, dv, dvOff + kvAt + j0,
+                            kvStride, Math.min(NR, d - j0), true);
                 }
             }
         }

@@ -26,6 +26,13 @@ import org.likra.engine.Tensor;
  * <p><b>Allocation.</b> After the first call of each shape nothing is allocated: the parallel loops are pre-built
  * objects whose arguments are set in fields, and scratch buffers are kept and grown only when a shape grows.
  *
+ * <p><b>16-bit parameters.</b> A frozen base's parameters may be held in BF16 or F16 ({@code short[]} storage,
+ * {@link #allocate(int, Precision)}): the matrix products convert a weight as they pack it into their tiles
+ * ({@link MatMul}), the embedding lookups as they copy rows ({@link Embeddings}), and a norm's weight and bias or a
+ * linear bias (vectors of the model's width) are converted whole into a scratch vector before the operation. Every
+ * conversion is exact and the sums are those of the float32 tensor of the same values, so the results are the same
+ * bits.
+ *
  * <p>Not thread-safe: one operation at a time, from one thread (as the model calls it).
  */
 public final class CpuEngine implements Engine {
@@ -44,6 +51,13 @@ public final class CpuEngine implements Engine {
     private final Pointwise pointwise;
     private final Losses losses;
     private final Optimizer optimizer;
+    /**
+     * Scratch float copies of 16-bit parameter vectors: slot 0 a norm's weight, 1 a LayerNorm's bias (both of the
+     * model's width), 2 a linear layer's bias.
+     */
+    private final float[][] vectorCopies = {new float[0], new float[0], new float[0]};
+    /** Tensors over slots 0 and 1 of {@link #vectorCopies} at the length last used, remade only when it changes. */
+    private final Tensor[] vectorViews = new Tensor[2];
 
     /** An engine that uses {@code threads} cores (the caller plus threads - 1 pool threads). */
     public CpuEngine(int threads) {
@@ -89,7 +103,36 @@ public final class CpuEngine implements Engine {
     }
 
     static float[] f(Tensor t) {
-        return (float[]) t.storage();
+        if (t.storage() instanceof float[] a) {
+            return a;
+        }
+        throw new IllegalArgumentException("a " + t.format() + " tensor where the cpu engine reads or writes "
+                + "float32 (16-bit tensors hold parameters that operations only read)");
+    }
+
+    /**
+     * A norm's weight or bias (null stays null) as float32: the tensor itself, or a 16-bit one's values converted into
+     * scratch slot {@code slot} (0 or 1) of {@link #vectorCopies}.
+     */
+    private Tensor floats(Tensor t, int slot) {
+        if (t == null || t.format() == Precision.F32) {
+            return t;
+        }
+        float[] values = decoded(t, slot);
+        if (vectorViews[slot] == null || vectorViews[slot].storage() != values
+                || vectorViews[slot].length() != t.length()) {
+            vectorViews[slot] = new Tensor(values, 0, t.length());
+        }
+        return vectorViews[slot];
+    }
+
+    /** A 16-bit vector's values converted into scratch slot {@code slot} of {@link #vectorCopies} (from index 0). */
+    private float[] decoded(Tensor t, int slot) {
+        if (vectorCopies[slot].length < t.length()) {
+            vectorCopies[slot] = new float[t.length()];
+        }
+        Halves.decode(Halves.bits(t), t.offset(), t.format(), vectorCopies[slot], 0, t.length());
+        return vectorCopies[slot];
     }
 
     /** The storage of an optional tensor, or null. */
@@ -125,6 +168,20 @@ public final class CpuEngine implements Engine {
         return t;
     }
 
+    /** F32 as {@link #allocate(int)}; BF16 or F16 in a short[] of 2 bytes an element. */
+    @Override
+    public Tensor allocate(int length, Precision format) {
+        if (format == Precision.F32) {
+            return allocate(length);
+        }
+        if (!format.is16Bit()) {
+            throw new IllegalArgumentException("the cpu engine stores float32, bf16 or f16, not " + format);
+        }
+        Tensor t = new Tensor(new short[length], 0, length, format);
+        allocatedBytes += 2L * length;
+        return t;
+    }
+
     @Override
     public IntTensor allocateInts(int length) {
         IntTensor t = new IntTensor(new int[length], 0, length);
@@ -137,13 +194,28 @@ public final class CpuEngine implements Engine {
         return allocatedBytes;
     }
 
+    /** Copies; into a 16-bit tensor, each value rounded to its format (nearest, ties to even). */
     @Override
     public void upload(Tensor dst, float[] src, int srcOffset) {
+        if (dst.format().is16Bit()) {
+            short[] d = Halves.bits(dst);
+            for (int i = 0; i < dst.length(); i++) {
+                d[dst.offset() + i] = dst.format().encode(src[srcOffset + i]);
+            }
+            return;
+        }
         System.arraycopy(src, srcOffset, f(dst), dst.offset(), dst.length());
     }
 
     @Override
     public void upload(Tensor dst, double[] src, int srcOffset) {
+        if (dst.format().is16Bit()) {
+            short[] d = Halves.bits(dst);
+            for (int i = 0; i < dst.length(); i++) {
+                d[dst.offset() + i] = dst.format().encode((float) src[srcOffset + i]);
+            }
+            return;
+        }
         float[] d = f(dst);
         for (int i = 0; i < dst.length(); i++) {
             d[dst.offset() + i] = (float) src[srcOffset + i];
@@ -155,13 +227,25 @@ public final class CpuEngine implements Engine {
         System.arraycopy(src, srcOffset, ints(dst), dst.offset(), dst.length());
     }
 
+    /** Copies; from a 16-bit tensor, each value converted exactly. */
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
+        if (src.format().is16Bit()) {
+            Halves.decode(Halves.bits(src), src.offset(), src.format(), dst, dstOffset, src.length());
+            return;
+        }
         System.arraycopy(f(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
     public void download(Tensor src, double[] dst, int dstOffset) {
+        if (src.format().is16Bit()) {
+            short[] s = Halves.bits(src);
+            for (int i = 0; i < src.length(); i++) {
+                dst[dstOffset + i] = src.format().decode(s[src.offset() + i]);
+            }
+            return;
+        }
         float[] s = f(src);
         for (int i = 0; i < src.length(); i++) {
             dst[dstOffset + i] = s[src.offset() + i];
@@ -170,6 +254,10 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void zero(Tensor t) {
+        if (t.format().is16Bit()) { // +0 in both formats
+            java.util.Arrays.fill(Halves.bits(t), t.offset(), t.offset() + t.length(), (short) 0);
+            return;
+        }
         pointwise.zero(t);
     }
 
@@ -204,26 +292,26 @@ public final class CpuEngine implements Engine {
     /** rstd[i] = 1 / sqrt(mean_j x[i, j]^2 + eps); out[i, j] = x[i, j] rstd[i] weight[j]. See {@link Norms}. */
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        norms.rmsForward(out, rstd, x, weight, n, c, eps);
+        norms.rmsForward(out, rstd, x, floats(weight, 0), n, c, eps);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
-        norms.rmsBackward(dx, dWeight, dOut, x, weight, rstd, n, c);
+        norms.rmsBackward(dx, dWeight, dOut, x, floats(weight, 0), rstd, n, c);
     }
 
     /** out[i, j] = (x[i, j] - mean[i]) rstd[i] weight[j] + bias[j]. See {@link Norms}. */
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        norms.layerForward(out, mean, rstd, x, weight, bias, n, c, eps);
+        norms.layerForward(out, mean, rstd, x, floats(weight, 0), floats(bias, 1), n, c, eps);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
-        norms.layerBackward(dx, dWeight, dBias, dOut, x, weight, mean, rstd, n, c);
+        norms.layerBackward(dx, dWeight, dBias, dOut, x, floats(weight, 0), mean, rstd, n, c);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
@@ -231,8 +319,9 @@ public final class CpuEngine implements Engine {
     /** out (n, outDim) = x (n, inDim) W^T + bias; W (outDim, inDim). See {@link MatMul#forward}. */
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
-        matMul.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
-                orNull(bias), offsetOf(bias), n, inDim, outDim);
+        boolean halfBias = bias != null && bias.format().is16Bit();
+        matMul.forward(f(out), out.offset(), f(x), x.offset(), weight.storage(), weight.format(), weight.offset(),
+                halfBias ? decoded(bias, 2) : orNull(bias), halfBias ? 0 : offsetOf(bias), n, inDim, outDim);
     }
 
     /**
@@ -244,7 +333,8 @@ public final class CpuEngine implements Engine {
     public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
                                Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
         matMul.backward(orNull(dx), offsetOf(dx), dxGradient, orNull(dWeight), offsetOf(dWeight), weightGradients,
-                orNull(dBias), offsetOf(dBias), f(dOut), dOut.offset(), orNull(x), offsetOf(x), orNull(weight),
+                orNull(dBias), offsetOf(dBias), f(dOut), dOut.offset(), orNull(x), offsetOf(x),
+                weight == null ? null : weight.storage(), weight == null ? Precision.F32 : weight.format(),
                 offsetOf(weight), n, inDim, outDim);
     }
 

@@ -10,6 +10,7 @@ import static org.likra.engine.cpu.CpuEngine.ints;
  * Token and learned position embeddings, forward and backward. The token table's gradient is computed
  * column-parallel (each thread owns a range of columns and adds the rows in token order), so repeated tokens never
  * race and every sum has a fixed order; the position gradient is parallel over positions, adding batches in order.
+ * A table held in 16 bits (a frozen base's) is converted row by row as it is read.
  *
  * <p>Not thread-safe: the arguments of the call in progress live in fields, so that no per-call objects are made.
  */
@@ -37,8 +38,17 @@ final class Embeddings {
     }
 
     private void tokenForwardRows(int start, int end, int worker) {
-        float[] o = f(out), w = f(table);
+        float[] o = f(out);
         int[] tok = ints(tokens);
+        if (table.format().is16Bit()) { // a 16-bit table: each row converted as it is copied
+            short[] w = Halves.bits(table);
+            for (int i = start; i < end; i++) {
+                Halves.decode(w, table.offset() + tok[tokens.offset() + i] * c, table.format(), o,
+                        out.offset() + i * c, c);
+            }
+            return;
+        }
+        float[] w = f(table);
         for (int i = start; i < end; i++) {
             System.arraycopy(w, table.offset() + tok[tokens.offset() + i] * c, o, out.offset() + i * c, c);
         }
@@ -70,7 +80,15 @@ final class Embeddings {
     }
 
     private void positionForwardRows(int start, int end, int worker) {
-        float[] o = f(out), p = f(table);
+        float[] o = f(out);
+        if (table.format().is16Bit()) {
+            short[] p = Halves.bits(table);
+            for (int r = start; r < end; r++) {
+                Halves.addInto(p, table.offset() + (r % time) * c, table.format(), o, out.offset() + r * c, c);
+            }
+            return;
+        }
+        float[] p = f(table);
         for (int r = start; r < end; r++) {
             Simd.addInto(p, table.offset() + (r % time) * c, o, out.offset() + r * c, c);
         }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.likra.engine.Gradient;
+import org.likra.engine.Precision;
 
 /**
  * The three matrix products of a linear layer y = x W^T + b, on row-major float arrays, as one packed, blocked
@@ -24,7 +25,9 @@ import org.likra.engine.Gradient;
  * the edge; a transposing copy for the forward product's W^T). The micro-kernel computes an MR x NR block of C
  * (4 rows x 2 vectors: 8 vector accumulators) as a sum of outer products, one per depth step: two vector loads of
  * B, four broadcasts of A, eight FMAs; no lane reductions. The B strip (KC x NR, 24 KB) stays in L1 while the kernel
- * walks down the tile's row strips.
+ * walks down the tile's row strips. A weight held in BF16 or F16 (a frozen base's, the forward and dx products' B) is
+ * converted to float as it is packed ({@link #packHalfB}): the packing is the only code that reads it, so the kernels
+ * and the sums are those of its float32 copy.
  *
  * <p><b>Tile shape.</b> Packing is the overhead: a tile packs each of its B panels once per depth block, so B is
  * packed once per row tile, and A once per column tile. The tile shape is chosen per product shape by a small cost
@@ -186,6 +189,9 @@ final class MatMul {
      */
     private static final class Product {
         float[] a, b, c, bias;
+        /** B's 16-bit storage instead of b (a linear weight held in BF16 or F16), converted as it is packed. */
+        short[] bHalf;
+        boolean bHalfIsBf16;
         /** Whether B is packed once for all tiles, at sharedAt in {@link #sharedB}; its first packing task. */
         boolean sharesB;
         int sharedAt, packTaskStart;
@@ -211,6 +217,7 @@ final class MatMul {
             this.depth = depth;
             this.accumulate = accumulate;
             this.bias = null;
+            this.bHalf = null;
             this.depthBlock = ceilDiv(depth, ceilDiv(depth, KC));
         }
 
@@ -246,8 +253,16 @@ final class MatMul {
             return (long) Math.min(tileRows, rows) * Math.min(tileCols, cols) * depth;
         }
 
+        /** Reads B from 16-bit storage in {@code format} (BF16 or F16), with the strides set, instead of b. */
+        void halfB(short[] bits, Precision format) {
+            this.b = null;
+            this.bHalf = bits;
+            this.bHalfIsBf16 = format == Precision.BF16;
+        }
+
         void clear() {
             a = b = c = bias = null;
+            bHalf = null;
         }
     }
 
@@ -262,10 +277,16 @@ final class MatMul {
 
     // ------------------------------------------------------------------------------------------------ products
 
-    /** out (n, outDim) = x (n, inDim) W^T + bias; W (outDim, inDim); bias (outDim) or null. */
-    void forward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                 int n, int inDim, int outDim) {
-        first.set(out, outOff, outDim, x, xOff, inDim, 1, w, wOff, 1, inDim, n, outDim, inDim, false);
+    /**
+     * out (n, outDim) = x (n, inDim) W^T + bias; W (outDim, inDim), float[] storage, or short[] in a 16-bit
+     * {@code wFormat} (each value converted exactly as W^T is packed: the same sums as for its float32 copy); bias
+     * (outDim) or null.
+     */
+    void forward(float[] out, int outOff, float[] x, int xOff, Object w, Precision wFormat, int wOff, float[] bias,
+                 int biasOff, int n, int inDim, int outDim) {
+        first.set(out, outOff, outDim, x, xOff, inDim, 1, floats(w, wFormat), wOff, 1, inDim, n, outDim, inDim,
+                false);
+        half(first, w, wFormat);
         first.bias = bias;
         first.biasOff = biasOff;
         first.tiling(tileChoice(first, pool.threads()), pool.threads() > 1);
@@ -277,17 +298,19 @@ final class MatMul {
      * dxGradient says), dW (outDim, inDim) += dOut^T x and dBias += column sums of dOut (or = for both, as
      * weightGradients says); a null gradient is skipped. With both dx and dW, each product is tiled for half the pool
      * (the two run side by side) and the tasks go larger tiles first, so that the last ones to be claimed are small;
-     * the bias columns come last. Which thread computes an element never changes its bits.
+     * the bias columns come last. Which thread computes an element never changes its bits. W is float[], or short[]
+     * in a 16-bit {@code wFormat} (converted as it is packed), as in {@link #forward}.
      */
     void backward(float[] dx, int dxOff, Gradient dxGradient, float[] dw, int dwOff, Gradient weightGradients,
-                  float[] db, int dbOff, float[] dOut, int dOutOff, float[] x, int xOff, float[] w, int wOff, int n,
-                  int inDim, int outDim) {
+                  float[] db, int dbOff, float[] dOut, int dOutOff, float[] x, int xOff, Object w, Precision wFormat,
+                  int wOff, int n, int inDim, int outDim) {
         int products = 0;
         Product input = null, weight = null;
         if (dx != null) {
             input = first;
-            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, w, wOff, inDim, 1, n, inDim, outDim,
-                    dxGradient == Gradient.ACCUMULATE);
+            input.set(dx, dxOff, inDim, dOut, dOutOff, outDim, 1, floats(w, wFormat), wOff, inDim, 1, n, inDim,
+                    outDim, dxGradient == Gradient.ACCUMULATE);
+            half(input, w, wFormat);
             products++;
         }
         if (dw != null) {
@@ -321,6 +344,18 @@ final class MatMul {
             this.biasTasks = ceilDiv(outDim, biasChunk);
         }
         run(order);
+    }
+
+    /** A weight's float[] storage, or null where it is held in 16 bits. */
+    private static float[] floats(Object w, Precision format) {
+        return format.is16Bit() ? null : (float[]) w;
+    }
+
+    /** Points the product's B at a weight held in 16 bits, if it is. */
+    private static void half(Product p, Object w, Precision format) {
+        if (format.is16Bit()) {
+            p.halfB((short[]) w, format);
+        }
     }
 
     /**
@@ -600,6 +635,10 @@ final class MatMul {
 
     /** pb[at + p NR + j] = B[p0 + p, cc + j] for j &lt; nc, p &lt; kc; columns nc..NR-1 are zero. */
     private static void packB(Product m, float[] pb, int at, int cc, int nc, int p0, int kc) {
+        if (m.bHalf != null) {
+            packHalfB(m, pb, at, cc, nc, p0, kc);
+            return;
+        }
         float[] b = m.b;
         int bDepth = m.bDepth, bCol = m.bCol;
         int src = m.bOff + p0 * bDepth + cc * bCol;
@@ -619,6 +658,34 @@ final class MatMul {
             int s = src + j * bCol;
             for (int p = 0, dst = at + j; p < kc; p++, s += bDepth, dst += NR) {
                 pb[dst] = b[s];
+            }
+        }
+    }
+
+    /**
+     * {@link #packB} of a B held in 16 bits: the same floats in the same places, each converted exactly (rows of B,
+     * as in the dx product's W, a row of the strip at a time, BF16 by vectors; W^T of the forward product one value
+     * at a time).
+     */
+    private static void packHalfB(Product m, float[] pb, int at, int cc, int nc, int p0, int kc) {
+        short[] b = m.bHalf;
+        boolean bf16 = m.bHalfIsBf16;
+        Precision format = bf16 ? Precision.BF16 : Precision.F16;
+        int bDepth = m.bDepth, bCol = m.bCol;
+        int src = m.bOff + p0 * bDepth + cc * bCol;
+        if (nc < NR) {
+            java.util.Arrays.fill(pb, at, at + kc * NR, 0f);
+        }
+        if (bCol == 1) { // rows of B contiguous: along each row
+            for (int p = 0; p < kc; p++, src += bDepth) {
+                Halves.decode(b, src, format, pb, at + p * NR, nc);
+            }
+            return;
+        }
+        for (int j = 0; j < nc; j++) { // columns of B contiguous (B = W^T): along each column
+            int s = src + j * bCol;
+            for (int p = 0, dst = at + j; p < kc; p++, s += bDepth, dst += NR) {
+                pb[dst] = Halves.decode(b[s], bf16);
             }
         }
     }

@@ -14,6 +14,10 @@ import org.likra.engine.Tensor;
  * nearest float (so parameters, optimizer state and checkpoints are exactly float32) while each individual
  * reduction is carried out in double. In {@link Precision#F64} nothing is rounded, for finite-difference checks.
  * The norms ({@link ReferenceNorms}) and attention ({@link ReferenceAttention}) live in classes of their own.
+ *
+ * <p>A frozen base's parameters may be held in BF16 or F16 ({@code short[]} storage,
+ * {@link #allocate(int, Precision)}): each operation that reads one first converts the values it needs to double
+ * ({@link #readable}), one by one, and then computes as on any tensor.
  */
 public final class ReferenceEngine implements Engine {
     private final Precision precision;
@@ -24,6 +28,10 @@ public final class ReferenceEngine implements Engine {
     private final ReferenceAttention attention = new ReferenceAttention(this);
 
     public ReferenceEngine(Precision precision) {
+        if (precision != Precision.F32 && precision != Precision.F64) {
+            throw new IllegalArgumentException("the reference engine computes in f32 or f64, not " + precision
+                    + " (16-bit formats are for parameters: allocate(length, format))");
+        }
         this.precision = precision;
         this.roundToFloat = precision == Precision.F32;
     }
@@ -44,7 +52,27 @@ public final class ReferenceEngine implements Engine {
     }
 
     static double[] a(Tensor t) {
-        return (double[]) t.storage();
+        if (t.storage() instanceof double[] d) {
+            return d;
+        }
+        throw new IllegalArgumentException("a " + t.format() + " tensor where the reference engine reads or writes "
+                + "its own format (16-bit tensors hold parameters that operations only read)");
+    }
+
+    /**
+     * A parameter (null stays null) as a tensor of doubles: itself, or a 16-bit tensor's values converted one by one
+     * into a new array.
+     */
+    static Tensor readable(Tensor t) {
+        if (t == null || !t.format().is16Bit()) {
+            return t;
+        }
+        short[] bits = (short[]) t.storage();
+        double[] values = new double[t.length()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = t.format().decode(bits[t.offset() + i]);
+        }
+        return new Tensor(values, 0, values.length, Precision.F32);
     }
 
     private static int[] a(IntTensor t) {
@@ -55,8 +83,19 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public Tensor allocate(int length) {
-        Tensor t = new Tensor(new double[length], 0, length);
+        Tensor t = new Tensor(new double[length], 0, length, precision);
         allocatedBytes += 8L * length;
+        return t;
+    }
+
+    /** The engine's own format as {@link #allocate(int)}; BF16 or F16 in a short[] of 2 bytes an element. */
+    @Override
+    public Tensor allocate(int length, Precision format) {
+        if (!format.is16Bit()) {
+            return allocate(length);
+        }
+        Tensor t = new Tensor(new short[length], 0, length, format);
+        allocatedBytes += 2L * length;
         return t;
     }
 
@@ -74,6 +113,13 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void upload(Tensor dst, float[] src, int srcOffset) {
+        if (dst.format().is16Bit()) {
+            short[] d = (short[]) dst.storage();
+            for (int i = 0; i < dst.length(); i++) {
+                d[dst.offset() + i] = dst.format().encode(src[srcOffset + i]);
+            }
+            return;
+        }
         double[] d = a(dst);
         for (int i = 0; i < dst.length(); i++) {
             d[dst.offset() + i] = src[srcOffset + i];
@@ -82,6 +128,13 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void upload(Tensor dst, double[] src, int srcOffset) {
+        if (dst.format().is16Bit()) {
+            short[] d = (short[]) dst.storage();
+            for (int i = 0; i < dst.length(); i++) {
+                d[dst.offset() + i] = dst.format().encode((float) src[srcOffset + i]);
+            }
+            return;
+        }
         double[] d = a(dst);
         for (int i = 0; i < dst.length(); i++) {
             d[dst.offset() + i] = st(src[srcOffset + i]);
@@ -95,6 +148,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
+        src = readable(src);
         double[] s = a(src);
         for (int i = 0; i < src.length(); i++) {
             dst[dstOffset + i] = (float) s[src.offset() + i];
@@ -103,11 +157,16 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void download(Tensor src, double[] dst, int dstOffset) {
+        src = readable(src);
         System.arraycopy(a(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
     public void zero(Tensor t) {
+        if (t.format().is16Bit()) {
+            java.util.Arrays.fill((short[]) t.storage(), t.offset(), t.offset() + t.length(), (short) 0);
+            return;
+        }
         java.util.Arrays.fill(a(t), t.offset(), t.offset() + t.length(), 0.0);
     }
 
@@ -115,11 +174,12 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void embeddingForward(Tensor out, IntTensor tokens, Tensor table, int n, int c) {
-        double[] o = a(out), w = a(table);
+        double[] o = a(out);
         int[] tok = a(tokens);
         for (int i = 0; i < n; i++) {
             int row = tok[tokens.offset() + i];
-            System.arraycopy(w, table.offset() + row * c, o, out.offset() + i * c, c);
+            Tensor values = readable(table.view(row * c, c)); // one row, converted if the table is 16-bit
+            System.arraycopy(a(values), values.offset(), o, out.offset() + i * c, c);
         }
     }
 
@@ -138,6 +198,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void positionEmbeddingForward(Tensor out, Tensor positions, int batch, int time, int c) {
+        positions = readable(positions);
         double[] o = a(out), p = a(positions);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < time; t++) {
@@ -168,31 +229,33 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        norms.rmsNormForward(out, rstd, x, weight, n, c, eps);
+        norms.rmsNormForward(out, rstd, x, readable(weight), n, c, eps);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
-        norms.rmsNormBackward(dx, dWeight, dOut, x, weight, rstd, n, c);
+        norms.rmsNormBackward(dx, dWeight, dOut, x, readable(weight), rstd, n, c);
     }
 
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        norms.layerNormForward(out, mean, rstd, x, weight, bias, n, c, eps);
+        norms.layerNormForward(out, mean, rstd, x, readable(weight), readable(bias), n, c, eps);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
-        norms.layerNormBackward(dx, dWeight, dBias, dOut, x, weight, mean, rstd, n, c);
+        norms.layerNormBackward(dx, dWeight, dBias, dOut, x, readable(weight), mean, rstd, n, c);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
 
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
+        weight = readable(weight);
+        bias = readable(bias);
         double[] o = a(out), xs = a(x), w = a(weight);
         double[] bs = bias == null ? null : a(bias);
         for (int i = 0; i < n; i++) {
@@ -212,6 +275,7 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
                                Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
+        weight = readable(weight);
         if (dxGradient == Gradient.OVERWRITE && dx != null) {
             zero(dx);
         }

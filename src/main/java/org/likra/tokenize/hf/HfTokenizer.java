@@ -1,15 +1,12 @@
 package org.likra.tokenize.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.likra.io.AtomicFiles;
 import org.likra.tokenize.Tokenizer;
+import org.likra.tokenize.TokenizerFile;
 import org.likra.tokenize.TokenizerSpec;
-import org.likra.util.UserError;
+import org.likra.util.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +33,6 @@ import java.util.function.UnaryOperator;
 public final class HfTokenizer implements Tokenizer {
     /** The largest id a tokenizer.json may use. */
     private static final int MAX_ID = (1 << 24) - 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> EOS_NAMES = List.of("</s>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>",
             "<|eot_id|>");
 
@@ -82,28 +78,12 @@ public final class HfTokenizer implements Tokenizer {
 
     /** Reads a tokenizer.json; every problem is one line naming the file and the field. */
     public static HfTokenizer read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such tokenizer file");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read tokenizer: " + e.getMessage(), e);
-        }
-        return parse(text, file.toString());
+        return parse(TokenizerFile.read(file), file.toString());
     }
 
     /** Parses the text of a tokenizer.json; {@code where} names it in errors. */
     public static HfTokenizer parse(String text, String where) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(text);
-        } catch (IOException e) {
-            throw new UserError(where + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        if (root == null || !root.isObject()) {
-            throw new UserError(where + ": not a JSON object (expected a Hugging Face tokenizer.json)");
-        }
+        JsonNode root = TokenizerFile.object(text, where);
         return new HfTokenizer(text, where, root);
     }
 

@@ -43,6 +43,15 @@ final class Splitting {
     /** Splits {@code piece} at the non-empty matches of {@code pattern}, adding the pieces to {@code out}. */
     static void split(Piece piece, Pattern pattern, Behavior behavior, List<Piece> out) {
         String s = piece.text();
+        for (int[] r : ranges(segments(s, pattern), behavior)) {
+            if (r[1] > r[0]) {
+                out.add(new Piece(s.substring(r[0], r[1]), piece.atStart() && r[0] == 0));
+            }
+        }
+    }
+
+    /** {@code s} cut into the non-empty matches of {@code pattern} and the text between them, in order. */
+    private static List<Segment> segments(String s, Pattern pattern) {
         List<Segment> segments = new ArrayList<>();
         Matcher m = pattern.matcher(s);
         int at = 0;
@@ -59,6 +68,11 @@ final class Splitting {
         if (at < s.length()) {
             segments.add(new Segment(at, s.length(), false));
         }
+        return segments;
+    }
+
+    /** The [start, end) ranges of the pieces the behavior makes of the segments. */
+    private static List<int[]> ranges(List<Segment> segments, Behavior behavior) {
         List<int[]> ranges = new ArrayList<>();
         switch (behavior) {
             case REMOVED -> segments.stream().filter(g -> !g.match()).forEach(g -> ranges.add(new int[] {g.start(),
@@ -104,10 +118,6 @@ final class Splitting {
             }
             default -> throw new IllegalStateException(behavior.name().toLowerCase(Locale.ROOT));
         }
-        for (int[] r : ranges) {
-            if (r[1] > r[0]) {
-                out.add(new Piece(s.substring(r[0], r[1]), piece.atStart() && r[0] == 0));
-            }
-        }
+        return ranges;
     }
 }

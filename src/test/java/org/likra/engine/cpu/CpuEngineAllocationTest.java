@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Gradient;
 import org.likra.engine.IntTensor;
+import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 
 import java.lang.management.ManagementFactory;
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * After warm-up (once C2 has compiled the kernels and scalar-replaced their vectors) no operation of
  * {@link CpuEngine} allocates on the heap: the calling thread's allocated-bytes counter does not move over a pass
- * of every operation. (Pool threads run pre-built loop bodies and allocate nothing either.)
+ * of every operation, with float32 parameters and with parameters held in BF16 and F16. (Pool threads run pre-built loop bodies and allocate nothing either.)
  */
 class CpuEngineAllocationTest {
 
@@ -56,6 +57,10 @@ class CpuEngineAllocationTest {
         final Tensor act = filled(n * f), dGate = filled(n * f), dUp = filled(n * f), logits = filled(n * vocab);
         final Tensor lp = filled(n * vocab), losses = filled(n), dLogits = filled(n * vocab), weights = filled(n);
         final Tensor loss = filled(1), norm = filled(1), m1 = filled(f * c), m2 = e.allocate(f * c);
+        // a frozen base's parameters held in BF16 and F16: norm weights and biases, embeddings and linear layers
+        final Tensor table16 = filled(vocab * c, Precision.BF16), w16 = filled(c, Precision.BF16);
+        final Tensor b16 = filled(c, Precision.F16), lw16 = filled(f * c, Precision.BF16);
+        final Tensor lwF16 = filled(f * c, Precision.F16), lb16 = filled(f, Precision.BF16);
         final IntTensor tokens = tokens();
         final AdamWSettings settings = new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f);
 
@@ -76,16 +81,28 @@ class CpuEngineAllocationTest {
         }
 
         private Tensor filled(int length) {
+            return filled(length, Precision.F32);
+        }
+
+        private Tensor filled(int length, Precision format) {
             float[] values = new float[length];
             for (int i = 0; i < length; i++) {
                 values[i] = (float) Math.sin(i * 0.37 + length) * 0.5f;
             }
-            Tensor t = e.allocate(length);
+            Tensor t = e.allocate(length, format);
             e.upload(t, values, 0);
             return t;
         }
 
         void pass() {
+            e.embeddingForward(out, tokens, table16, n, c);
+            e.rmsNormForward(out, rstd, x, w16, n, c, 1e-5f);
+            e.layerNormForward(out, mean, rstd, x, w16, b16, n, c, 1e-5f);
+            e.layerNormBackward(dx, null, null, dOut, x, w16, mean, rstd, n, c);
+            e.linearForward(ly, x, lw16, lb16, n, c, f);
+            e.linearBackward(lgx, Gradient.OVERWRITE, null, null, Gradient.OVERWRITE, lg, x, lw16, n, c, f);
+            e.linearForward(ly, x, lwF16, lb, n, c, f);
+            e.linearBackward(lgx, Gradient.ACCUMULATE, null, null, Gradient.OVERWRITE, lg, x, lwF16, n, c, f);
             e.embeddingForward(out, tokens, table, n, c);
             e.embeddingBackward(dTable, dOut, tokens, n, c);
             e.positionEmbeddingForward(out, pos, 1, n, c);

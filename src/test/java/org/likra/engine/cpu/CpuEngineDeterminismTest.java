@@ -2,6 +2,7 @@ package org.likra.engine.cpu;
 
 import org.junit.jupiter.api.Test;
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
@@ -11,7 +12,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -117,8 +117,7 @@ class CpuEngineDeterminismTest {
     /** Five AdamW steps of llama-tiny: the losses of every step, then the final parameters. */
     private static float[][] train(CpuEngine e) {
         Transformer net = llamaTiny(e);
-        AdamW adam = new AdamW(e, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                1e-8f, 0.1f, 1f);
+        AdamW adam = AdamW.of(net, AdamWSettings.PRETRAINING);
         float[] losses = new float[5];
         for (int step = 1; step <= losses.length; step++) {
             net.forward();

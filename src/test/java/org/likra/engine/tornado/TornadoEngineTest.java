@@ -8,19 +8,15 @@ import org.likra.config.Presets;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.EngineConformanceTest;
-import org.likra.engine.Engines;
-import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
-import org.likra.engine.reference.ReferenceEngine;
+import org.likra.engines.Engines;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
 import org.likra.util.UserError;
 
 import java.util.Map;
-import java.util.Random;
-import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -178,8 +174,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         check("ten AdamW steps", 1e-3, e -> {
             Transformer model = new Transformer(config, e);
             Initializer.initialize(model, 11);
-            AdamW adam = new AdamW(e, model.parameters(), model.gradients(), model.layout().decayedCount(), 0.9f,
-                    0.95f, 1e-8f, 0.1f, 1f);
+            AdamW adam = AdamW.of(model, AdamWSettings.PRETRAINING);
             float[] losses = new float[10];
             for (int step = 1; step <= 10; step++) {
                 model.setInputs(tokens, targets, null, batch, time);
@@ -233,8 +228,7 @@ class TornadoEngineTest extends EngineConformanceTest {
                                    int steps, long[][] bytesPerStep) {
         Transformer model = new Transformer(config, e);
         Initializer.initialize(model, 5);
-        AdamW adam = new AdamW(e, model.parameters(), model.gradients(), model.layout().decayedCount(), 0.9f,
-                0.95f, 1e-8f, 0.1f, 1f);
+        AdamW adam = AdamW.of(model, AdamWSettings.PRETRAINING);
         float[] losses = new float[steps];
         for (int step = 1; step <= steps; step++) {
             Map<String, Long> before = e.counters();

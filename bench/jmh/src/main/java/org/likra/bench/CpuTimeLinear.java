@@ -1,6 +1,7 @@
 package org.likra.bench;
 
 import org.likra.engine.Gradient;
+import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.engine.cpu.CpuEngine;
 
@@ -12,7 +13,9 @@ import java.util.Random;
 /**
  * GFLOP/s of the three linear products on a 1-thread cpu engine, timed by the calling thread's CPU time (not wall
  * time), so that other processes sharing the cores barely move the figures. For each shape and product: 5 untimed
- * runs, then 7 runs of 0.3 s of CPU time, printed as median [second smallest .. largest]. Usage:
+ * runs, then 7 runs of 0.3 s of CPU time, printed as median [second smallest .. largest]. A shape ending in
+ * {@code :bf16} or {@code :f16} holds W in that format (a frozen base's, {@code --base-precision}); the dW product,
+ * which does not read W, is the same either way. Usage:
  * {@code java --add-modules jdk.incubator.vector -cp target/benchmarks.jar org.likra.bench.CpuTimeLinear 512x128x512 ...}
  */
 public final class CpuTimeLinear {
@@ -26,9 +29,12 @@ public final class CpuTimeLinear {
         try (CpuEngine e = new CpuEngine(1)) {
             Random random = new Random(1);
             for (String shape : args) {
-                String[] p = shape.split("x");
+                String[] p = shape.split(":")[0].split("x");
+                Precision format = shape.endsWith(":bf16") ? Precision.BF16
+                        : shape.endsWith(":f16") ? Precision.F16 : Precision.F32;
                 int n = Integer.parseInt(p[0]), in = Integer.parseInt(p[1]), out = Integer.parseInt(p[2]);
-                Tensor x = random(e, random, n * in), w = random(e, random, out * in), b = random(e, random, out);
+                Tensor x = random(e, random, n * in), w = random(e, random, out * in, format);
+                Tensor b = random(e, random, out);
                 Tensor dOut = random(e, random, n * out);
                 Tensor y = e.allocate(n * out), dx = e.allocate(n * in), dw = e.allocate(out * in);
                 double gflop = 2.0 * n * in * out / 1e9;
@@ -65,11 +71,15 @@ public final class CpuTimeLinear {
     }
 
     private static Tensor random(CpuEngine e, Random random, int length) {
+        return random(e, random, length, Precision.F32);
+    }
+
+    private static Tensor random(CpuEngine e, Random random, int length, Precision format) {
         float[] values = new float[length];
         for (int i = 0; i < length; i++) {
             values[i] = (float) random.nextGaussian() * 0.1f;
         }
-        Tensor t = e.allocate(length);
+        Tensor t = e.allocate(length, format);
         e.upload(t, values, 0);
         return t;
     }

@@ -1,10 +1,12 @@
 package org.likra.bench;
 
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -29,8 +31,7 @@ public final class CpuTimeStep {
         try (CpuEngine e = new CpuEngine(1)) {
             Transformer net = new Transformer(Presets.load(model), e);
             Initializer.initialize(net, 1);
-            AdamW adam = new AdamW(e, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                    1e-8f, 0.1f, 1f);
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             Random random = new Random(1);
             int n = batch * seq, vocab = net.config().vocab();
             int[] tokens = new int[n], targets = new int[n];
@@ -38,13 +39,11 @@ public final class CpuTimeStep {
                 tokens[i] = random.nextInt(vocab);
                 targets[i] = random.nextInt(vocab);
             }
-            net.setInputs(tokens, targets, null, batch, seq);
             double[] ms = new double[steps];
+            double loss = Double.NaN;
             for (int s = 0; s < warmup + steps; s++) {
                 long t0 = mx.getCurrentThreadCpuTime();
-                net.forward();
-                net.backward();
-                adam.step(s + 1, 1e-4f);
+                loss = step.run(s + 1, 1e-4f, tokens, targets, null, batch, seq);
                 long t = mx.getCurrentThreadCpuTime() - t0;
                 if (s >= warmup) {
                     ms[s - warmup] = t / 1e6;
@@ -52,7 +51,7 @@ public final class CpuTimeStep {
             }
             Arrays.sort(ms);
             System.out.printf("%s %dx%d: CPU ms/step median %.1f (min %.1f, max %.1f), last loss %.4f%n", model, batch,
-                    seq, ms[steps / 2], ms[0], ms[steps - 1], net.loss());
+                    seq, ms[steps / 2], ms[0], ms[steps - 1], loss);
         }
     }
 }

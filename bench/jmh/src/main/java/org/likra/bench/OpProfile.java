@@ -1,11 +1,13 @@
 package org.likra.bench;
 
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -60,8 +62,7 @@ public final class OpProfile {
                     new Class<?>[] {Engine.class}, timer);
             Transformer net = new Transformer(Presets.load(model), engine);
             Initializer.initialize(net, 1);
-            AdamW adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f,
-                    0.95f, 1e-8f, 0.1f, 1f);
+            TrainingStep step = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
             Random random = new Random(1);
             int n = batch * seq, vocab = net.config().vocab();
             int[] tokens = new int[n], targets = new int[n];
@@ -69,14 +70,11 @@ public final class OpProfile {
                 tokens[i] = random.nextInt(vocab);
                 targets[i] = random.nextInt(vocab);
             }
-            net.setInputs(tokens, targets, null, batch, seq);
             long stepNanos = 0;
             for (int s = 0; s < WARMUP + steps; s++) {
                 recording[0] = s >= WARMUP;
                 long t0 = System.nanoTime();
-                net.forward();
-                net.backward();
-                adam.step(s + 1, 1e-4f);
+                step.run(s + 1, 1e-4f, tokens, targets, null, batch, seq);
                 if (recording[0]) {
                     stepNanos += System.nanoTime() - t0;
                 }

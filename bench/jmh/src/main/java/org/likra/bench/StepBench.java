@@ -1,12 +1,14 @@
 package org.likra.bench;
 
 import org.likra.config.Presets;
+import org.likra.engine.AdamWSettings;
 import org.likra.engine.cpu.CpuEngine;
 import org.likra.lora.LoraAdapter;
 import org.likra.lora.LoraConfig;
 import org.likra.model.Initializer;
 import org.likra.model.Transformer;
 import org.likra.train.AdamW;
+import org.likra.train.TrainingStep;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,8 +28,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One whole training step of a preset on the cpu engine: Transformer forward (with the loss), backward and the
- * AdamW update, on a fixed batch of random tokens uploaded once. Reports ms per step; run it with {@code -prof gc}
+ * One whole training step of a preset on the cpu engine, as {@link TrainingStep} trains: the batch's upload,
+ * Transformer forward (with the loss), backward, the gradient norm and the AdamW update, on a fixed batch of random
+ * tokens. Reports ms per step; run it with {@code -prof gc}
  * to see the heap allocated per step ({@code gc.alloc.rate.norm}). With {@code lora} > 0 the base model is frozen
  * and a LoRA adapter of that rank on every projection is trained instead, with its own AdamW (as a head trainer
  * does).
@@ -57,36 +60,36 @@ public class StepBench {
     public int lora;
 
     private CpuEngine engine;
-    private Transformer net;
-    private AdamW adam;
+    private TrainingStep trainingStep;
+    private int[] tokens;
+    private int[] targets;
+    private float[] weights;
     private int step;
 
     @Setup(Level.Trial)
     public void setUp() {
         engine = new CpuEngine(threads);
-        net = new Transformer(Presets.load(model), engine);
+        Transformer net = new Transformer(Presets.load(model), engine);
         Initializer.initialize(net, 1);
         if (lora > 0) {
             LoraAdapter adapter = new LoraAdapter(net, new LoraConfig(lora, lora, List.copyOf(LoraConfig.KNOWN)));
             adapter.initialize(1);
             net.attach(adapter);
-            adam = new AdamW(engine, adapter.parameters(), adapter.gradients(), 0, 0.9f, 0.999f, 1e-8f, 0f, 1.0f);
+            trainingStep = new TrainingStep(net, AdamW.of(adapter, AdamWSettings.ADAPTER));
         } else {
-            adam = new AdamW(engine, net.parameters(), net.gradients(), net.layout().decayedCount(), 0.9f, 0.95f,
-                    1e-8f, 0.1f, 1.0f);
+            trainingStep = new TrainingStep(net, AdamW.of(net, AdamWSettings.PRETRAINING));
         }
         int n = batch * seq;
         int vocab = net.config().vocab();
         Random random = new Random(1);
-        int[] tokens = new int[n];
-        int[] targets = new int[n];
-        float[] weights = new float[n];
+        tokens = new int[n];
+        targets = new int[n];
+        weights = new float[n];
         for (int i = 0; i < n; i++) {
             tokens[i] = random.nextInt(vocab);
             targets[i] = random.nextInt(vocab);
             weights[i] = 1f / n;
         }
-        net.setInputs(tokens, targets, weights, batch, seq);
     }
 
     @TearDown(Level.Trial)
@@ -95,10 +98,7 @@ public class StepBench {
     }
 
     @Benchmark
-    public Transformer step() {
-        net.forward();
-        net.backward();
-        adam.step(++step, 1e-4f);
-        return net;
+    public double step() {
+        return trainingStep.run(++step, 1e-4f, tokens, targets, weights, batch, seq);
     }
 }

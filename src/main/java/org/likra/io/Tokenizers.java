@@ -1,5 +1,13 @@
-package org.likra.tokenize;
+package org.likra.io;
 
+import org.likra.tokenize.BpeTokenizer;
+import org.likra.tokenize.ByteTokenizer;
+import org.likra.tokenize.Gpt2Tokenizer;
+import org.likra.tokenize.Llama2cTokenizer;
+import org.likra.tokenize.NoTokenizer;
+import org.likra.tokenize.Tokenizer;
+import org.likra.tokenize.TokenizerSpec;
+import org.likra.tokenize.hf.HfTokenizer;
 import org.likra.util.UserError;
 
 import java.nio.file.Path;
@@ -16,7 +24,7 @@ public final class Tokenizers {
             case Gpt2Tokenizer.TYPE -> new Gpt2Tokenizer();
             case Llama2cTokenizer.TYPE -> Llama2cTokenizer.read(fileOf(spec, modelDir), spec);
             case BpeTokenizer.TYPE -> BpeTokenizer.read(fileOf(spec, modelDir));
-            case "hf" -> org.likra.tokenize.hf.HfTokenizer.read(fileOf(spec, modelDir));
+            case "hf" -> HfTokenizer.read(fileOf(spec, modelDir));
             case "none" -> new NoTokenizer(modelDir);
             default -> throw new UserError(modelDir.resolve("config.json") + ": unknown tokenizer type '"
                     + spec.type() + "' (known: byte, gpt2, llama2c, bpe, hf, none)");

@@ -1,7 +1,8 @@
-package org.likra.io;
+package org.likra.util;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.likra.io.SafeTensors;
 import org.likra.train.MetricsLog;
 
 import java.io.IOException;

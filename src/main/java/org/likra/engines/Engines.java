@@ -1,9 +1,16 @@
-package org.likra.engine;
+package org.likra.engines;
 
+import org.likra.engine.Engine;
+import org.likra.engine.Precision;
+import org.likra.engine.cpu.CpuEngine;
 import org.likra.engine.reference.ReferenceEngine;
 import org.likra.util.UserError;
 
-/** Creates engines by the names the {@code --engine} flag takes. */
+/**
+ * Creates engines by the names the {@code --engine} flag takes. The reference and cpu engines are part of every build
+ * and are constructed directly; the tornado engine is built only with the {@code tornado} Maven profile, so it is
+ * loaded by name.
+ */
 public final class Engines {
     /** The engine commands use unless told otherwise. */
     public static final String DEFAULT = "cpu";
@@ -36,37 +43,29 @@ public final class Engines {
         }
         return switch (name) {
             case "reference" -> new ReferenceEngine(precision);
-            case "cpu" -> createByName("org.likra.engine.cpu.CpuEngine", workers);
+            case "cpu" -> createCpu(workers);
             case "tornado" -> createTornado(device == null ? "" : device);
             default -> throw new UserError("unknown engine '" + name + "' (known: reference, cpu, tornado)");
         };
     }
 
-    private static Engine createByName(String className, int threads) {
-        try {
-            Class<?> type = Class.forName(className);
-            return (Engine) type.getConstructor(int.class).newInstance(threads);
-        } catch (ClassNotFoundException e) {
-            throw new UserError("the cpu engine is not part of this build; use --engine reference");
-        } catch (ReflectiveOperationException | ExceptionInInitializerError e) {
-            UserError setting = settingError(e);
-            throw setting != null ? setting : new IllegalStateException("cannot create " + className, e);
-        }
-    }
-
     /**
      * A cpu engine class that refuses a setting while it initialises (a {@code -Dlikra.cpu...} system property of
-     * the JVM that is not a valid value) throws IllegalArgumentException from its static initialiser: that message,
-     * as the user's error; null for any other failure.
+     * the JVM that is not a valid value) throws IllegalArgumentException from its static initialiser: that message
+     * becomes the user's error.
      */
-    private static UserError settingError(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ExceptionInInitializerError init
-                    && init.getCause() instanceof IllegalArgumentException a) {
-                return new UserError(a.getMessage() + " (a -D option of the JVM)");
+    private static Engine createCpu(int threads) {
+        try {
+            return new CpuEngine(threads);
+        } catch (ExceptionInInitializerError e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof ExceptionInInitializerError init
+                        && init.getCause() instanceof IllegalArgumentException a) {
+                    throw new UserError(a.getMessage() + " (a -D option of the JVM)");
+                }
             }
+            throw e;
         }
-        return null;
     }
 
     private static Engine createTornado(String device) {

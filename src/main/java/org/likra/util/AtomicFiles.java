@@ -1,4 +1,4 @@
-package org.likra.io;
+package org.likra.util;
 
 import java.io.IOException;
 import java.io.OutputStream;
