@@ -99,34 +99,46 @@ public final class MatMul {
     public static final int THREADS = 16;
     /** Output tile edge of {@link #matmulBlocked}: each thread computes 4 x 4 outputs. */
     public static final int BLOCK = 4 * THREADS;
-    /** Depth of the slice of A and B that {@link #matmulBlocked} stages in local memory at a time. */
-    public static final int DEPTH = 32;
-    /** Row length of the staged slices: DEPTH + 1, so that threads reading down one column hit distinct banks. */
-    private static final int PADDED = DEPTH + 1;
-    /** Elements of A (and of B) each thread copies into local memory per slice: BLOCK x DEPTH over THREADS^2. */
-    private static final int LOADS = BLOCK * DEPTH / (THREADS * THREADS);
+    /**
+     * The depth of the slices of A and B that {@link #matmulBlocked} stages in local memory on a GPU: 2 x 64 x 33
+     * floats (16.5 KiB) per work-group, well within any GPU's local memory (NVIDIA's OpenCL offers 48 KiB).
+     */
+    public static final int GPU_DEPTH = 32;
+    /**
+     * The slice depth on a CPU device: 2 x 64 x 129 floats (66 KiB; PoCL offers 512 KiB of "local" memory, which is
+     * ordinary memory there). On PoCL (gpt2-S 8 x 64, 2 cores, 2026-12-07) the step's products took 269 ms at depth
+     * 32, 187 at 64, 140 at 128 and 143 at 256: PoCL runs a work-group's code between barriers as a loop over its
+     * threads, and deeper slices mean fewer such loops per product.
+     */
+    public static final int CPU_DEPTH = 128;
+    /** Most slice depth {@link #matmulBlocked} takes: each of its THREADS^2 threads stages whole elements. */
+    public static final int MAX_DEPTH = THREADS * THREADS;
 
     /**
      * The register-blocked form of {@link #matmul}: work-group (gx, gy) computes C[gy BLOCK .. +BLOCK, gx BLOCK ..
      * +BLOCK]; thread (tx, ty) the 4 x 4 outputs at rows gy BLOCK + ty + 16 r and columns gx BLOCK + tx + 16 s
-     * (r, s &lt; 4), so that a row of threads stores 16 consecutive floats. Per slice of DEPTH along p the group stages
-     * A[rows, p] in as[row PADDED + p] and B[p, cols] in bs[col PADDED + p], each thread copying LOADS elements of
-     * each; the copy walks the operand along whichever index is contiguous in memory (aCol == 1 or not, bRow == 1 or
-     * not), so consecutive threads load consecutive floats whichever of the three products this is. Each thread
+     * (r, s &lt; 4), so that a row of threads stores 16 consecutive floats. Per slice of depth (a power of two up to
+     * MAX_DEPTH: GPU_DEPTH or CPU_DEPTH) along p the group stages A[rows, p] in as[row (depth + 1) + p] and B[p, cols]
+     * in bs[col (depth + 1) + p] (the padding puts the threads reading down one column on distinct banks), each thread
+     * copying BLOCK depth / THREADS^2 elements of each; the copy walks the operand along whichever index is
+     * contiguous in memory (aCol == 1 or not, bRow == 1 or not), so consecutive threads load consecutive floats whichever of the three products this is. Each thread
      * then reads 4 + 4 staged values per p for its 16 multiply-adds. The epilogue adds the bias and the old C as
      * {@link #matmul} does. Launch: global (ceil(n / BLOCK) THREADS, ceil(m / BLOCK) THREADS), local (THREADS,
      * THREADS).
      */
     public static void matmulBlocked(KernelContext ctx, FloatArray a, int aOff, int aRow, int aCol, FloatArray b,
                                      int bOff, int bRow, int bCol, FloatArray c, int cOff, int ldc, FloatArray bias,
-                                     int biasOff, int hasBias, int accumulate, int m, int n, int k) {
+                                     int biasOff, int hasBias, int accumulate, int m, int n, int k, int depth) {
+        // TornadoVM compiles the kernel for the value of depth it is launched with, so the local arrays have a size
+        float[] as = ctx.allocateFloatLocalArray(BLOCK * (depth + 1));
+        float[] bs = ctx.allocateFloatLocalArray(BLOCK * (depth + 1));
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
         int t = ty * THREADS + tx;
         int i0 = ctx.groupIdy * BLOCK;
         int j0 = ctx.groupIdx * BLOCK;
-        float[] as = ctx.allocateFloatLocalArray(BLOCK * PADDED);
-        float[] bs = ctx.allocateFloatLocalArray(BLOCK * PADDED);
+        int padded = depth + 1;
+        int loads = BLOCK * depth / (THREADS * THREADS);
         float c00 = 0f;
         float c01 = 0f;
         float c02 = 0f;
@@ -143,43 +155,43 @@ public final class MatMul {
         float c31 = 0f;
         float c32 = 0f;
         float c33 = 0f;
-        for (int p0 = 0; p0 < k; p0 += DEPTH) {
-            for (int q = 0; q < LOADS; q++) {
+        for (int p0 = 0; p0 < k; p0 += depth) {
+            for (int q = 0; q < loads; q++) {
                 // A(row, p): consecutive threads take consecutive p when A's rows are contiguous, else consecutive rows
                 int row = t % BLOCK;
                 int p = t / BLOCK + q * (THREADS * THREADS / BLOCK);
                 if (aCol == 1) {
-                    row = t / DEPTH + q * (THREADS * THREADS / DEPTH);
-                    p = t % DEPTH;
+                    row = t / depth + q * (THREADS * THREADS / depth);
+                    p = t % depth;
                 }
                 float av = 0f;
                 if (i0 + row < m && p0 + p < k) {
                     av = a.get(aOff + (i0 + row) * aRow + (p0 + p) * aCol);
                 }
-                as[row * PADDED + p] = av;
+                as[row * padded + p] = av;
                 // B(p, col): likewise along p when bRow == 1 (the forward product's W[j, p]), else along the columns
                 int col = t % BLOCK;
                 int pb = t / BLOCK + q * (THREADS * THREADS / BLOCK);
                 if (bRow == 1) {
-                    col = t / DEPTH + q * (THREADS * THREADS / DEPTH);
-                    pb = t % DEPTH;
+                    col = t / depth + q * (THREADS * THREADS / depth);
+                    pb = t % depth;
                 }
                 float bv = 0f;
                 if (j0 + col < n && p0 + pb < k) {
                     bv = b.get(bOff + (p0 + pb) * bRow + (j0 + col) * bCol);
                 }
-                bs[col * PADDED + pb] = bv;
+                bs[col * padded + pb] = bv;
             }
             ctx.localBarrier();
-            for (int p = 0; p < DEPTH; p++) {
-                float a0 = as[ty * PADDED + p];
-                float a1 = as[(THREADS + ty) * PADDED + p];
-                float a2 = as[(2 * THREADS + ty) * PADDED + p];
-                float a3 = as[(3 * THREADS + ty) * PADDED + p];
-                float b0 = bs[tx * PADDED + p];
-                float b1 = bs[(THREADS + tx) * PADDED + p];
-                float b2 = bs[(2 * THREADS + tx) * PADDED + p];
-                float b3 = bs[(3 * THREADS + tx) * PADDED + p];
+            for (int p = 0; p < depth; p++) {
+                float a0 = as[ty * padded + p];
+                float a1 = as[(THREADS + ty) * padded + p];
+                float a2 = as[(2 * THREADS + ty) * padded + p];
+                float a3 = as[(3 * THREADS + ty) * padded + p];
+                float b0 = bs[tx * padded + p];
+                float b1 = bs[(THREADS + tx) * padded + p];
+                float b2 = bs[(2 * THREADS + tx) * padded + p];
+                float b3 = bs[(3 * THREADS + tx) * padded + p];
                 c00 += a0 * b0;
                 c01 += a0 * b1;
                 c02 += a0 * b2;

@@ -241,7 +241,7 @@ public abstract class EngineConformanceTest {
         {600, 300, 300}}; // forward: three row tiles sharing one packed W^T, packed by the pool's threads together
 
     @Test
-    void linearForward() {
+    protected void linearForward() {
         for (int[] s : LINEAR_SHAPES) {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), b = randn(out);
@@ -256,7 +256,7 @@ public abstract class EngineConformanceTest {
     }
 
     @Test
-    void linearBackward() {
+    protected void linearBackward() {
         for (int[] s : LINEAR_SHAPES) {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), dOut = randn(n * out);

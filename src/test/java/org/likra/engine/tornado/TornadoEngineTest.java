@@ -45,14 +45,15 @@ class TornadoEngineTest extends EngineConformanceTest {
     private Engine[] underTest;
 
     /**
-     * The engine under test runs the work-group forms of the row operations (one work-group per row, per-block
-     * column sums), the default on GPUs, whatever the device: on PoCL they would otherwise not run at all.
-     * {@link #threadRowFormsInWholeModels} checks the one-thread-per-row forms, PoCL's default.
+     * The engine under test runs the forms a GPU runs by default, whatever the device (on PoCL they would otherwise
+     * not run at all): the row operations one work-group per row with per-block column sums, and the register-blocked
+     * matrix product with slices 32 deep. {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a
+     * CPU device (PoCL) runs by default.
      */
     @BeforeAll
     static void createEngine() {
         try {
-            TORNADO = createWith("likra.tornado.rows", "groups");
+            TORNADO = createWith("likra.tornado.rows", "groups", "likra.tornado.depth", "32");
         } catch (UserError e) {
             absent = e.getMessage();
         }
@@ -148,19 +149,23 @@ class TornadoEngineTest extends EngineConformanceTest {
     }
 
     /**
-     * The one-thread-per-row forms of the norms, their column sums and the cross-entropy (the default on CPU devices,
-     * {@code likra.tornado.rows=threads}) in both whole models; every operation's own checks run the work-group forms.
+     * The forms a CPU device runs by default: one thread per row for the norms, their column sums and the
+     * cross-entropy ({@code likra.tornado.rows=threads}) and the register-blocked matrix product with slices 128
+     * deep ({@code likra.tornado.depth=128}), in the linear operations' checks and both whole models; every other
+     * check runs the GPU forms (work-group rows, products with slices 32 deep).
      */
     @Test
-    void threadRowFormsInWholeModels() {
-        Engine threads = createWith("likra.tornado.rows", "threads");
-        underTest = new Engine[] {threads};
+    void cpuFormsInLinearOperationsAndWholeModels() {
+        Engine cpuForms = createWith("likra.tornado.rows", "threads", "likra.tornado.depth", "128");
+        underTest = new Engine[] {cpuForms};
         try {
+            linearForward();
+            linearBackward();
             llamaTinyModel();
             gpt2StyleModel();
         } finally {
             underTest = null;
-            threads.close();
+            cpuForms.close();
         }
     }
 
@@ -199,7 +204,8 @@ class TornadoEngineTest extends EngineConformanceTest {
         int batch = 2, time = 16, steps = 6;
         int[] tokens = ids(batch * time, config.vocab());
         int[] targets = ids(batch * time, config.vocab());
-        Engine copying = createWith("likra.tornado.resident", "false", "likra.tornado.rows", "groups");
+        Engine copying = createWith("likra.tornado.resident", "false", "likra.tornado.rows", "groups",
+                "likra.tornado.depth", "32");
         long[][] copyingBytes = new long[steps][];
         long[][] residentBytes = new long[steps][];
         float[][] expected;

@@ -42,7 +42,9 @@ import java.util.Map;
  * inside regions and out, so that zeroing the gradients every step stays on the device.
  *
  * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.product=tiled} or {@code parallel}
- * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one;
+ * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one, and
+ * {@code likra.tornado.depth=D} sets the latter's slice depth (default 128 on a CPU device, 32 elsewhere; see
+ * {@link #productDepth(String, TornadoDevice)});
  * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
  * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
  * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
@@ -57,6 +59,8 @@ public final class TornadoEngine implements Engine {
 
     private final TornadoDevice device;
     private final Product product;
+    /** Slice depth of the register-blocked product (MatMul.GPU_DEPTH or CPU_DEPTH; likra.tornado.depth). */
+    private final int productDepth;
     /** Row operations as one work-group per row (else one thread per row); see {@link Norms}. */
     private final boolean groupRows;
     private final TaskGraphs graphs;
@@ -74,6 +78,7 @@ public final class TornadoEngine implements Engine {
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
         this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
+        this.productDepth = productDepth(System.getProperty("likra.tornado.depth"), device);
         this.groupRows = groupRows(System.getProperty("likra.tornado.rows"), device);
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
@@ -95,6 +100,27 @@ public final class TornadoEngine implements Engine {
             throw new UserError("-Dlikra.tornado.rows=" + value + " is neither groups nor threads");
         }
         return value.equals("groups");
+    }
+
+    /**
+     * The slice depth of the register-blocked product: {@code likra.tornado.depth} when set (a power of two from 8
+     * to MatMul.MAX_DEPTH), else MatMul.CPU_DEPTH on a CPU device and MatMul.GPU_DEPTH elsewhere.
+     */
+    private static int productDepth(String value, TornadoDevice device) {
+        if (value == null) {
+            return device.getDeviceType() == TornadoDeviceType.CPU ? MatMul.CPU_DEPTH : MatMul.GPU_DEPTH;
+        }
+        int depth;
+        try {
+            depth = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            depth = 0;
+        }
+        if (depth < 8 || depth > MatMul.MAX_DEPTH || Integer.bitCount(depth) != 1) {
+            throw new UserError("-Dlikra.tornado.depth=" + value + " is not a power of two from 8 to "
+                    + MatMul.MAX_DEPTH);
+        }
+        return depth;
     }
 
     private static Product productSwitch(String value) {
@@ -482,7 +508,8 @@ public final class TornadoEngine implements Engine {
         Tasks tasks = switch (kernel) {
             case BLOCKED -> (g, name, grid, graph) -> {
                 g.task(name, MatMul::matmulBlocked, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
-                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k,
+                        productDepth);
                 WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS,
                         roundUp(m, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS);
                 worker.setLocalWork(MatMul.THREADS, MatMul.THREADS, 1);
