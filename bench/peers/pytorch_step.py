@@ -6,6 +6,11 @@ positions, biases, tied embeddings; Llama style: RMSNorm, SwiGLU, RoPE rotate-ha
 random tokens and targets, forward, mean cross-entropy, backward, global-norm clipping at 1.0, AdamW (lr 1e-4,
 betas 0.9/0.95, eps 1e-8, weight decay 0.1 on matrices only). Prints ms/step (median of the timed steps after
 warm-up) and tokens/s in the format of `likra bench`.
+
+With --lora R it times `likra bench --lora R`'s step instead: the base model frozen (no gradients of its own),
+rank-R adapters with alpha = R (scale 1) on the MLP projections (gate, up, down; PEFT's initialisation, A uniform in
++-1/sqrt(in), B zero), the adapters' gradients through the whole network, clipping and AdamW over the adapters only (betas 0.9/0.999,
+no weight decay, as `likra bench --lora` sets it).
 """
 import argparse
 import json
@@ -42,6 +47,31 @@ def rope(x, theta):
     sin = torch.sin(angle).float()[None, :, None, :]
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
+
+
+class LoraLinear(nn.Module):
+    """y = base(x) + scale * (x A^T) B^T, the base frozen."""
+
+    def __init__(self, base, rank):
+        super().__init__()
+        self.base = base
+        self.a = nn.Parameter(torch.empty(rank, base.in_features).uniform_(-base.in_features ** -0.5,
+                                                                            base.in_features ** -0.5))
+        self.b = nn.Parameter(torch.zeros(base.out_features, rank))
+        self.scale = 1.0  # alpha = rank
+
+    def forward(self, x):
+        return self.base(x) + self.scale * ((x @ self.a.T) @ self.b.T)
+
+
+def add_lora(model, rank):
+    """Freezes the model and wraps every block's MLP projections (gate, up, down) in rank-`rank` adapters."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for blk in model.blocks:
+        for name in ("gate", "up", "down"):
+            if getattr(blk, name) is not None:
+                setattr(blk, name, LoraLinear(getattr(blk, name), rank))
 
 
 class Block(nn.Module):
@@ -115,17 +145,25 @@ def main():
     ap.add_argument("--seq", type=int, default=64)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--lora", type=int, default=0, help="0: train every parameter; R > 0: a rank-R LoRA step")
     args = ap.parse_args()
     cfg = json.load(open(args.model))
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(1)
-    model = Model(cfg).to(dev)
-    decay = [p for p in model.parameters() if p.dim() == 2]
-    rest = [p for p in model.parameters() if p.dim() != 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
-                            lr=1e-4, betas=(0.9, 0.95), eps=1e-8, foreach=True)
+    model = Model(cfg)
+    if args.lora > 0:
+        add_lora(model, args.lora)
+    model = model.to(dev)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in trained if p.dim() == 2]
+    rest = [p for p in trained if p.dim() != 2]
+    if args.lora > 0:
+        opt = torch.optim.AdamW(trained, lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, foreach=True)
+    else:
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
+                                lr=1e-4, betas=(0.9, 0.95), eps=1e-8, foreach=True)
     tokens = torch.randint(cfg["vocab"], (args.batch, args.seq), device=dev)
     targets = torch.randint(cfg["vocab"], (args.batch, args.seq), device=dev)
     times = []
@@ -137,7 +175,7 @@ def main():
         opt.zero_grad(set_to_none=True)
         loss = model(tokens, targets)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         opt.step()
         lv = loss.item()  # the host reads the loss each step, as likra bench does
         t1 = time.perf_counter()

@@ -1,11 +1,15 @@
 package org.likra.kernels;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-/** Softmax cross-entropy, forward and backward. {@code @Parallel} loops; also plain Java. */
+/**
+ * Softmax cross-entropy, forward and backward. {@code @Parallel} loops (also plain Java), and the forward pass with
+ * one work-group per row ({@link #crossEntropyForwardRows}) for devices with many threads.
+ */
 public final class Losses {
     private Losses() {
     }
@@ -63,6 +67,59 @@ public final class Losses {
                 float p = values.get(pOff + i * vocab + j);
                 values.set(dOff + i * vocab + j, weights.get(wOff + i) * (p - indicator));
             }
+        }
+    }
+
+    /** Threads per row of {@link #crossEntropyForwardRows} (a power of two). */
+    public static final int ROW_THREADS = 256;
+
+    /**
+     * {@link #crossEntropyForward} with one work-group of ROW_THREADS threads per row (group i = row i): each thread
+     * takes the logits j = t, t + ROW_THREADS, ...; the group reduces their maximum, then the sum of exp(z - max), in
+     * a fixed tree in local memory; every thread writes its probabilities, thread 0 the loss. Launch: global
+     * n ROW_THREADS, local ROW_THREADS.
+     */
+    public static void crossEntropyForwardRows(KernelContext ctx, FloatArray losses, int lOff, FloatArray probs,
+                                               int pOff, FloatArray logits, int zOff, IntArray targets, int tOff,
+                                               int n, int vocab) {
+        int i = ctx.groupIdx;
+        int t = ctx.localIdx;
+        float[] parts = ctx.allocateFloatLocalArray(ROW_THREADS);
+        int row = zOff + i * vocab;
+        float max = -3.4e38f;
+        for (int j = t; j < vocab; j += ROW_THREADS) {
+            max = TornadoMath.max(max, logits.get(row + j));
+        }
+        parts[t] = max;
+        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (t < stride) {
+                parts[t] = TornadoMath.max(parts[t], parts[t + stride]);
+            }
+        }
+        ctx.localBarrier();
+        max = parts[0];
+        ctx.localBarrier();
+        float sum = 0f;
+        for (int j = t; j < vocab; j += ROW_THREADS) {
+            sum += TornadoMath.exp(logits.get(row + j) - max);
+        }
+        parts[t] = sum;
+        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (t < stride) {
+                parts[t] += parts[t + stride];
+            }
+        }
+        ctx.localBarrier();
+        sum = parts[0];
+        float inv = 1f / sum;
+        for (int j = t; j < vocab; j += ROW_THREADS) {
+            probs.set(pOff + i * vocab + j, TornadoMath.exp(logits.get(row + j) - max) * inv);
+        }
+        if (t == 0) {
+            int target = targets.get(tOff + i);
+            losses.set(lOff + i, TornadoMath.log(sum) + max - logits.get(row + target));
         }
     }
 }

@@ -241,7 +241,7 @@ public abstract class EngineConformanceTest {
         {600, 300, 300}}; // forward: three row tiles sharing one packed W^T, packed by the pool's threads together
 
     @Test
-    void linearForward() {
+    protected void linearForward() {
         for (int[] s : LINEAR_SHAPES) {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), b = randn(out);
@@ -256,7 +256,7 @@ public abstract class EngineConformanceTest {
     }
 
     @Test
-    void linearBackward() {
+    protected void linearBackward() {
         for (int[] s : LINEAR_SHAPES) {
             int n = s[0], in = s[1], out = s[2];
             float[] x = randn(n * in), w = randn(out * in), dOut = randn(n * out);
@@ -491,12 +491,12 @@ public abstract class EngineConformanceTest {
     // ------------------------------------------------------------------------------------------------ whole model
 
     @Test
-    void llamaTinyModel() {
+    protected void llamaTinyModel() {
         checkModel(Presets.load("llama-tiny"), 2, 32);
     }
 
     @Test
-    void gpt2StyleModel() {
+    protected void gpt2StyleModel() {
         ModelConfig gpt2 = new ModelConfig("gpt2-test", 48, 2, 4, 4, 192, 101, 64, ModelConfig.Norm.layernorm,
                 ModelConfig.Mlp.gelu, ModelConfig.Positions.learned, true, true, 10000.0, 1e-5);
         checkModel(gpt2.validate("test"), 3, 21);

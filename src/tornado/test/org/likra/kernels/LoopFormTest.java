@@ -133,7 +133,7 @@ class LoopFormTest {
         ref.geluForward(ro, rt(a), n);
         close("gelu", out(o, n), get(ro), ELEMENTWISE);
         FloatArray dx = fa(d);
-        Pointwise.geluBackward(dx, PAD, fa(b), PAD, fa(a), PAD, n);
+        Pointwise.geluBackward(dx, PAD, fa(b), PAD, fa(a), PAD, n, 1);
         Tensor rdx = rt(d);
         ref.geluBackward(rdx, Gradient.ACCUMULATE, rt(b), rt(a), n);
         close("gelu backward", out(dx, n), get(rdx), ELEMENTWISE);
@@ -187,7 +187,7 @@ class LoopFormTest {
         FloatArray db = fa(dw0);
         Norms.layerBackwardInput(dx, PAD, fa(dOut), PAD, fa(x), PAD, fa(w), PAD, mean, PAD, rs, PAD, n, c);
         Norms.layerBackwardWeight(dw, PAD, fa(dOut), PAD, fa(x), PAD, mean, PAD, rs, PAD, n, c);
-        Norms.columnSums(db, PAD, fa(dOut), PAD, n, c);
+        Norms.columnSums(db, PAD, fa(dOut), PAD, n, c, 1);
         rdx = rt(dx0);
         rdw = rt(dw0);
         Tensor rdb = rt(dw0);

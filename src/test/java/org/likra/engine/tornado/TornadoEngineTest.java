@@ -41,12 +41,35 @@ class TornadoEngineTest extends EngineConformanceTest {
     private static Engine TORNADO;
     private static String absent;
 
+    /** The engines the inherited checks run on: TORNADO, or another one while a test swaps it in. */
+    private Engine[] underTest;
+
+    /**
+     * The engine under test runs the forms a GPU runs by default, whatever the device (on PoCL they would otherwise
+     * not run at all): the row operations one work-group per row with per-block column sums, and the register-blocked
+     * matrix product with slices 32 deep. {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a
+     * CPU device (PoCL) runs by default.
+     */
     @BeforeAll
     static void createEngine() {
         try {
-            TORNADO = Engines.create("tornado", 0, Precision.F32);
+            TORNADO = createWith("likra.tornado.rows", "groups", "likra.tornado.depth", "32");
         } catch (UserError e) {
             absent = e.getMessage();
+        }
+    }
+
+    /** A tornado engine created with the given system properties (name, value, ...) set, then cleared. */
+    private static Engine createWith(String... properties) {
+        for (int i = 0; i < properties.length; i += 2) {
+            System.setProperty(properties[i], properties[i + 1]);
+        }
+        try {
+            return Engines.create("tornado", 0, Precision.F32);
+        } finally {
+            for (int i = 0; i < properties.length; i += 2) {
+                System.clearProperty(properties[i]);
+            }
         }
     }
 
@@ -57,7 +80,7 @@ class TornadoEngineTest extends EngineConformanceTest {
 
     @Override
     protected Engine[] engines() {
-        return new Engine[] {TORNADO};
+        return underTest != null ? underTest : new Engine[] {TORNADO};
     }
 
     @AfterAll
@@ -104,6 +127,48 @@ class TornadoEngineTest extends EngineConformanceTest {
         });
     }
 
+    /**
+     * LayerNorm's weight and bias gradients as two views of one buffer, as a model's gradient buffer holds them. A
+     * kernel that took both as parameters of one task (one array twice) stalled TornadoVM's graph compiler for
+     * tens of minutes; the column sums finish each in a task of its own.
+     */
+    @Test
+    void layerNormGradientsInOneBuffer() {
+        int n = 70, c = 33;
+        float[] x = randn(n * c), w = randn(c), bias = randn(c), dOut = randn(n * c), grads = randn(2 * c + 5);
+        check("layernorm gradients in one buffer", REDUCTION, e -> {
+            Tensor out = e.allocate(n * c), mean = e.allocate(n), rstd = e.allocate(n);
+            Tensor xt = view(e, x), wt = view(e, w), buffer = view(e, grads);
+            e.layerNormForward(out, mean, rstd, xt, wt, view(e, bias), n, c, 1e-5f);
+            e.beginRegion("layerNormGradients");
+            e.layerNormBackward(null, buffer.view(1, c), buffer.view(c + 3, c), view(e, dOut), xt, wt, mean, rstd,
+                    n, c);
+            e.endRegion();
+            return new float[][] {get(e, buffer)};
+        });
+    }
+
+    /**
+     * The forms a CPU device runs by default: one thread per row for the norms, their column sums and the
+     * cross-entropy ({@code likra.tornado.rows=threads}) and the register-blocked matrix product with slices 128
+     * deep ({@code likra.tornado.depth=128}), in the linear operations' checks and both whole models; every other
+     * check runs the GPU forms (work-group rows, products with slices 32 deep).
+     */
+    @Test
+    void cpuFormsInLinearOperationsAndWholeModels() {
+        Engine cpuForms = createWith("likra.tornado.rows", "threads", "likra.tornado.depth", "128");
+        underTest = new Engine[] {cpuForms};
+        try {
+            linearForward();
+            linearBackward();
+            llamaTinyModel();
+            gpt2StyleModel();
+        } finally {
+            underTest = null;
+            cpuForms.close();
+        }
+    }
+
     /** Ten AdamW steps of llama-tiny on fixed data: the loss of every step and the final parameters. */
     @Test
     void tenAdamWSteps() {
@@ -139,13 +204,8 @@ class TornadoEngineTest extends EngineConformanceTest {
         int batch = 2, time = 16, steps = 6;
         int[] tokens = ids(batch * time, config.vocab());
         int[] targets = ids(batch * time, config.vocab());
-        Engine copying;
-        System.setProperty("likra.tornado.resident", "false");
-        try {
-            copying = Engines.create("tornado", 0, Precision.F32);
-        } finally {
-            System.clearProperty("likra.tornado.resident");
-        }
+        Engine copying = createWith("likra.tornado.resident", "false", "likra.tornado.rows", "groups",
+                "likra.tornado.depth", "32");
         long[][] copyingBytes = new long[steps][];
         long[][] residentBytes = new long[steps][];
         float[][] expected;

@@ -7,6 +7,7 @@ import org.likra.engine.IntTensor;
 import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.engine.tornado.TaskGraphs.Tasks;
+import org.likra.util.UserError;
 import org.likra.kernels.Attention;
 import org.likra.kernels.Embeddings;
 import org.likra.kernels.Losses;
@@ -17,8 +18,11 @@ import org.likra.kernels.Pointwise;
 import org.likra.kernels.Reductions;
 import org.likra.kernels.Rope;
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -37,11 +41,16 @@ import java.util.Map;
  * array rather than as compiled-in constants, so the optimizer's graphs are reused too. {@code zero} runs as a task
  * inside regions and out, so that zeroing the gradients every step stays on the device.
  *
- * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.tiled=false} uses the plain
- * {@code @Parallel} matrix product instead of the local-memory tiled one; {@code likra.tornado.regions=false} runs
- * every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts a region into graphs of at most N tasks
- * (default 16, see {@link TornadoVmOptions}); {@code likra.tornado.resident=false} never builds the resident plan
- * (copying graphs only).
+ * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.product=tiled} or {@code parallel}
+ * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one, and
+ * {@code likra.tornado.depth=D} sets the latter's slice depth (default 128 on a CPU device, 32 elsewhere; see
+ * {@link #productDepth(String, TornadoDevice)});
+ * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
+ * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
+ * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
+ * likra.tornado.rows=groups} or {@code threads} runs the norms, their column sums and the cross-entropy one
+ * work-group per row with per-block column sums, or one thread per row and per column (default: threads on a CPU
+ * device, groups elsewhere; see {@link #groupRows(String, TornadoDevice)}).
  */
 public final class TornadoEngine implements Engine {
     static {
@@ -49,9 +58,15 @@ public final class TornadoEngine implements Engine {
     }
 
     private final TornadoDevice device;
-    private final boolean tiled;
+    private final Product product;
+    /** Slice depth of the register-blocked product (MatMul.GPU_DEPTH or CPU_DEPTH; likra.tornado.depth). */
+    private final int productDepth;
+    /** Row operations as one work-group per row (else one thread per row); see {@link Norms}. */
+    private final boolean groupRows;
     private final TaskGraphs graphs;
     private final FloatArray dummy = new FloatArray(1);
+    /** Placeholders for the parameters a column reduction does not read (see {@link #columnReduction}). */
+    private final FloatArray[] unused = {new FloatArray(1), new FloatArray(1), new FloatArray(1)};
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<String, FloatArray> scratch = new HashMap<>();
     private final RopeTables ropeTables = new RopeTables();
@@ -62,11 +77,60 @@ public final class TornadoEngine implements Engine {
     /** @param deviceSpec "backend:device" as {@code tornado --devices} numbers them (e.g. "0:0"); "" for the default */
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
-        this.tiled = !"false".equals(System.getProperty("likra.tornado.tiled", "true"));
+        this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
+        this.productDepth = productDepth(System.getProperty("likra.tornado.depth"), device);
+        this.groupRows = groupRows(System.getProperty("likra.tornado.rows"), device);
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         boolean resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
         this.graphs = new TaskGraphs(device, regions, maxTasks, resident);
+    }
+
+    /**
+     * Whether row operations run one work-group per row: by default on every device but a CPU. PoCL (OpenCL on the
+     * CPU) runs a work-group as loops over its threads between barriers, and there the work-group forms of the norms
+     * and the cross-entropy took 3 to 11 times as long as one thread per row (gpt2-S, 2026-12-07); a GPU needs the
+     * work-group forms to keep its threads busy. {@code likra.tornado.rows=groups} or {@code threads} decides.
+     */
+    private static boolean groupRows(String value, TornadoDevice device) {
+        if (value == null) {
+            return device.getDeviceType() != TornadoDeviceType.CPU;
+        }
+        if (!value.equals("groups") && !value.equals("threads")) {
+            throw new UserError("-Dlikra.tornado.rows=" + value + " is neither groups nor threads");
+        }
+        return value.equals("groups");
+    }
+
+    /**
+     * The slice depth of the register-blocked product: {@code likra.tornado.depth} when set (a power of two from 8
+     * to MatMul.MAX_DEPTH), else MatMul.CPU_DEPTH on a CPU device and MatMul.GPU_DEPTH elsewhere.
+     */
+    private static int productDepth(String value, TornadoDevice device) {
+        if (value == null) {
+            return device.getDeviceType() == TornadoDeviceType.CPU ? MatMul.CPU_DEPTH : MatMul.GPU_DEPTH;
+        }
+        int depth;
+        try {
+            depth = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            depth = 0;
+        }
+        if (depth < 8 || depth > MatMul.MAX_DEPTH || Integer.bitCount(depth) != 1) {
+            throw new UserError("-Dlikra.tornado.depth=" + value + " is not a power of two from 8 to "
+                    + MatMul.MAX_DEPTH);
+        }
+        return depth;
+    }
+
+    private static Product productSwitch(String value) {
+        for (Product p : Product.values()) {
+            if (p.name().equalsIgnoreCase(value)) {
+                return p;
+            }
+        }
+        throw new UserError("-Dlikra.tornado.product=" + value + " names no matrix-product kernel: use blocked, tiled "
+                + "or parallel");
     }
 
     /** One line per device, "backend:device  name", for {@code likra devices}. */
@@ -253,52 +317,101 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ norms
 
+    /** A 1D launch of {@code groups} work-groups of {@code threads} threads for a KernelContext task. */
+    private static void groupsOf(GridScheduler grid, String graph, String task, int groups, int threads) {
+        WorkerGrid1D worker = new WorkerGrid1D(groups * threads);
+        worker.setLocalWork(threads, 1, 1);
+        grid.addWorkerGrid(graph + "." + task, worker);
+    }
+
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        record("rmsNormForward", new Object[]{f(x), f(weight)}, new Object[]{f(out), f(rstd)},
-                (g, name, grid, graph) -> g.task(name, Norms::rmsForward, f(out), out.offset(), f(rstd),
-                        rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps),
-                out.offset(), rstd.offset(), x.offset(), weight.offset(), n, c, eps);
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Norms::rmsForwardRows, new KernelContext(), f(out), out.offset(), f(rstd),
+                            rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
+                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Norms::rmsForward, f(out), out.offset(), f(rstd),
+                        rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
+        record("rmsNormForward", new Object[]{f(x), f(weight)}, new Object[]{f(out), f(rstd)}, tasks,
+                out.offset(), rstd.offset(), x.offset(), weight.offset(), n, c, eps, groupRows);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
         if (dx != null) {
-            record("rmsNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(rstd)}, new Object[]{f(dx)},
-                    (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardInput, f(dx), dx.offset(), f(dOut),
+            Tasks tasks = groupRows
+                    ? (g, name, grid, graph) -> {
+                        g.task(name, Norms::rmsBackwardInputRows, new KernelContext(), f(dx), dx.offset(), f(dOut),
+                                dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(),
+                                n, c);
+                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                    }
+                    : (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardInput, f(dx), dx.offset(), f(dOut),
                             dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(), n,
-                            c),
-                    dx.offset(), dOut.offset(), x.offset(), weight.offset(), rstd.offset(), n, c);
+                            c);
+            record("rmsNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(rstd)}, new Object[]{f(dx)},
+                    tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(), rstd.offset(), n, c, groupRows);
         }
         if (dWeight != null) {
-            record("rmsNormBackwardWeight", new Object[]{f(dOut), f(x), f(rstd)}, new Object[]{f(dWeight)},
-                    (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardWeight, f(dWeight), dWeight.offset(),
-                            f(dOut), dOut.offset(), f(x), x.offset(), f(rstd), rstd.offset(), n, c),
-                    dWeight.offset(), dOut.offset(), x.offset(), rstd.offset(), n, c);
+            if (groupRows) {
+                columnReduction(Norms.COLUMNS_RMS_WEIGHT, dWeight, null, dOut, x, null, rstd, n, c,
+                        true);
+            } else {
+                record("rmsNormBackwardWeight", new Object[]{f(dOut), f(x), f(rstd)}, new Object[]{f(dWeight)},
+                        (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardWeight, f(dWeight),
+                                dWeight.offset(), f(dOut), dOut.offset(), f(x), x.offset(), f(rstd), rstd.offset(),
+                                n, c),
+                        dWeight.offset(), dOut.offset(), x.offset(), rstd.offset(), n, c);
+            }
         }
     }
 
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        record("layerNormForward", new Object[]{f(x), f(weight), f(bias)}, new Object[]{f(out), f(mean), f(rstd)},
-                (g, name, grid, graph) -> g.task(name, Norms::layerForward, f(out), out.offset(), f(mean),
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Norms::layerForwardRows, new KernelContext(), f(out), out.offset(), f(mean),
+                            mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                            f(bias), bias.offset(), n, c, eps);
+                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Norms::layerForward, f(out), out.offset(), f(mean),
                         mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), f(bias),
-                        bias.offset(), n, c, eps),
-                out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c, eps);
+                        bias.offset(), n, c, eps);
+        record("layerNormForward", new Object[]{f(x), f(weight), f(bias)}, new Object[]{f(out), f(mean), f(rstd)},
+                tasks, out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c,
+                eps, groupRows);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
         if (dx != null) {
-            record("layerNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(mean), f(rstd)},
-                    new Object[]{f(dx)},
-                    (g, name, grid, graph) -> g.task(name, Norms::layerBackwardInput, f(dx), dx.offset(), f(dOut),
+            Tasks tasks = groupRows
+                    ? (g, name, grid, graph) -> {
+                        g.task(name, Norms::layerBackwardInputRows, new KernelContext(), f(dx), dx.offset(),
+                                f(dOut), dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean),
+                                mean.offset(), f(rstd), rstd.offset(), n, c);
+                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
+                    }
+                    : (g, name, grid, graph) -> g.task(name, Norms::layerBackwardInput, f(dx), dx.offset(), f(dOut),
                             dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean), mean.offset(),
-                            f(rstd), rstd.offset(), n, c),
-                    dx.offset(), dOut.offset(), x.offset(), weight.offset(), mean.offset(), rstd.offset(), n, c);
+                            f(rstd), rstd.offset(), n, c);
+            record("layerNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(mean), f(rstd)},
+                    new Object[]{f(dx)}, tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(),
+                    mean.offset(), rstd.offset(), n, c, groupRows);
+        }
+        if (groupRows) {
+            if (dWeight != null) {
+                columnReduction(Norms.COLUMNS_LAYER_WEIGHT, dWeight, dBias, dOut, x, mean, rstd, n, c, true);
+            } else if (dBias != null) {
+                columnSums(dBias, dOut, n, c, true);
+            }
+            return;
         }
         if (dWeight != null) {
             record("layerNormBackwardWeight", new Object[]{f(dOut), f(x), f(mean), f(rstd)},
@@ -309,22 +422,76 @@ public final class TornadoEngine implements Engine {
                     dWeight.offset(), dOut.offset(), x.offset(), mean.offset(), rstd.offset(), n, c);
         }
         if (dBias != null) {
-            columnSums(dBias, dOut, n, c);
+            columnSums(dBias, dOut, n, c, true);
         }
     }
 
-    private void columnSums(Tensor dBias, Tensor dOut, int n, int c) {
+    /** dBias (+)= the column sums of dOut (n, c): added to, or overwriting dBias where accumulate is false. */
+    private void columnSums(Tensor dBias, Tensor dOut, int n, int c, boolean accumulate) {
+        if (groupRows) {
+            columnReduction(Norms.COLUMNS_PLAIN, dBias, null, dOut, null, null, null, n, c, accumulate);
+            return;
+        }
+        int acc = accumulate ? 1 : 0;
         record("columnSums", new Object[]{f(dOut)}, new Object[]{f(dBias)},
                 (g, name, grid, graph) -> g.task(name, Norms::columnSums, f(dBias), dBias.offset(), f(dOut),
-                        dOut.offset(), n, c),
-                dBias.offset(), dOut.offset(), n, c);
+                        dOut.offset(), n, c, acc),
+                dBias.offset(), dOut.offset(), n, c, acc);
+    }
+
+    /**
+     * A column reduction over n rows: per-block partial sums ({@link Norms#columnPartials}, into a scratch array),
+     * then the blocks added in order into out, and with kind COLUMNS_LAYER_WEIGHT into out2 too (LayerNorm's bias
+     * gradient) by a second finishing task: out and out2 are views of one gradient buffer, and one array passed as
+     * two parameters of a task stalls TornadoVM's graph compiler (see Losses.crossEntropyBackwardInPlace). x, mean
+     * and rstd are read by the kinds that need them (null otherwise).
+     */
+    private void columnReduction(int kind, Tensor out, Tensor out2, Tensor dOut, Tensor x, Tensor mean, Tensor rstd,
+                                 int n, int c, boolean accumulate) {
+        int blocks = Norms.blocks(n);
+        int acc = accumulate ? 1 : 0;
+        FloatArray partials = scratch("columnPartials", 2 * blocks * c);
+        // A parameter slot the kind does not read gets a placeholder of its own (same reason).
+        FloatArray xa = x == null ? unused[0] : f(x);
+        FloatArray meanArray = mean == null ? unused[1] : f(mean);
+        FloatArray rstdArray = rstd == null ? unused[2] : f(rstd);
+        int xOff = x == null ? 0 : x.offset();
+        int mOff = mean == null ? 0 : mean.offset();
+        int rOff = rstd == null ? 0 : rstd.offset();
+        int out2Off = out2 == null ? -1 : out2.offset();
+        Object[] reads = {f(dOut), xa, meanArray, rstdArray};
+        Object[] writes = out2 == null ? new Object[]{partials, f(out)} : new Object[]{partials, f(out), f(out2)};
+        record("columnReduction", reads, writes,
+                (g, name, grid, graph) -> {
+                    g.task(name, Norms::columnPartials, partials, f(dOut), dOut.offset(), xa, xOff, meanArray, mOff,
+                            rstdArray, rOff, kind, n, c, blocks);
+                    g.task(name + "_finish", Norms::finishColumns, f(out), out.offset(), partials, 0, blocks, c,
+                            acc);
+                    if (out2 != null) {
+                        g.task(name + "_finish2", Norms::finishColumns, f(out2), out2.offset(), partials, blocks,
+                                blocks, c, acc);
+                    }
+                },
+                kind, out.offset(), out2Off, dOut.offset(), xOff, mOff, rOff, n, c, acc);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
 
+    /** Which matrix-product kernel {@link #matmul} launches. */
+    enum Product {
+        /** {@link MatMul#matmulBlocked} where the output spans at least half a block each way, else TILED. */
+        BLOCKED,
+        /** {@link MatMul#matmulTiled}: 16 x 16 tiles, one output per thread. */
+        TILED,
+        /** {@link MatMul#matmul}: the {@code @Parallel} loop form. */
+        PARALLEL
+    }
+
     /**
-     * C[i, j] (+)= sum_p A(i, p) B(p, j) (+ bias[j]) over strided views (see {@link MatMul}); tiled in local memory
-     * unless -Dlikra.tornado.tiled=false.
+     * C[i, j] (+)= sum_p A(i, p) B(p, j) (+ bias[j]) over strided views (see {@link MatMul}), by the kernel
+     * {@link #product} names: the register-blocked one unless the output is narrower than half a block
+     * (MatMul.BLOCK / 2) in either dimension (a LoRA rank, say), where most of its threads would idle; then the
+     * 16 x 16 tiled one.
      */
     private void matmul(String kind, Tensor a, int aRow, int aCol, Tensor b, int bRow, int bCol, Tensor c, int ldc,
                         Tensor bias, boolean accumulate, int m, int n, int k) {
@@ -334,21 +501,32 @@ public final class TornadoEngine implements Engine {
         int acc = accumulate ? 1 : 0;
         Object[] reads = bias == null ? new Object[]{f(a), f(b)} : new Object[]{f(a), f(b), f(bias)};
         Object[] writes = {f(c)};
-        Tasks tasks;
-        if (tiled) {
-            tasks = (g, name, grid, graph) -> {
+        Product kernel = product;
+        if (kernel == Product.BLOCKED && (m < MatMul.BLOCK / 2 || n < MatMul.BLOCK / 2)) {
+            kernel = Product.TILED;
+        }
+        Tasks tasks = switch (kernel) {
+            case BLOCKED -> (g, name, grid, graph) -> {
+                g.task(name, MatMul::matmulBlocked, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
+                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k,
+                        productDepth);
+                WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS,
+                        roundUp(m, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS);
+                worker.setLocalWork(MatMul.THREADS, MatMul.THREADS, 1);
+                grid.addWorkerGrid(graph + "." + name, worker);
+            };
+            case TILED -> (g, name, grid, graph) -> {
                 g.task(name, MatMul::matmulTiled, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
                         b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
                 WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.TILE), roundUp(m, MatMul.TILE));
                 worker.setLocalWork(MatMul.TILE, MatMul.TILE, 1);
                 grid.addWorkerGrid(graph + "." + name, worker);
             };
-        } else {
-            tasks = (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol, f(b),
-                    b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
-        }
+            case PARALLEL -> (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol,
+                    f(b), b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+        };
         record(kind, reads, writes, tasks, a.offset(), aRow, aCol, b.offset(), bRow, bCol, c.offset(), ldc,
-                biasOff, hasBias, acc, m, n, k, tiled);
+                biasOff, hasBias, acc, m, n, k, kernel);
     }
 
     private static int roundUp(int x, int tile) {
@@ -361,33 +539,23 @@ public final class TornadoEngine implements Engine {
         matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
     }
 
-    /** An overwritten gradient is zeroed (a task), then every gradient is added to. */
+    /** An overwritten gradient is written by its product (or column sums) without reading the old values. */
     @Override
     public void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
                                Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim) {
-        if (dxGradient == Gradient.OVERWRITE && dx != null) {
-            zero(dx);
-        }
-        if (weightGradients == Gradient.OVERWRITE) {
-            if (dWeight != null) {
-                zero(dWeight);
-            }
-            if (dBias != null) {
-                zero(dBias);
-            }
-        }
+        boolean weightsAdded = weightGradients == Gradient.ACCUMULATE;
         if (dx != null) {
-            // dx[i, j] += sum_k dOut[i, k] W[k, j]
-            matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null, true, n, inDim,
-                    outDim);
+            // dx[i, j] (+)= sum_k dOut[i, k] W[k, j]
+            matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null,
+                    dxGradient == Gradient.ACCUMULATE, n, inDim, outDim);
         }
         if (dWeight != null) {
-            // dW[k, j] += sum_i dOut[i, k] x[i, j]
-            matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, true, outDim, inDim,
-                    n);
+            // dW[k, j] (+)= sum_i dOut[i, k] x[i, j]
+            matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, weightsAdded, outDim,
+                    inDim, n);
         }
         if (dBias != null) {
-            columnSums(dBias, dOut, n, outDim);
+            columnSums(dBias, dOut, n, outDim, weightsAdded);
         }
     }
 
@@ -486,16 +654,13 @@ public final class TornadoEngine implements Engine {
                 out.offset(), x.offset(), n);
     }
 
-    /** An overwritten dx is zeroed (a task), then added to. */
     @Override
     public void geluBackward(Tensor dx, Gradient dxGradient, Tensor dOut, Tensor x, int n) {
-        if (dxGradient == Gradient.OVERWRITE) {
-            zero(dx);
-        }
+        int acc = dxGradient == Gradient.ACCUMULATE ? 1 : 0;
         record("geluBackward", new Object[]{f(dOut), f(x)}, new Object[]{f(dx)},
                 (g, name, grid, graph) -> g.task(name, Pointwise::geluBackward, f(dx), dx.offset(), f(dOut),
-                        dOut.offset(), f(x), x.offset(), n),
-                dx.offset(), dOut.offset(), x.offset(), n);
+                        dOut.offset(), f(x), x.offset(), n, acc),
+                dx.offset(), dOut.offset(), x.offset(), n, acc);
     }
 
     @Override
@@ -518,10 +683,17 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void crossEntropyForward(Tensor losses, Tensor probs, Tensor logits, IntTensor targets, int n, int vocab) {
-        record("crossEntropyForward", new Object[]{f(logits), i(targets)}, new Object[]{f(losses), f(probs)},
-                (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
-                        f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab),
-                losses.offset(), probs.offset(), logits.offset(), targets.offset(), n, vocab);
+        Tasks tasks = groupRows
+                ? (g, name, grid, graph) -> {
+                    g.task(name, Losses::crossEntropyForwardRows, new KernelContext(), f(losses), losses.offset(),
+                            f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n,
+                            vocab);
+                    groupsOf(grid, graph, name, n, Losses.ROW_THREADS);
+                }
+                : (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
+                        f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab);
+        record("crossEntropyForward", new Object[]{f(logits), i(targets)}, new Object[]{f(losses), f(probs)}, tasks,
+                losses.offset(), probs.offset(), logits.offset(), targets.offset(), n, vocab, groupRows);
     }
 
     @Override

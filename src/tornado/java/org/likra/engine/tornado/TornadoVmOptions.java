@@ -10,6 +10,13 @@ package org.likra.engine.tornado;
  * default), runs the graph's tasks as sequential Java on the host without a word, which is wrong for the
  * KernelContext matrix product: those regions left their outputs wrong. Hence a larger buffer, and bailouts as
  * exceptions (docs/tornadovm.md).
+ *
+ * <p>TornadoVM's OpenCL backend turns {@code a * b + c} into explicit {@code fma(a, b, c)} calls unless
+ * {@code tornado.enable.fma} is false. OpenCL C lets the device compiler contract a multiply-add into one
+ * instruction by itself (FP_CONTRACT is on by default), but PoCL (OpenCL on the CPU) compiles the explicit call to
+ * a call of its library's fma that LLVM will not inline, and a loop with a call is not vectorised: the
+ * {@code @Parallel} matrix product of gpt2-S's forward pass took 67 ms with the calls and 10 to 19 ms without them
+ * on PoCL (2026-12-07). So the engine turns them off.
  */
 final class TornadoVmOptions {
     private TornadoVmOptions() {
@@ -21,6 +28,9 @@ final class TornadoVmOptions {
         }
         if (System.getProperty("tornado.recover.bailout") == null) {
             System.setProperty("tornado.recover.bailout", "false");
+        }
+        if (System.getProperty("tornado.enable.fma") == null) {
+            System.setProperty("tornado.enable.fma", "false");
         }
     }
 }
