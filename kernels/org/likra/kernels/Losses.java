@@ -90,29 +90,12 @@ public final class Losses {
         for (int j = t; j < vocab; j += ROW_THREADS) {
             max = TornadoMath.max(max, logits.get(row + j));
         }
-        parts[t] = max;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] = TornadoMath.max(parts[t], parts[t + stride]);
-            }
-        }
-        ctx.localBarrier();
-        max = parts[0];
-        ctx.localBarrier();
+        max = GroupReductions.max(ctx, parts, ROW_THREADS, t, max);
         float sum = 0f;
         for (int j = t; j < vocab; j += ROW_THREADS) {
             sum += TornadoMath.exp(logits.get(row + j) - max);
         }
-        parts[t] = sum;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] += parts[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        sum = parts[0];
+        sum = GroupReductions.sum(ctx, parts, ROW_THREADS, t, sum);
         float inv = 1f / sum;
         for (int j = t; j < vocab; j += ROW_THREADS) {
             probs.set(pOff + i * vocab + j, TornadoMath.exp(logits.get(row + j) - max) * inv);

@@ -178,30 +178,15 @@ public final class Norms {
         for (int j = t; j < c; j += ROW_THREADS) {
             s += x.get(row + j);
         }
-        parts[t] = s;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] += parts[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        float m = parts[0] / c;
-        ctx.localBarrier();
+        float sTotal = GroupReductions.sum(ctx, parts, ROW_THREADS, t, s);
+        float m = sTotal / c;
         float v = 0f;
         for (int j = t; j < c; j += ROW_THREADS) {
             float d = x.get(row + j) - m;
             v += d * d;
         }
-        parts[t] = v;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] += parts[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        float rs = 1f / TornadoMath.sqrt(parts[0] / c + eps);
+        float vTotal = GroupReductions.sum(ctx, parts, ROW_THREADS, t, v);
+        float rs = 1f / TornadoMath.sqrt(vTotal / c + eps);
         if (t == 0) {
             mean.set(mOff + i, m);
             rstd.set(rOff + i, rs);
@@ -223,15 +208,8 @@ public final class Norms {
             float v = x.get(row + j);
             s += v * v;
         }
-        parts[t] = s;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] += parts[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        float rs = 1f / TornadoMath.sqrt(parts[0] / c + eps);
+        float sTotal = GroupReductions.sum(ctx, parts, ROW_THREADS, t, s);
+        float rs = 1f / TornadoMath.sqrt(sTotal / c + eps);
         if (t == 0) {
             rstd.set(rOff + i, rs);
         }
@@ -240,14 +218,13 @@ public final class Norms {
         }
     }
 
-    /** {@link #layerBackwardInput} with one work-group per row: both row means summed by the group together. */
+    /** {@link #layerBackwardInput} with one work-group per row: both row means summed by the group, one after the other. */
     public static void layerBackwardInputRows(KernelContext ctx, FloatArray dx, int dxOff, FloatArray dOut, int doOff,
                                               FloatArray x, int xOff, FloatArray w, int wOff, FloatArray mean,
                                               int mOff, FloatArray rstd, int rOff, int n, int c) {
         int i = ctx.groupIdx;
         int t = ctx.localIdx;
-        float[] dnorms = ctx.allocateFloatLocalArray(ROW_THREADS);
-        float[] products = ctx.allocateFloatLocalArray(ROW_THREADS);
+        float[] parts = ctx.allocateFloatLocalArray(ROW_THREADS);
         int row = xOff + i * c;
         int drow = doOff + i * c;
         float m = mean.get(mOff + i);
@@ -260,18 +237,8 @@ public final class Norms {
             sumDnorm += dnorm;
             sumDnormNorm += dnorm * norm;
         }
-        dnorms[t] = sumDnorm;
-        products[t] = sumDnormNorm;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                dnorms[t] += dnorms[t + stride];
-                products[t] += products[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        float meanDnorm = dnorms[0] / c;
-        float meanDnormNorm = products[0] / c;
+        float meanDnorm = GroupReductions.sum(ctx, parts, ROW_THREADS, t, sumDnorm) / c;
+        float meanDnormNorm = GroupReductions.sum(ctx, parts, ROW_THREADS, t, sumDnormNorm) / c;
         for (int j = t; j < c; j += ROW_THREADS) {
             float norm = (x.get(row + j) - m) * rs;
             float dnorm = dOut.get(drow + j) * w.get(wOff + j);
@@ -294,15 +261,8 @@ public final class Norms {
         for (int j = t; j < c; j += ROW_THREADS) {
             dot += dOut.get(drow + j) * w.get(wOff + j) * x.get(row + j);
         }
-        parts[t] = dot;
-        for (int stride = ROW_THREADS / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (t < stride) {
-                parts[t] += parts[t + stride];
-            }
-        }
-        ctx.localBarrier();
-        float k = rs * rs * rs * parts[0] / c;
+        float dotTotal = GroupReductions.sum(ctx, parts, ROW_THREADS, t, dot);
+        float k = rs * rs * rs * dotTotal / c;
         for (int j = t; j < c; j += ROW_THREADS) {
             int at = dxOff + i * c + j;
             dx.set(at, dx.get(at) + rs * w.get(wOff + j) * dOut.get(drow + j) - k * x.get(row + j));

@@ -11,16 +11,12 @@ import org.likra.util.UserError;
 import org.likra.kernels.Attention;
 import org.likra.kernels.Embeddings;
 import org.likra.kernels.Losses;
-import org.likra.kernels.MatMul;
 import org.likra.kernels.Norms;
 import org.likra.kernels.Optimizer;
 import org.likra.kernels.Pointwise;
 import org.likra.kernels.Reductions;
 import org.likra.kernels.Rope;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -34,7 +30,8 @@ import java.util.Map;
  * The TornadoVM engine: every tensor is a view into a TornadoVM off-heap array ({@link FloatArray} /
  * {@link IntArray}), and every operation is a TornadoVM task ({@code org.likra.kernels}) compiled for the selected
  * device (OpenCL or PTX backend). This class binds each operation to its kernel(s): the arrays it reads and writes,
- * the kernel arguments, and the values that make up its signature. {@link TaskGraphs} records the operations into
+ * the kernel arguments, and the values that make up its signature; the matrix products' bindings live in
+ * {@link MatrixProducts}, the norms' and column sums' in {@link NormOperations}. {@link TaskGraphs} records the operations into
  * task graphs per region, runs them, and keeps the arrays on the device between them ({@link ResidentPlan}).
  *
  * <p>Values that change every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter
@@ -44,7 +41,7 @@ import java.util.Map;
  * <p><b>Switches</b> (system properties, for diagnosis): {@code likra.tornado.product=tiled} or {@code parallel}
  * launches the 16 x 16 tiled or the {@code @Parallel} matrix product instead of the register-blocked one, and
  * {@code likra.tornado.depth=D} sets the latter's slice depth (default 128 on a CPU device, 32 elsewhere; see
- * {@link #productDepth(String, TornadoDevice)});
+ * {@link MatrixProducts#productDepth(String, TornadoDevice)});
  * {@code likra.tornado.regions=false} runs every operation as its own graph; {@code likra.tornado.maxTasks=N} cuts
  * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
  * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
@@ -58,15 +55,13 @@ public final class TornadoEngine implements Engine {
     }
 
     private final TornadoDevice device;
-    private final Product product;
-    /** Slice depth of the register-blocked product (MatMul.GPU_DEPTH or CPU_DEPTH; likra.tornado.depth). */
-    private final int productDepth;
     /** Row operations as one work-group per row (else one thread per row); see {@link Norms}. */
     private final boolean groupRows;
     private final TaskGraphs graphs;
+    private final MatrixProducts products;
+    private final NormOperations norms;
+    /** The gradient-norm argument of AdamW without clipping (never read). */
     private final FloatArray dummy = new FloatArray(1);
-    /** Placeholders for the parameters a column reduction does not read (see {@link #columnReduction}). */
-    private final FloatArray[] unused = {new FloatArray(1), new FloatArray(1), new FloatArray(1)};
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
     private final Map<String, FloatArray> scratch = new HashMap<>();
     private final RopeTables ropeTables = new RopeTables();
@@ -77,13 +72,16 @@ public final class TornadoEngine implements Engine {
     /** @param deviceSpec "backend:device" as {@code tornado --devices} numbers them (e.g. "0:0"); "" for the default */
     public TornadoEngine(String deviceSpec) {
         this.device = TornadoDevices.select(deviceSpec);
-        this.product = productSwitch(System.getProperty("likra.tornado.product", "blocked"));
-        this.productDepth = productDepth(System.getProperty("likra.tornado.depth"), device);
+        MatrixProducts.Product product =
+                MatrixProducts.productSwitch(System.getProperty("likra.tornado.product", "blocked"));
+        int productDepth = MatrixProducts.productDepth(System.getProperty("likra.tornado.depth"), device);
         this.groupRows = groupRows(System.getProperty("likra.tornado.rows"), device);
         boolean regions = !"false".equals(System.getProperty("likra.tornado.regions", "true"));
         int maxTasks = Integer.getInteger("likra.tornado.maxTasks", 16);
         boolean resident = !"false".equals(System.getProperty("likra.tornado.resident", "true"));
         this.graphs = new TaskGraphs(device, regions, maxTasks, resident);
+        this.products = new MatrixProducts(graphs, product, productDepth);
+        this.norms = new NormOperations(graphs, groupRows);
     }
 
     /**
@@ -100,37 +98,6 @@ public final class TornadoEngine implements Engine {
             throw new UserError("-Dlikra.tornado.rows=" + value + " is neither groups nor threads");
         }
         return value.equals("groups");
-    }
-
-    /**
-     * The slice depth of the register-blocked product: {@code likra.tornado.depth} when set (a power of two from 8
-     * to MatMul.MAX_DEPTH), else MatMul.CPU_DEPTH on a CPU device and MatMul.GPU_DEPTH elsewhere.
-     */
-    private static int productDepth(String value, TornadoDevice device) {
-        if (value == null) {
-            return device.getDeviceType() == TornadoDeviceType.CPU ? MatMul.CPU_DEPTH : MatMul.GPU_DEPTH;
-        }
-        int depth;
-        try {
-            depth = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            depth = 0;
-        }
-        if (depth < 8 || depth > MatMul.MAX_DEPTH || Integer.bitCount(depth) != 1) {
-            throw new UserError("-Dlikra.tornado.depth=" + value + " is not a power of two from 8 to "
-                    + MatMul.MAX_DEPTH);
-        }
-        return depth;
-    }
-
-    private static Product productSwitch(String value) {
-        for (Product p : Product.values()) {
-            if (p.name().equalsIgnoreCase(value)) {
-                return p;
-            }
-        }
-        throw new UserError("-Dlikra.tornado.product=" + value + " names no matrix-product kernel: use blocked, tiled "
-                + "or parallel");
     }
 
     /** One line per device, "backend:device  name", for {@code likra devices}. */
@@ -181,7 +148,8 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ storage
 
-    private static FloatArray f(Tensor t) {
+    /** The TornadoVM array behind a tensor (its storage), for the task bindings. */
+    static FloatArray f(Tensor t) {
         return (FloatArray) t.storage();
     }
 
@@ -317,226 +285,35 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ norms
 
-    /** A 1D launch of {@code groups} work-groups of {@code threads} threads for a KernelContext task. */
-    private static void groupsOf(GridScheduler grid, String graph, String task, int groups, int threads) {
-        WorkerGrid1D worker = new WorkerGrid1D(groups * threads);
-        worker.setLocalWork(threads, 1, 1);
-        grid.addWorkerGrid(graph + "." + task, worker);
-    }
-
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, int n, int c, float eps) {
-        Tasks tasks = groupRows
-                ? (g, name, grid, graph) -> {
-                    g.task(name, Norms::rmsForwardRows, new KernelContext(), f(out), out.offset(), f(rstd),
-                            rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
-                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
-                }
-                : (g, name, grid, graph) -> g.task(name, Norms::rmsForward, f(out), out.offset(), f(rstd),
-                        rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), n, c, eps);
-        record("rmsNormForward", new Object[]{f(x), f(weight)}, new Object[]{f(out), f(rstd)}, tasks,
-                out.offset(), rstd.offset(), x.offset(), weight.offset(), n, c, eps, groupRows);
+        norms.rmsNormForward(out, rstd, x, weight, n, c, eps);
     }
 
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dWeight, Tensor dOut, Tensor x, Tensor weight, Tensor rstd, int n,
                                 int c) {
-        if (dx != null) {
-            Tasks tasks = groupRows
-                    ? (g, name, grid, graph) -> {
-                        g.task(name, Norms::rmsBackwardInputRows, new KernelContext(), f(dx), dx.offset(), f(dOut),
-                                dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(),
-                                n, c);
-                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
-                    }
-                    : (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardInput, f(dx), dx.offset(), f(dOut),
-                            dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(rstd), rstd.offset(), n,
-                            c);
-            record("rmsNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(rstd)}, new Object[]{f(dx)},
-                    tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(), rstd.offset(), n, c, groupRows);
-        }
-        if (dWeight != null) {
-            if (groupRows) {
-                columnReduction(Norms.COLUMNS_RMS_WEIGHT, dWeight, null, dOut, x, null, rstd, n, c,
-                        true);
-            } else {
-                record("rmsNormBackwardWeight", new Object[]{f(dOut), f(x), f(rstd)}, new Object[]{f(dWeight)},
-                        (g, name, grid, graph) -> g.task(name, Norms::rmsBackwardWeight, f(dWeight),
-                                dWeight.offset(), f(dOut), dOut.offset(), f(x), x.offset(), f(rstd), rstd.offset(),
-                                n, c),
-                        dWeight.offset(), dOut.offset(), x.offset(), rstd.offset(), n, c);
-            }
-        }
+        norms.rmsNormBackward(dx, dWeight, dOut, x, weight, rstd, n, c);
     }
 
     @Override
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, int n,
                                  int c, float eps) {
-        Tasks tasks = groupRows
-                ? (g, name, grid, graph) -> {
-                    g.task(name, Norms::layerForwardRows, new KernelContext(), f(out), out.offset(), f(mean),
-                            mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(),
-                            f(bias), bias.offset(), n, c, eps);
-                    groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
-                }
-                : (g, name, grid, graph) -> g.task(name, Norms::layerForward, f(out), out.offset(), f(mean),
-                        mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), f(bias),
-                        bias.offset(), n, c, eps);
-        record("layerNormForward", new Object[]{f(x), f(weight), f(bias)}, new Object[]{f(out), f(mean), f(rstd)},
-                tasks, out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c,
-                eps, groupRows);
+        norms.layerNormForward(out, mean, rstd, x, weight, bias, n, c, eps);
     }
 
     @Override
     public void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
                                   Tensor mean, Tensor rstd, int n, int c) {
-        if (dx != null) {
-            Tasks tasks = groupRows
-                    ? (g, name, grid, graph) -> {
-                        g.task(name, Norms::layerBackwardInputRows, new KernelContext(), f(dx), dx.offset(),
-                                f(dOut), dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean),
-                                mean.offset(), f(rstd), rstd.offset(), n, c);
-                        groupsOf(grid, graph, name, n, Norms.ROW_THREADS);
-                    }
-                    : (g, name, grid, graph) -> g.task(name, Norms::layerBackwardInput, f(dx), dx.offset(), f(dOut),
-                            dOut.offset(), f(x), x.offset(), f(weight), weight.offset(), f(mean), mean.offset(),
-                            f(rstd), rstd.offset(), n, c);
-            record("layerNormBackwardInput", new Object[]{f(dOut), f(x), f(weight), f(mean), f(rstd)},
-                    new Object[]{f(dx)}, tasks, dx.offset(), dOut.offset(), x.offset(), weight.offset(),
-                    mean.offset(), rstd.offset(), n, c, groupRows);
-        }
-        if (groupRows) {
-            if (dWeight != null) {
-                columnReduction(Norms.COLUMNS_LAYER_WEIGHT, dWeight, dBias, dOut, x, mean, rstd, n, c, true);
-            } else if (dBias != null) {
-                columnSums(dBias, dOut, n, c, true);
-            }
-            return;
-        }
-        if (dWeight != null) {
-            record("layerNormBackwardWeight", new Object[]{f(dOut), f(x), f(mean), f(rstd)},
-                    new Object[]{f(dWeight)},
-                    (g, name, grid, graph) -> g.task(name, Norms::layerBackwardWeight, f(dWeight), dWeight.offset(),
-                            f(dOut), dOut.offset(), f(x), x.offset(), f(mean), mean.offset(), f(rstd),
-                            rstd.offset(), n, c),
-                    dWeight.offset(), dOut.offset(), x.offset(), mean.offset(), rstd.offset(), n, c);
-        }
-        if (dBias != null) {
-            columnSums(dBias, dOut, n, c, true);
-        }
-    }
-
-    /** dBias (+)= the column sums of dOut (n, c): added to, or overwriting dBias where accumulate is false. */
-    private void columnSums(Tensor dBias, Tensor dOut, int n, int c, boolean accumulate) {
-        if (groupRows) {
-            columnReduction(Norms.COLUMNS_PLAIN, dBias, null, dOut, null, null, null, n, c, accumulate);
-            return;
-        }
-        int acc = accumulate ? 1 : 0;
-        record("columnSums", new Object[]{f(dOut)}, new Object[]{f(dBias)},
-                (g, name, grid, graph) -> g.task(name, Norms::columnSums, f(dBias), dBias.offset(), f(dOut),
-                        dOut.offset(), n, c, acc),
-                dBias.offset(), dOut.offset(), n, c, acc);
-    }
-
-    /**
-     * A column reduction over n rows: per-block partial sums ({@link Norms#columnPartials}, into a scratch array),
-     * then the blocks added in order into out, and with kind COLUMNS_LAYER_WEIGHT into out2 too (LayerNorm's bias
-     * gradient) by a second finishing task: out and out2 are views of one gradient buffer, and one array passed as
-     * two parameters of a task stalls TornadoVM's graph compiler (see Losses.crossEntropyBackwardInPlace). x, mean
-     * and rstd are read by the kinds that need them (null otherwise).
-     */
-    private void columnReduction(int kind, Tensor out, Tensor out2, Tensor dOut, Tensor x, Tensor mean, Tensor rstd,
-                                 int n, int c, boolean accumulate) {
-        int blocks = Norms.blocks(n);
-        int acc = accumulate ? 1 : 0;
-        FloatArray partials = scratch("columnPartials", 2 * blocks * c);
-        // A parameter slot the kind does not read gets a placeholder of its own (same reason).
-        FloatArray xa = x == null ? unused[0] : f(x);
-        FloatArray meanArray = mean == null ? unused[1] : f(mean);
-        FloatArray rstdArray = rstd == null ? unused[2] : f(rstd);
-        int xOff = x == null ? 0 : x.offset();
-        int mOff = mean == null ? 0 : mean.offset();
-        int rOff = rstd == null ? 0 : rstd.offset();
-        int out2Off = out2 == null ? -1 : out2.offset();
-        Object[] reads = {f(dOut), xa, meanArray, rstdArray};
-        Object[] writes = out2 == null ? new Object[]{partials, f(out)} : new Object[]{partials, f(out), f(out2)};
-        record("columnReduction", reads, writes,
-                (g, name, grid, graph) -> {
-                    g.task(name, Norms::columnPartials, partials, f(dOut), dOut.offset(), xa, xOff, meanArray, mOff,
-                            rstdArray, rOff, kind, n, c, blocks);
-                    g.task(name + "_finish", Norms::finishColumns, f(out), out.offset(), partials, 0, blocks, c,
-                            acc);
-                    if (out2 != null) {
-                        g.task(name + "_finish2", Norms::finishColumns, f(out2), out2.offset(), partials, blocks,
-                                blocks, c, acc);
-                    }
-                },
-                kind, out.offset(), out2Off, dOut.offset(), xOff, mOff, rOff, n, c, acc);
+        norms.layerNormBackward(dx, dWeight, dBias, dOut, x, weight, mean, rstd, n, c);
     }
 
     // ------------------------------------------------------------------------------------------------ linear
 
-    /** Which matrix-product kernel {@link #matmul} launches. */
-    enum Product {
-        /** {@link MatMul#matmulBlocked} where the output spans at least half a block each way, else TILED. */
-        BLOCKED,
-        /** {@link MatMul#matmulTiled}: 16 x 16 tiles, one output per thread. */
-        TILED,
-        /** {@link MatMul#matmul}: the {@code @Parallel} loop form. */
-        PARALLEL
-    }
-
-    /**
-     * C[i, j] (+)= sum_p A(i, p) B(p, j) (+ bias[j]) over strided views (see {@link MatMul}), by the kernel
-     * {@link #product} names: the register-blocked one unless the output is narrower than half a block
-     * (MatMul.BLOCK / 2) in either dimension (a LoRA rank, say), where most of its threads would idle; then the
-     * 16 x 16 tiled one.
-     */
-    private void matmul(String kind, Tensor a, int aRow, int aCol, Tensor b, int bRow, int bCol, Tensor c, int ldc,
-                        Tensor bias, boolean accumulate, int m, int n, int k) {
-        FloatArray biasArray = bias == null ? dummy : f(bias);
-        int biasOff = bias == null ? 0 : bias.offset();
-        int hasBias = bias == null ? 0 : 1;
-        int acc = accumulate ? 1 : 0;
-        Object[] reads = bias == null ? new Object[]{f(a), f(b)} : new Object[]{f(a), f(b), f(bias)};
-        Object[] writes = {f(c)};
-        Product kernel = product;
-        if (kernel == Product.BLOCKED && (m < MatMul.BLOCK / 2 || n < MatMul.BLOCK / 2)) {
-            kernel = Product.TILED;
-        }
-        Tasks tasks = switch (kernel) {
-            case BLOCKED -> (g, name, grid, graph) -> {
-                g.task(name, MatMul::matmulBlocked, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
-                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k,
-                        productDepth);
-                WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS,
-                        roundUp(m, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS);
-                worker.setLocalWork(MatMul.THREADS, MatMul.THREADS, 1);
-                grid.addWorkerGrid(graph + "." + name, worker);
-            };
-            case TILED -> (g, name, grid, graph) -> {
-                g.task(name, MatMul::matmulTiled, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
-                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
-                WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.TILE), roundUp(m, MatMul.TILE));
-                worker.setLocalWork(MatMul.TILE, MatMul.TILE, 1);
-                grid.addWorkerGrid(graph + "." + name, worker);
-            };
-            case PARALLEL -> (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol,
-                    f(b), b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
-        };
-        record(kind, reads, writes, tasks, a.offset(), aRow, aCol, b.offset(), bRow, bCol, c.offset(), ldc,
-                biasOff, hasBias, acc, m, n, k, kernel);
-    }
-
-    private static int roundUp(int x, int tile) {
-        return (x + tile - 1) / tile * tile;
-    }
-
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
         // out[i, j] = sum_p x[i, p] W[j, p] + b[j]
-        matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
+        products.matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
     }
 
     /** An overwritten gradient is written by its product (or column sums) without reading the old values. */
@@ -546,16 +323,16 @@ public final class TornadoEngine implements Engine {
         boolean weightsAdded = weightGradients == Gradient.ACCUMULATE;
         if (dx != null) {
             // dx[i, j] (+)= sum_k dOut[i, k] W[k, j]
-            matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null,
+            products.matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null,
                     dxGradient == Gradient.ACCUMULATE, n, inDim, outDim);
         }
         if (dWeight != null) {
             // dW[k, j] (+)= sum_i dOut[i, k] x[i, j]
-            matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, weightsAdded, outDim,
-                    inDim, n);
+            products.matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, weightsAdded,
+                    outDim, inDim, n);
         }
         if (dBias != null) {
-            columnSums(dBias, dOut, n, outDim, weightsAdded);
+            norms.columnSums(dBias, dOut, n, outDim, weightsAdded);
         }
     }
 
@@ -688,7 +465,7 @@ public final class TornadoEngine implements Engine {
                     g.task(name, Losses::crossEntropyForwardRows, new KernelContext(), f(losses), losses.offset(),
                             f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n,
                             vocab);
-                    groupsOf(grid, graph, name, n, Losses.ROW_THREADS);
+                    NormOperations.groupsOf(grid, graph, name, n, Losses.ROW_THREADS);
                 }
                 : (g, name, grid, graph) -> g.task(name, Losses::crossEntropyForward, f(losses), losses.offset(),
                         f(probs), probs.offset(), f(logits), logits.offset(), i(targets), targets.offset(), n, vocab);
