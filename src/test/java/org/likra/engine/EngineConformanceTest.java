@@ -323,6 +323,28 @@ public abstract class EngineConformanceTest {
         }
     }
 
+    /** RoPE with Llama 3's rescaled frequencies (rope_scaling type llama3), forward and backward. */
+    @Test
+    void ropeWithScaling() {
+        // factor 8, low 1, high 4, original context 16: with head size 64 the pairs span all three regimes
+        org.likra.config.RopeScaling scaling = new org.likra.config.RopeScaling(8, 1, 4, 16);
+        for (int[] s : new int[][] {{1, 9, 2, 64, 0}, {2, 5, 3, 16, 40}}) {
+            int b = s[0], time = s[1], heads = s[2], d = s[3], offset = s[4];
+            int len = b * time * heads * d;
+            float[] x = randn(len), dOut = randn(len), dx = randn(len);
+            check("rope with scaling " + java.util.Arrays.toString(s), ELEMENTWISE, e -> {
+                Tensor out = e.allocate(len);
+                e.ropeForward(out, view(e, x), b, time, heads, d, 500000f, scaling, offset);
+                Tensor g = view(e, dx);
+                e.ropeBackward(g, view(e, dOut), b, time, heads, d, 500000f, scaling, offset);
+                // the same theta without scaling must not reuse the scaled table
+                Tensor plain = e.allocate(len);
+                e.ropeForward(plain, view(e, x), b, time, heads, d, 500000f, offset);
+                return new float[][] {get(e, out), get(e, g), get(e, plain)};
+            });
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ attention
 
     @Test

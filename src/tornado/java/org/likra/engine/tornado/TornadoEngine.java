@@ -1,5 +1,6 @@
 package org.likra.engine.tornado;
 
+import org.likra.config.RopeScaling;
 import org.likra.engine.AdamWSettings;
 import org.likra.engine.Engine;
 import org.likra.engine.Gradient;
@@ -341,7 +342,14 @@ public final class TornadoEngine implements Engine {
     @Override
     public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
                             int positionOffset) {
-        FloatArray table = ropeTables.table(time, headDim, theta, positionOffset);
+        ropeForward(out, x, batch, time, heads, headDim, theta, null, positionOffset);
+    }
+
+    /** RoPE from the table of (theta, scaling): Llama 3's rescaled frequencies where scaling is not null. */
+    @Override
+    public void ropeForward(Tensor out, Tensor x, int batch, int time, int heads, int headDim, float theta,
+                            RopeScaling scaling, int positionOffset) {
+        FloatArray table = ropeTables.table(time, headDim, theta, scaling, positionOffset);
         record("ropeForward", new Object[]{f(x), table}, new Object[]{f(out)},
                 (g, name, grid, graph) -> g.task(name, Rope::forward, f(out), out.offset(), f(x), x.offset(), table,
                         batch * time * heads, time, heads, headDim),
@@ -351,7 +359,13 @@ public final class TornadoEngine implements Engine {
     @Override
     public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
                              int positionOffset) {
-        FloatArray table = ropeTables.table(time, headDim, theta, positionOffset);
+        ropeBackward(dx, dOut, batch, time, heads, headDim, theta, null, positionOffset);
+    }
+
+    @Override
+    public void ropeBackward(Tensor dx, Tensor dOut, int batch, int time, int heads, int headDim, float theta,
+                             RopeScaling scaling, int positionOffset) {
+        FloatArray table = ropeTables.table(time, headDim, theta, scaling, positionOffset);
         record("ropeBackward", new Object[]{f(dOut), table}, new Object[]{f(dx)},
                 (g, name, grid, graph) -> g.task(name, Rope::backward, f(dx), dx.offset(), f(dOut), dOut.offset(),
                         table, batch * time * heads, time, heads, headDim),
