@@ -1,106 +1,216 @@
 package org.likra.kernels;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Causal attention with grouped key/value heads (query head h reads kv head h / (heads / kvHeads)).
- * Layouts: q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); probs, dScores (batch, heads, time, time).
- * The backward pass runs in two kernels so that no output is written by two threads: {@link #backwardQuery} (one
- * thread per query row) stores dScores and accumulates dq; {@link #backwardKeyValue} (one thread per key row and
- * dimension) sums over the query rows and heads that read it. {@code @Parallel} loops; also plain Java.
+ * Layouts: q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); lse (batch, heads, time); probs, dScores
+ * (batch, heads, time, time), scratch of the backward pass only.
+ *
+ * <p>The forward pass keeps no probabilities: it computes each query row's softmax online (a running maximum m and
+ * sum l, rescaling the output accumulated so far by exp(m_old - m_new) whenever the maximum grows) and stores the
+ * row's log-sum-exp lse[t] = m + log l, so that P[t, s] = exp(q_t . k_s / sqrt(d) - lse[t]). {@link #forwardRows}
+ * runs one thread per query row ({@code @Parallel}, also plain Java); {@link #forwardTiled} one work-group per
+ * (batch, head, tile of query rows), staging d keys and values at a time in local memory. The backward pass runs in
+ * two kernels so that no output is written by two threads: {@link #backwardQuery} (one thread per query row)
+ * recomputes the row's probabilities from q, k and lse into the probs scratch, stores dScores and accumulates dq;
+ * {@link #backwardKeyValue} (one thread per key row and dimension) sums over the query rows and heads that read it.
+ * So a layer's activations hold B H T floats of attention state instead of B H T^2, and the two B H T^2 scratch
+ * arrays are shared by all layers.
  */
 public final class Attention {
     private Attention() {
     }
 
-    /** One thread per (b, h, t): scores, softmax over s &lt;= t (zeros beyond), then out = probs v. */
-    public static void forward(FloatArray out, int oOff, FloatArray probs, int pOff, FloatArray q, int qOff,
-                               FloatArray k, int kOff, FloatArray v, int vOff, int batch, int time, int heads,
-                               int kvHeads, int d) {
+    /** Threads per work-group of {@link #forwardTiled}: d columns by TILED_THREADS / d query rows. */
+    public static final int TILED_THREADS = 256;
+    /** Largest head dimension {@link #forwardTiled} takes (its local memory grows as d^2). */
+    public static final int MAX_TILED_DIM = 64;
+
+    /** Query rows per work-group of {@link #forwardTiled} for head dimension d. */
+    public static int tiledRows(int d) {
+        return Math.max(1, TILED_THREADS / d);
+    }
+
+    /**
+     * One thread per (b, h, t): for s &lt;= t, score = q_t . k_s / sqrt(d), m' = max(m, score), l = l exp(m - m') +
+     * exp(score - m'), out_t = out_t exp(m - m') + exp(score - m') v_s; then out_t /= l and lse[t] = m + log l.
+     * The output row itself holds the running sum (no other thread touches it).
+     */
+    public static void forwardRows(FloatArray out, int oOff, FloatArray lse, int lOff, FloatArray q, int qOff,
+                                   FloatArray k, int kOff, FloatArray v, int vOff, int batch, int time, int heads,
+                                   int kvHeads, int d) {
         float scale = 1f / TornadoMath.sqrt((float) d);
         for (@Parallel int b = 0; b < batch; b++) {
             for (@Parallel int h = 0; h < heads; h++) {
                 for (@Parallel int t = 0; t < time; t++) {
                     int g = h / (heads / kvHeads);
                     int qAt = qOff + ((b * time + t) * heads + h) * d;
-                    int pRow = pOff + ((b * heads + h) * time + t) * time;
+                    int oAt = oOff + ((b * time + t) * heads + h) * d;
+                    for (int i = 0; i < d; i++) {
+                        out.set(oAt + i, 0f);
+                    }
                     float max = -3.4e38f;
+                    float sum = 0f;
                     for (int s = 0; s <= t; s++) {
                         int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
+                        int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
                         float dot = 0f;
                         for (int i = 0; i < d; i++) {
                             dot += q.get(qAt + i) * k.get(kAt + i);
                         }
                         dot = dot * scale;
-                        probs.set(pRow + s, dot);
-                        max = TornadoMath.max(max, dot);
-                    }
-                    float sum = 0f;
-                    for (int s = 0; s <= t; s++) {
-                        float e = TornadoMath.exp(probs.get(pRow + s) - max);
-                        probs.set(pRow + s, e);
-                        sum += e;
+                        float grown = TornadoMath.max(max, dot);
+                        float rescale = TornadoMath.exp(max - grown);
+                        float p = TornadoMath.exp(dot - grown);
+                        sum = sum * rescale + p;
+                        for (int i = 0; i < d; i++) {
+                            out.set(oAt + i, out.get(oAt + i) * rescale + p * v.get(vAt + i));
+                        }
+                        max = grown;
                     }
                     float inv = 1f / sum;
-                    for (int s = 0; s < time; s++) {
-                        if (s <= t) {
-                            probs.set(pRow + s, probs.get(pRow + s) * inv);
-                        } else {
-                            probs.set(pRow + s, 0f);
-                        }
-                    }
-                    int oAt = oOff + ((b * time + t) * heads + h) * d;
                     for (int i = 0; i < d; i++) {
-                        float acc = 0f;
-                        for (int s = 0; s <= t; s++) {
-                            acc += probs.get(pRow + s) * v.get(vOff + ((b * time + s) * kvHeads + g) * d + i);
-                        }
-                        out.set(oAt + i, acc);
+                        out.set(oAt + i, out.get(oAt + i) * inv);
                     }
+                    lse.set(lOff + (b * heads + h) * time + t, max + TornadoMath.log(sum));
                 }
             }
         }
     }
 
     /**
-     * One thread per (b, h, t): dP[s] = dOut[t] . v[s]; dS[s] = P[s] (dP[s] - sum P dP) / sqrt(d) stored in
-     * dScores; dq[t] += sum_s dS[s] k[s].
+     * The tiled form of {@link #forwardRows}. Work-group y-index = ((b heads + h) tiles + tile) with tiles =
+     * ceil(time / rows); thread (i, r) (i &lt; d, r &lt; rows = {@link #tiledRows}(d)) owns output element i of query
+     * row t = tile rows + r. The group walks the keys d at a time up to its last row: it stages keys and values s0 ..
+     * s0 + d - 1 in ks (padded rows of d + 1, so the threads of a row read distinct banks) and vs, thread (i, r)
+     * computes the score of key s0 + i for its row (masked beyond t), the row's threads read the row's d scores for
+     * the new maximum, then its d probabilities for the sum and for their output element; the rescaling is that of
+     * {@link #forwardRows}. Needs d &lt;= {@link #MAX_TILED_DIM}. Launch: global (d, rows tiles batch heads), local
+     * (d, rows).
      */
-    public static void backwardQuery(FloatArray dq, int dqOff, FloatArray dScores, FloatArray dOut, int doOff,
-                                     FloatArray k, int kOff, FloatArray v, int vOff, FloatArray probs, int pOff,
-                                     int batch, int time, int heads, int kvHeads, int d) {
+    public static void forwardTiled(KernelContext ctx, FloatArray out, int oOff, FloatArray lse, int lOff,
+                                    FloatArray q, int qOff, FloatArray k, int kOff, FloatArray v, int vOff, int time,
+                                    int heads, int kvHeads, int d, int rows) {
+        // TornadoVM compiles the kernel for the value of d it is launched with, so the local arrays have a size
+        float[] ks = ctx.allocateFloatLocalArray(d * (d + 1));
+        float[] vs = ctx.allocateFloatLocalArray(d * d);
+        float[] qs = ctx.allocateFloatLocalArray(TILED_THREADS);
+        float[] ps = ctx.allocateFloatLocalArray(TILED_THREADS);
+        int i = ctx.localIdx;
+        int r = ctx.localIdy;
+        int tiles = (time + rows - 1) / rows;
+        int tile = ctx.groupIdy % tiles;
+        int bh = ctx.groupIdy / tiles;
+        int h = bh % heads;
+        int b = bh / heads;
+        int g = h / (heads / kvHeads);
+        int t = tile * rows + r;
+        float scale = 1f / TornadoMath.sqrt((float) d);
+        float qv = 0f;
+        if (t < time) {
+            qv = q.get(qOff + ((b * time + t) * heads + h) * d + i);
+        }
+        qs[r * d + i] = qv * scale;
+        int last = TornadoMath.min(tile * rows + rows, time) - 1;
+        int padded = d + 1;
+        float max = -3.4e38f;
+        float sum = 0f;
+        float acc = 0f;
+        for (int s0 = 0; s0 <= last; s0 += d) {
+            ctx.localBarrier();
+            for (int c = r; c < d; c += rows) {
+                float kv = 0f;
+                float vv = 0f;
+                if (s0 + c < time) {
+                    int at = ((b * time + s0 + c) * kvHeads + g) * d + i;
+                    kv = k.get(kOff + at);
+                    vv = v.get(vOff + at);
+                }
+                ks[c * padded + i] = kv;
+                vs[c * d + i] = vv;
+            }
+            ctx.localBarrier();
+            float score = 0f;
+            for (int p = 0; p < d; p++) {
+                score += qs[r * d + p] * ks[i * padded + p];
+            }
+            if (s0 + i > t) {
+                score = -3.4e38f;
+            }
+            ps[r * d + i] = score;
+            ctx.localBarrier();
+            float grown = max;
+            for (int c = 0; c < d; c++) {
+                grown = TornadoMath.max(grown, ps[r * d + c]);
+            }
+            ctx.localBarrier();
+            ps[r * d + i] = TornadoMath.exp(score - grown);
+            ctx.localBarrier();
+            float rescale = TornadoMath.exp(max - grown);
+            float tileSum = 0f;
+            float weighted = 0f;
+            for (int c = 0; c < d; c++) {
+                float p = ps[r * d + c];
+                tileSum += p;
+                weighted += p * vs[c * d + i];
+            }
+            sum = sum * rescale + tileSum;
+            acc = acc * rescale + weighted;
+            max = grown;
+        }
+        if (t < time) {
+            out.set(oOff + ((b * time + t) * heads + h) * d + i, acc / sum);
+            if (i == 0) {
+                lse.set(lOff + (b * heads + h) * time + t, max + TornadoMath.log(sum));
+            }
+        }
+    }
+
+    /**
+     * One thread per (b, h, t): P[s] = exp(q_t . k_s / sqrt(d) - lse[t]) recomputed and stored in probs; dP[s] =
+     * dOut[t] . v[s]; dS[s] = P[s] (dP[s] - sum P dP) / sqrt(d) stored in dScores; dq[t] += sum_s dS[s] k[s]. Only
+     * s &lt;= t is written, the part {@link #backwardKeyValue} reads.
+     */
+    public static void backwardQuery(FloatArray dq, int dqOff, FloatArray dScores, FloatArray probs, FloatArray dOut,
+                                     int doOff, FloatArray q, int qOff, FloatArray k, int kOff, FloatArray v,
+                                     int vOff, FloatArray lse, int lOff, int batch, int time, int heads, int kvHeads,
+                                     int d) {
         float scale = 1f / TornadoMath.sqrt((float) d);
         for (@Parallel int b = 0; b < batch; b++) {
             for (@Parallel int h = 0; h < heads; h++) {
                 for (@Parallel int t = 0; t < time; t++) {
                     int g = h / (heads / kvHeads);
+                    int qAt = qOff + ((b * time + t) * heads + h) * d;
                     int doAt = doOff + ((b * time + t) * heads + h) * d;
-                    int pRow = pOff + ((b * heads + h) * time + t) * time;
-                    int sRow = ((b * heads + h) * time + t) * time;
+                    int row = ((b * heads + h) * time + t) * time;
+                    float logSum = lse.get(lOff + (b * heads + h) * time + t);
                     float weighted = 0f;
                     for (int s = 0; s <= t; s++) {
+                        int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
                         int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
+                        float score = 0f;
                         float dot = 0f;
                         for (int i = 0; i < d; i++) {
+                            score += q.get(qAt + i) * k.get(kAt + i);
                             dot += dOut.get(doAt + i) * v.get(vAt + i);
                         }
-                        dScores.set(sRow + s, dot);
-                        weighted += probs.get(pRow + s) * dot;
+                        float p = TornadoMath.exp(score * scale - logSum);
+                        probs.set(row + s, p);
+                        dScores.set(row + s, dot);
+                        weighted += p * dot;
                     }
-                    for (int s = 0; s < time; s++) {
-                        if (s <= t) {
-                            dScores.set(sRow + s, probs.get(pRow + s) * (dScores.get(sRow + s) - weighted) * scale);
-                        } else {
-                            dScores.set(sRow + s, 0f);
-                        }
+                    for (int s = 0; s <= t; s++) {
+                        dScores.set(row + s, probs.get(row + s) * (dScores.get(row + s) - weighted) * scale);
                     }
                     int dqAt = dqOff + ((b * time + t) * heads + h) * d;
                     for (int i = 0; i < d; i++) {
                         float acc = 0f;
                         for (int s = 0; s <= t; s++) {
-                            acc += dScores.get(sRow + s) * k.get(kOff + ((b * time + s) * kvHeads + g) * d + i);
+                            acc += dScores.get(row + s) * k.get(kOff + ((b * time + s) * kvHeads + g) * d + i);
                         }
                         dq.set(dqAt + i, dq.get(dqAt + i) + acc);
                     }
@@ -115,7 +225,7 @@ public final class Attention {
      */
     public static void backwardKeyValue(FloatArray dk, int dkOff, FloatArray dv, int dvOff, FloatArray dScores,
                                         FloatArray q, int qOff, FloatArray dOut, int doOff, FloatArray probs,
-                                        int pOff, int batch, int time, int heads, int kvHeads, int d) {
+                                        int batch, int time, int heads, int kvHeads, int d) {
         for (@Parallel int bs = 0; bs < batch * time; bs++) {
             for (@Parallel int g = 0; g < kvHeads; g++) {
                 for (@Parallel int i = 0; i < d; i++) {
@@ -130,7 +240,7 @@ public final class Attention {
                             int at = ((b * heads + h) * time + t) * time + s;
                             int row = ((b * time + t) * heads + h) * d + i;
                             accK += dScores.get(at) * q.get(qOff + row);
-                            accV += probs.get(pOff + at) * dOut.get(doOff + row);
+                            accV += probs.get(at) * dOut.get(doOff + row);
                         }
                     }
                     int kvAt = ((b * time + s) * kvHeads + g) * d + i;

@@ -213,13 +213,23 @@ public interface Engine extends AutoCloseable {
      * Causal self-attention with grouped key/value heads: query head h reads kv head h / (heads / kvHeads).
      * probs[b, h, t, s] = softmax_s&lt;=t (q[b, t, h] . k[b, s, g] / sqrt(d)) (zero for s &gt; t);
      * out[b, t, h] = sum_s probs[b, h, t, s] v[b, s, g].
-     * q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); probs (batch, heads, time, time).
+     * q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); state: what the backward pass needs, at least
+     * {@link #attentionStateLength} floats (the reference and cpu engines keep the probabilities (batch, heads, time,
+     * time) there).
      */
-    void attentionForward(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int time, int heads,
+    void attentionForward(Tensor out, Tensor state, Tensor q, Tensor k, Tensor v, int batch, int time, int heads,
                           int kvHeads, int headDim);
 
-    /** Backward of {@link #attentionForward}: accumulates into dq, dk and dv. */
-    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor probs,
+    /**
+     * The floats {@link #attentionForward} keeps for the backward pass: by default the probabilities, batch heads
+     * time^2; an engine that recomputes them keeps less (the tornado engine: each row's log-sum-exp, batch heads time).
+     */
+    default int attentionStateLength(int batch, int heads, int time) {
+        return Math.multiplyExact(batch * heads, Math.multiplyExact(time, time));
+    }
+
+    /** Backward of {@link #attentionForward} from the state it left: accumulates into dq, dk and dv. */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor state,
                            int batch, int time, int heads, int kvHeads, int headDim);
 
     // ----------------------------------------------------------------------------------------------------------

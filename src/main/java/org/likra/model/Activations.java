@@ -20,7 +20,7 @@ final class Activations {
         final Tensor v;          // (N, KV*d)
         final Tensor qRot;       // (N, H*d) after RoPE (== q without RoPE)
         final Tensor kRot;       // (N, KV*d) after RoPE (== k without RoPE)
-        final Tensor probs;      // (B, H, T, T) attention probabilities
+        final Tensor attentionState; // what the engine's attention backward needs: (B, H, T, T) probabilities or less
         final Tensor attention;  // (N, H*d) attention output before o_proj
         final Tensor residual2;  // (N, C) input + attention branch
         final Tensor norm2Out;   // (N, C)
@@ -46,7 +46,7 @@ final class Activations {
             v = e.allocate(n * kvDim);
             qRot = rope ? e.allocate(n * qDim) : q;
             kRot = rope ? e.allocate(n * kvDim) : k;
-            probs = e.allocate(Math.multiplyExact(batch * cfg.heads(), time * time));
+            attentionState = e.allocate(e.attentionStateLength(batch, cfg.heads(), time));
             attention = e.allocate(n * qDim);
             residual2 = e.allocate(n * c);
             norm2Out = e.allocate(n * c);
@@ -203,7 +203,7 @@ final class Activations {
                 + n * (layerNorm ? 4 : 2)                           // norm means and rstds
                 + n * qDim * (rope ? 3 : 2)                         // q, attention (and qRot)
                 + n * kvDim * (rope ? 3 : 2)                        // k, v (and kRot)
-                + (long) batch * cfg.heads() * time * time          // attention probabilities
+                + (long) batch * cfg.heads() * time * time          // attention probabilities (cpu, reference)
                 + n * f * (swiglu ? 3 : 2);                         // gate, up, activated
         long top = n * 3 + 1                                        // tokens, targets, lossWeights, loss
                 + n * c * 3                                         // embedded, branch, finalNormOut

@@ -280,7 +280,7 @@ public final class Transformer {
             e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
             e.ropeForward(a.kRot, a.k, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
-        e.attentionForward(a.attention, a.probs, a.qRot, a.kRot, a.v, batch, time, config.heads(),
+        e.attentionForward(a.attention, a.attentionState, a.qRot, a.kRot, a.v, batch, time, config.heads(),
                 config.kvHeads(), hd);
         linear(acts.branch, a.attention, w.o(), n);
         e.add(a.residual2, x, acts.branch, n * c);
@@ -410,7 +410,7 @@ public final class Transformer {
         boolean rope = config.positions() == ModelConfig.Positions.rope;
         Tensor dQRot = rope ? zeroed(rows.dQRot) : dQ;
         Tensor dKRot = rope ? zeroed(rows.dKRot) : dK;
-        e.attentionBackward(dQRot, dKRot, dV, dAttention, a.qRot, a.kRot, a.v, a.probs, batch, time,
+        e.attentionBackward(dQRot, dKRot, dV, dAttention, a.qRot, a.kRot, a.v, a.attentionState, batch, time,
                 config.heads(), config.kvHeads(), hd);
         if (rope) {
             float theta = (float) config.ropeTheta();

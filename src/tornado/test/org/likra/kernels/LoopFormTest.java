@@ -246,17 +246,20 @@ class LoopFormTest {
         int qLen = batch * time * heads * d, kvLen = batch * time * kv * d, pLen = batch * heads * time * time;
         float[] q = randn(qLen), k = randn(kvLen), v = randn(kvLen), dOut = randn(qLen);
         float[] dq0 = randn(qLen), dk0 = randn(kvLen), dv0 = randn(kvLen);
-        FloatArray o = fa(new float[qLen]), p = fa(new float[pLen]);
-        Attention.forward(o, PAD, p, PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, batch, time, heads, kv, d);
+        int lLen = batch * heads * time;
+        FloatArray o = fa(new float[qLen]), lse = fa(new float[lLen]);
+        Attention.forwardRows(o, PAD, lse, PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, batch, time, heads, kv, d);
         Tensor ro = ref.allocate(qLen), rp = ref.allocate(pLen);
         ref.attentionForward(ro, rp, rt(q), rt(k), rt(v), batch, time, heads, kv, d);
         close("attention out", out(o, qLen), get(ro), REDUCTION);
-        close("attention probs", out(p, pLen), get(rp), REDUCTION);
-        FloatArray dq = fa(dq0), dk = fa(dk0), dv = fa(dv0), scores = new FloatArray(pLen);
-        Attention.backwardQuery(dq, PAD, scores, fa(dOut), PAD, fa(k), PAD, fa(v), PAD, p, PAD, batch, time, heads,
-                kv, d);
-        Attention.backwardKeyValue(dk, PAD, dv, PAD, scores, fa(q), PAD, fa(dOut), PAD, p, PAD, batch, time, heads,
-                kv, d);
+        // the probabilities the backward pass recomputes from the log-sum-exp are the reference's (s <= t)
+        FloatArray dq = fa(dq0), dk = fa(dk0), dv = fa(dv0), scores = new FloatArray(pLen), p = new FloatArray(pLen);
+        p.init(0f);
+        Attention.backwardQuery(dq, PAD, scores, p, fa(dOut), PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, lse, PAD,
+                batch, time, heads, kv, d);
+        close("attention probs", p.toHeapArray(), get(rp), REDUCTION);
+        Attention.backwardKeyValue(dk, PAD, dv, PAD, scores, fa(q), PAD, fa(dOut), PAD, p, batch, time, heads, kv,
+                d);
         Tensor rdq = rt(dq0), rdk = rt(dk0), rdv = rt(dv0);
         ref.attentionBackward(rdq, rdk, rdv, rt(dOut), rt(q), rt(k), rt(v), rp, batch, time, heads, kv, d);
         close("attention dq", out(dq, qLen), get(rdq), REDUCTION);

@@ -46,8 +46,8 @@ class TornadoEngineTest extends EngineConformanceTest {
 
     /**
      * The engine under test runs the forms a GPU runs by default, whatever the device (on PoCL they would otherwise
-     * not run at all): the row operations one work-group per row with per-block column sums, and the register-blocked
-     * matrix product with slices 32 deep. {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a
+     * not run at all): the row operations one work-group per row with per-block column sums, attention's forward pass
+     * in tiles of query rows, and the register-blocked matrix product with slices 32 deep. {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a
      * CPU device (PoCL) runs by default.
      */
     @BeforeAll
@@ -149,10 +149,11 @@ class TornadoEngineTest extends EngineConformanceTest {
     }
 
     /**
-     * The forms a CPU device runs by default: one thread per row for the norms, their column sums and the
-     * cross-entropy ({@code likra.tornado.rows=threads}) and the register-blocked matrix product with slices 128
-     * deep ({@code likra.tornado.depth=128}), in the linear operations' checks and both whole models; every other
-     * check runs the GPU forms (work-group rows, products with slices 32 deep).
+     * The forms a CPU device runs by default: one thread per row for the norms, their column sums, the
+     * cross-entropy and attention's forward pass ({@code likra.tornado.rows=threads}) and the register-blocked matrix
+     * product with slices 128 deep ({@code likra.tornado.depth=128}), in the linear operations' and attention's
+     * checks and both whole models; every other check runs the GPU forms (work-group rows, attention in tiles of
+     * query rows, products with slices 32 deep).
      */
     @Test
     void cpuFormsInLinearOperationsAndWholeModels() {
@@ -161,6 +162,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         try {
             linearForward();
             linearBackward();
+            attention();
             llamaTinyModel();
             gpt2StyleModel();
         } finally {

@@ -9,7 +9,6 @@ import org.likra.engine.Precision;
 import org.likra.engine.Tensor;
 import org.likra.engine.tornado.TaskGraphs.Tasks;
 import org.likra.util.UserError;
-import org.likra.kernels.Attention;
 import org.likra.kernels.Embeddings;
 import org.likra.kernels.Losses;
 import org.likra.kernels.Norms;
@@ -23,7 +22,6 @@ import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +30,8 @@ import java.util.Map;
  * {@link IntArray}), and every operation is a TornadoVM task ({@code org.likra.kernels}) compiled for the selected
  * device (OpenCL or PTX backend). This class binds each operation to its kernel(s): the arrays it reads and writes,
  * the kernel arguments, and the values that make up its signature; the matrix products' bindings live in
- * {@link MatrixProducts}, the norms' and column sums' in {@link NormOperations}. {@link TaskGraphs} records the operations into
+ * {@link MatrixProducts}, the norms' and column sums' in {@link NormOperations}, attention's in
+ * {@link AttentionOperations}. {@link TaskGraphs} records the operations into
  * task graphs per region, runs them, and keeps the arrays on the device between them ({@link ResidentPlan}).
  *
  * <p>Values that change every step (AdamW's learning rate and bias corrections) travel in a small hyper-parameter
@@ -47,8 +46,10 @@ import java.util.Map;
  * a region into graphs of at most N tasks (default 16, see {@link TornadoVmOptions}); {@code
  * likra.tornado.resident=false} never builds the resident plan (copying graphs only); {@code
  * likra.tornado.rows=groups} or {@code threads} runs the norms, their column sums and the cross-entropy one
- * work-group per row with per-block column sums, or one thread per row and per column (default: threads on a CPU
- * device, groups elsewhere; see {@link #groupRows(String, TornadoDevice)}).
+ * work-group per row with per-block column sums and the attention forward pass one work-group per tile of query rows
+ * ({@link AttentionOperations}), or one thread per row and per column (default: threads on a CPU device, groups
+ * elsewhere; see {@link #groupRows(String, TornadoDevice)}); {@code likra.tornado.attention=tiled} or {@code rows}
+ * sets the attention forward pass's form alone.
  */
 public final class TornadoEngine implements Engine {
     static {
@@ -61,10 +62,10 @@ public final class TornadoEngine implements Engine {
     private final TaskGraphs graphs;
     private final MatrixProducts products;
     private final NormOperations norms;
+    private final AttentionOperations attention;
     /** The gradient-norm argument of AdamW without clipping (never read). */
     private final FloatArray dummy = new FloatArray(1);
     private final FloatArray partials = new FloatArray(Reductions.PARTS);
-    private final Map<String, FloatArray> scratch = new HashMap<>();
     private final RopeTables ropeTables = new RopeTables();
     private final AdamWHyperParameters hypers = new AdamWHyperParameters();
     /** Bytes of the tensors allocated so far ({@link #allocatedBytes}): host arrays, each mirrored on the device. */
@@ -83,6 +84,8 @@ public final class TornadoEngine implements Engine {
         this.graphs = new TaskGraphs(device, regions, maxTasks, resident);
         this.products = new MatrixProducts(graphs, product, productDepth);
         this.norms = new NormOperations(graphs, groupRows);
+        this.attention = new AttentionOperations(graphs, tiledAttention(System.getProperty("likra.tornado.attention"),
+                groupRows));
     }
 
     /**
@@ -99,6 +102,20 @@ public final class TornadoEngine implements Engine {
             throw new UserError("-Dlikra.tornado.rows=" + value + " is neither groups nor threads");
         }
         return value.equals("groups");
+    }
+
+    /**
+     * Whether the attention forward pass runs in tiles of query rows (one work-group each) or one thread per query
+     * row: as the row operations run unless {@code likra.tornado.attention=tiled} or {@code rows} says otherwise.
+     */
+    private static boolean tiledAttention(String value, boolean groupRows) {
+        if (value == null) {
+            return groupRows;
+        }
+        if (!value.equals("tiled") && !value.equals("rows")) {
+            throw new UserError("-Dlikra.tornado.attention=" + value + " is neither tiled nor rows");
+        }
+        return value.equals("tiled");
     }
 
     /** One line per device, "backend:device  name", for {@code likra devices}. */
@@ -246,10 +263,6 @@ public final class TornadoEngine implements Engine {
         graphs.record(kind, reads, writes, tasks, shape);
     }
 
-    private FloatArray scratch(String kind, int length) {
-        return scratch.computeIfAbsent(kind + length, k -> new FloatArray(Math.max(1, length)));
-    }
-
     // ------------------------------------------------------------------------------------------------ embeddings
 
     @Override
@@ -374,41 +387,22 @@ public final class TornadoEngine implements Engine {
 
     // ------------------------------------------------------------------------------------------------ attention
 
+    /** B H T: each query row's log-sum-exp; the backward pass recomputes the probabilities from it. */
     @Override
-    public void attentionForward(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int time,
-                                 int heads, int kvHeads, int headDim) {
-        record("attentionForward", new Object[]{f(q), f(k), f(v)}, new Object[]{f(out), f(probs)},
-                (g, name, grid, graph) -> g.task(name, Attention::forward, f(out), out.offset(), f(probs),
-                        probs.offset(), f(q), q.offset(), f(k), k.offset(), f(v), v.offset(), batch, time, heads,
-                        kvHeads, headDim),
-                out.offset(), probs.offset(), q.offset(), k.offset(), v.offset(), batch, time, heads, kvHeads,
-                headDim);
+    public int attentionStateLength(int batch, int heads, int time) {
+        return Math.multiplyExact(batch * heads, time);
     }
 
     @Override
-    public void attentionBackward(Tensor dqOrNull, Tensor dkOrNull, Tensor dvOrNull, Tensor dOut, Tensor q, Tensor k,
-                                  Tensor v, Tensor probs, int batch, int time, int heads, int kvHeads, int headDim) {
-        FloatArray dScores = scratch("dScores", batch * heads * time * time);
-        // A gradient the caller does not want goes to a scratch sink (the kernels compute dq and dk/dv together).
-        int qLen = batch * time * heads * headDim;
-        int kvLen = batch * time * kvHeads * headDim;
-        Tensor dq = dqOrNull != null ? dqOrNull : new Tensor(scratch("sinkQ", qLen), 0, qLen);
-        Tensor dk = dkOrNull != null ? dkOrNull : new Tensor(scratch("sinkK", kvLen), 0, kvLen);
-        Tensor dv = dvOrNull != null ? dvOrNull : new Tensor(scratch("sinkV", kvLen), 0, kvLen);
-        record("attentionBackwardQuery", new Object[]{f(dOut), f(k), f(v), f(probs)},
-                new Object[]{f(dq), dScores},
-                (g, name, grid, graph) -> g.task(name, Attention::backwardQuery, f(dq), dq.offset(), dScores,
-                        f(dOut), dOut.offset(), f(k), k.offset(), f(v), v.offset(), f(probs), probs.offset(), batch,
-                        time, heads, kvHeads, headDim),
-                dq.offset(), dOut.offset(), k.offset(), v.offset(), probs.offset(), batch, time, heads, kvHeads,
-                headDim);
-        record("attentionBackwardKeyValue", new Object[]{dScores, f(q), f(dOut), f(probs)},
-                new Object[]{f(dk), f(dv)},
-                (g, name, grid, graph) -> g.task(name, Attention::backwardKeyValue, f(dk), dk.offset(), f(dv),
-                        dv.offset(), dScores, f(q), q.offset(), f(dOut), dOut.offset(), f(probs), probs.offset(),
-                        batch, time, heads, kvHeads, headDim),
-                dk.offset(), dv.offset(), q.offset(), dOut.offset(), probs.offset(), batch, time, heads, kvHeads,
-                headDim);
+    public void attentionForward(Tensor out, Tensor state, Tensor q, Tensor k, Tensor v, int batch, int time,
+                                 int heads, int kvHeads, int headDim) {
+        attention.forward(out, state, q, k, v, batch, time, heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dOut, Tensor q, Tensor k, Tensor v,
+                                  Tensor state, int batch, int time, int heads, int kvHeads, int headDim) {
+        attention.backward(dq, dk, dv, dOut, q, k, v, state, batch, time, heads, kvHeads, headDim);
     }
 
     // ------------------------------------------------------------------------------------------------ activations
