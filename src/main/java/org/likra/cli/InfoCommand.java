@@ -15,13 +15,15 @@ import java.util.concurrent.Callable;
 
 /** {@code likra info <dir|file>}: format, architecture, parameter count and tensor table of a model. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Describe a model directory, a .safetensors file, a llama2.c or an llm.c checkpoint: "
-                + "architecture, parameter count and tensor table (headers only; nothing is loaded).")
+        description = "Describe a model directory, a .safetensors file, a llama2.c or an llm.c checkpoint, a "
+                + "config.json or a preset (by name or file): architecture, parameter count and tensor table "
+                + "(headers only; nothing is loaded).")
 public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "model or run directory, or a checkpoint file")
+    @Parameters(index = "0", paramLabel = "PATH", description = "model or run directory, checkpoint file, config or preset .json file, or preset name "
+            + "(e.g. llama-110m)")
     Path path;
 
     @picocli.CommandLine.Option(names = "--batch", description = "With --seq: also state the memory of a training "

@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * What a model file or directory holds, read from headers only: the format, the architecture (where known), the
  * parameter count and the tensor table. Understands model directories, safetensors files, llama2.c and llm.c
- * checkpoints.
+ * checkpoints, and architectures without weights: a preset (by name or .json file) or a Hugging Face config.json.
  *
  * @param format    a short description of the format
  * @param config    the architecture, or null (a bare safetensors file)
@@ -51,7 +51,10 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
         return n;
     }
 
-    /** Inspects {@code path}: a model (or run) directory, a .safetensors file, a llama2.c or an llm.c .bin. */
+    /**
+     * Inspects {@code path}: a model (or run) directory, a .safetensors file, a llama2.c or an llm.c .bin, a config
+     * or preset .json file, or a preset's name.
+     */
     public static ModelInfo of(Path path) {
         if (Files.isDirectory(path)) {
             Path dir = ModelDirectory.resolve(path);
@@ -65,6 +68,12 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
                         + String.join("/", weights.dtypes()) + ")", contents.model(), contents.tokenizer(),
                         rows(weights.entries()), weights.metadata());
             }
+        }
+        if (!Files.exists(path)) {
+            return preset(path);
+        }
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".json")) {
+            return configFile(path);
         }
         long size = Llama2c.fileSize(path);
         byte[] head = new byte[16];
@@ -104,6 +113,54 @@ public record ModelInfo(String format, ModelConfig config, TokenizerSpec tokeniz
         return new ModelInfo("llama2.c checkpoint (legacy format, F32; " + (h.shared() ? "shared classifier"
                 : "separate classifier") + "; shown under our tensor names)", config, null,
                 layoutRows(config, path, "F32"), Map.of());
+    }
+
+    /** A preset named by {@code path} (a bare name from models/): its architecture, and the tensors it would hold. */
+    private static ModelInfo preset(Path path) {
+        ModelConfig config;
+        try {
+            config = org.likra.config.Presets.load(path.toString());
+        } catch (UserError e) {
+            throw new UserError(path + ": no such file, directory or preset: give a model directory, a checkpoint "
+                    + "file, a config or preset .json file, or a preset name from models/ (e.g. llama-110m)");
+        }
+        return new ModelInfo("model preset " + path + " (an architecture without weights; the tensors a model of it "
+                + "holds)", config, null, layoutRows(config), Map.of());
+    }
+
+    /**
+     * A .json file: a Hugging Face config.json (it has model_type, architectures or our likra section) or one of our
+     * presets; its architecture, and the tensors a model of it holds.
+     */
+    private static ModelInfo configFile(Path path) {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot read: " + e.getMessage(), e);
+        }
+        boolean hf = text.contains("\"model_type\"") || text.contains("\"architectures\"")
+                || text.contains("\"likra\"");
+        ModelConfig config;
+        TokenizerSpec tokenizer = null;
+        if (hf) {
+            HfConfig.Contents contents = HfConfig.read(path);
+            config = contents.model();
+            tokenizer = contents.tokenizer();
+        } else {
+            config = org.likra.config.Presets.parse(text, path.toString());
+        }
+        return new ModelInfo((hf ? "Hugging Face config" : "model preset") + " " + path.getFileName()
+                + " (an architecture without weights; the tensors a model of it holds)", config, tokenizer,
+                layoutRows(config), Map.of());
+    }
+
+    private static List<Tensor> layoutRows(ModelConfig config) {
+        List<Tensor> out = new ArrayList<>();
+        for (ParameterSpec s : new ParameterLayout(config).specs()) {
+            out.add(new Tensor(s.name(), "F32", s.shape()));
+        }
+        return out;
     }
 
     private static List<Tensor> rows(Map<String, SafeTensors.Entry> entries) {

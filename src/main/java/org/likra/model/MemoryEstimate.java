@@ -7,7 +7,8 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * The memory a training step of a model holds in the cpu engine's tensors, in elements, by part: the parameters
+ * The memory a training step of a model holds in the cpu engine's tensors, in elements, by part (and what the tornado
+ * engine holds instead of the attention probabilities): the parameters
  * (4 bytes each in float32, 2 for a frozen base held in BF16 or F16); for pretraining, their gradients and AdamW's
  * two moments; for a LoRA step, the adapters' parameters, gradients and moments and their saved activations instead
  * (a frozen base gets no gradient buffer and no optimizer state); and the activations and scratch of a batch
@@ -19,16 +20,20 @@ import java.util.function.Predicate;
  * @param adapters    the adapters' parameters and gradients, and their per-row scratch (LoRA), else 0
  * @param activations what the forward pass saves and the backward pass uses, for batch x seq tokens
  * @param logits      of which the logits and output probabilities, (N, V) twice
+ * @param attention   of which the attention probabilities, (batch, H, T, T) per layer
+ * @param attentionRecomputed what the tornado engine keeps instead of {@code attention}: each row's log-sum-exp per
+ *                    layer, (batch, H, T), and one (batch, H, T, T) scratch for the probabilities it recomputes
  * @param parameterFormat F32, or BF16/F16 for a frozen base (LoRA only)
  */
 public record MemoryEstimate(long parameters, long gradients, long optimizer, long adapters, long activations,
-                             long logits, Precision parameterFormat) {
+                             long logits, long attention, long attentionRecomputed, Precision parameterFormat) {
 
     /** Pretraining: every parameter trained. */
     public static MemoryEstimate pretraining(ModelConfig c, int batch, int seq) {
         long p = new ParameterLayout(c).total();
         long acts = Activations.elements(c, batch, seq);
-        return new MemoryEstimate(p, p, 2 * p, 0, acts, 2L * batch * seq * c.vocab(), Precision.F32);
+        return new MemoryEstimate(p, p, 2 * p, 0, acts, 2L * batch * seq * c.vocab(), attention(c, batch, seq),
+                attentionRecomputed(c, batch, seq), Precision.F32);
     }
 
     /**
@@ -60,7 +65,18 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
         long scratch = sites * n * rank + n * maxOut + n * rank;
         long acts = Activations.elements(c, batch, seq);
         return new MemoryEstimate(layout.total(), 0, 2 * adapterParams, 2 * adapterParams + scratch, acts,
-                2L * batch * seq * c.vocab(), baseFormat);
+                2L * batch * seq * c.vocab(), attention(c, batch, seq), attentionRecomputed(c, batch, seq),
+                baseFormat);
+    }
+
+    /** The attention probabilities the cpu and reference engines keep: (batch, H, T, T) per layer. */
+    private static long attention(ModelConfig c, int batch, int seq) {
+        return (long) c.layers() * batch * c.heads() * seq * seq;
+    }
+
+    /** What the tornado engine keeps instead: (batch, H, T) per layer and one (batch, H, T, T) scratch. */
+    private static long attentionRecomputed(ModelConfig c, int batch, int seq) {
+        return (long) c.layers() * batch * c.heads() * seq + (long) batch * c.heads() * seq * seq;
     }
 
     /** Elements of every part together. */
@@ -83,10 +99,11 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
         String stored = parameterFormat.name().toLowerCase(Locale.ROOT);
         return String.format(Locale.ROOT, "  parameters   %8.2f GB (%s)%n  gradients    %8.2f GB%n"
                         + "  AdamW state  %8.2f GB%n"
-                        + "  adapters     %8.2f GB%n  activations  %8.2f GB (logits and probabilities %.2f GB)%n"
+                        + "  adapters     %8.2f GB%n  activations  %8.2f GB (logits and probabilities %.2f GB, "
+                        + "attention probabilities %.2f GB: the tornado engine keeps %.2f GB instead)%n"
                         + "  total        %8.2f GB of engine tensors (the JVM adds its own)%n",
                 parameterBytes() / 1e9, stored, gb(gradients), gb(optimizer), gb(adapters), gb(activations),
-                gb(logits), bytes() / 1e9);
+                gb(logits), gb(attention), gb(attentionRecomputed), bytes() / 1e9);
     }
 
     /** GB of float32 elements. */

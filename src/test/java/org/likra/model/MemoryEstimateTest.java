@@ -56,6 +56,32 @@ class MemoryEstimateTest {
         }
     }
 
+    /**
+     * An engine that keeps less attention state (the tornado engine: batch x heads x time floats) gets the activations
+     * less the probabilities the estimate counts, plus that state: here the cpu engine behind a proxy that states the
+     * smaller length.
+     */
+    @Test
+    void anEngineKeepingLessAttentionStateAllocatesTheActivationsLessTheProbabilities() {
+        ModelConfig c = Presets.load("llama-1m");
+        int batch = 3;
+        int seq = 17;
+        try (CpuEngine cpu = new CpuEngine(1)) {
+            org.likra.engine.Engine lean = (org.likra.engine.Engine) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {org.likra.engine.Engine.class},
+                    (proxy, method, args) -> method.getName().equals("attentionStateLength")
+                            ? (int) args[0] * (int) args[1] * (int) args[2] : method.invoke(cpu, args));
+            new Activations(lean, c, batch, seq);
+            MemoryEstimate estimate = MemoryEstimate.pretraining(c, batch, seq);
+            assertEquals((long) c.layers() * batch * c.heads() * seq * seq, estimate.attention());
+            long perLayerState = (long) batch * c.heads() * seq;
+            assertEquals(4 * (Activations.elements(c, batch, seq) - estimate.attention() + c.layers() * perLayerState),
+                    cpu.allocatedBytes());
+            assertEquals(c.layers() * perLayerState + (long) batch * c.heads() * seq * seq,
+                    estimate.attentionRecomputed());
+        }
+    }
+
     @Test
     void aBaseHeldInBf16TakesHalfTheParameterBytesAndTheEstimateSaysSo() {
         ModelConfig c = Presets.load("llama-1m");
