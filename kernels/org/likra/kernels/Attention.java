@@ -14,7 +14,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * sum l, rescaling the output accumulated so far by exp(m_old - m_new) whenever the maximum grows) and stores the
  * row's log-sum-exp lse[t] = m + log l, so that P[t, s] = exp(q_t . k_s / sqrt(d) - lse[t]). {@link #forwardRows}
  * runs one thread per query row ({@code @Parallel}, also plain Java); {@link #forwardTiled} one work-group per
- * (batch, head, tile of query rows), staging d keys and values at a time in local memory. The backward pass runs in
+ * (batch, head, tile of query rows), staging a tile of keys and values at a time in local memory. The backward pass runs in
  * two kernels so that no output is written by two threads: {@link #backwardQuery} (one thread per query row)
  * recomputes the row's probabilities from q, k and lse into the probs scratch, stores dScores and accumulates dq;
  * {@link #backwardKeyValue} (one thread per key row and dimension) sums over the query rows and heads that read it.
@@ -27,12 +27,25 @@ public final class Attention {
 
     /** Threads per work-group of {@link #forwardTiled}: d columns by TILED_THREADS / d query rows. */
     public static final int TILED_THREADS = 256;
-    /** Largest head dimension {@link #forwardTiled} takes (its local memory grows as d^2). */
-    public static final int MAX_TILED_DIM = 64;
+    /**
+     * Largest head dimension {@link #forwardTiled} takes: at d = 128 (Llama-2-7B, Mistral-7B, Llama-3.2-3B) its
+     * local memory is 32 staged keys and values of 129 + 128 floats plus 2 x 256 floats, 34 KiB.
+     */
+    public static final int MAX_TILED_DIM = 128;
+    /** Most keys {@link #forwardTiled} stages at a time: the key tile is min(d, MAX_KEY_TILE) wide. */
+    public static final int MAX_KEY_TILE = 64;
 
     /** Query rows per work-group of {@link #forwardTiled} for head dimension d. */
     public static int tiledRows(int d) {
         return Math.max(1, TILED_THREADS / d);
+    }
+
+    /**
+     * Keys per tile of {@link #forwardTiled} for head dimension d: d up to 64 (one key per thread of a row), 32 above
+     * (the staged keys and values, 2 x keys x d floats, then stay within 34 KiB).
+     */
+    public static int keyTile(int d) {
+        return d <= MAX_KEY_TILE ? d : MAX_KEY_TILE / 2;
     }
 
     /**
@@ -85,19 +98,20 @@ public final class Attention {
     /**
      * The tiled form of {@link #forwardRows}. Work-group y-index = ((b heads + h) tiles + tile) with tiles =
      * ceil(time / rows); thread (i, r) (i &lt; d, r &lt; rows = {@link #tiledRows}(d)) owns output element i of query
-     * row t = tile rows + r. The group walks the keys d at a time up to its last row: it stages keys and values s0 ..
-     * s0 + d - 1 in ks (padded rows of d + 1, so the threads of a row read distinct banks) and vs, thread (i, r)
-     * computes the score of key s0 + i for its row (masked beyond t), the row's threads read the row's d scores for
-     * the new maximum, then its d probabilities for the sum and for their output element; the rescaling is that of
-     * {@link #forwardRows}. Needs d &lt;= {@link #MAX_TILED_DIM}. Launch: global (d, rows tiles batch heads), local
-     * (d, rows).
+     * row t = tile rows + r. The group walks the keys {@code keys} = {@link #keyTile}(d) at a time up to its last row:
+     * it stages keys and values s0 .. s0 + keys - 1 in ks (padded rows of d + 1, so the threads of a row read distinct
+     * banks) and vs, thread (i, r) with i &lt; keys computes the score of key s0 + i for its row (masked beyond t),
+     * the row's threads read the row's scores for the new maximum, then its probabilities for the sum and for their
+     * output element; the rescaling is that of {@link #forwardRows}. Needs d &lt;= {@link #MAX_TILED_DIM}. Launch:
+     * global (d, rows tiles batch heads), local (d, rows).
      */
     public static void forwardTiled(KernelContext ctx, FloatArray out, int oOff, FloatArray lse, int lOff,
                                     FloatArray q, int qOff, FloatArray k, int kOff, FloatArray v, int vOff, int time,
-                                    int heads, int kvHeads, int d, int rows) {
-        // TornadoVM compiles the kernel for the value of d it is launched with, so the local arrays have a size
-        float[] ks = ctx.allocateFloatLocalArray(d * (d + 1));
-        float[] vs = ctx.allocateFloatLocalArray(d * d);
+                                    int heads, int kvHeads, int d, int rows, int keys) {
+        // TornadoVM compiles the kernel for the values of d and keys it is launched with, so the local arrays have a
+        // size
+        float[] ks = ctx.allocateFloatLocalArray(keys * (d + 1));
+        float[] vs = ctx.allocateFloatLocalArray(keys * d);
         float[] qs = ctx.allocateFloatLocalArray(TILED_THREADS);
         float[] ps = ctx.allocateFloatLocalArray(TILED_THREADS);
         int i = ctx.localIdx;
@@ -120,9 +134,9 @@ public final class Attention {
         float max = -3.4e38f;
         float sum = 0f;
         float acc = 0f;
-        for (int s0 = 0; s0 <= last; s0 += d) {
+        for (int s0 = 0; s0 <= last; s0 += keys) {
             ctx.localBarrier();
-            for (int c = r; c < d; c += rows) {
+            for (int c = r; c < keys; c += rows) {
                 float kv = 0f;
                 float vv = 0f;
                 if (s0 + c < time) {
@@ -134,27 +148,31 @@ public final class Attention {
                 vs[c * d + i] = vv;
             }
             ctx.localBarrier();
-            float score = 0f;
-            for (int p = 0; p < d; p++) {
-                score += qs[r * d + p] * ks[i * padded + p];
+            float score = -3.4e38f;
+            if (i < keys && s0 + i <= t) {
+                score = 0f;
+                for (int p = 0; p < d; p++) {
+                    score += qs[r * d + p] * ks[i * padded + p];
+                }
             }
-            if (s0 + i > t) {
-                score = -3.4e38f;
+            if (i < keys) {
+                ps[r * keys + i] = score;
             }
-            ps[r * d + i] = score;
             ctx.localBarrier();
             float grown = max;
-            for (int c = 0; c < d; c++) {
-                grown = TornadoMath.max(grown, ps[r * d + c]);
+            for (int c = 0; c < keys; c++) {
+                grown = TornadoMath.max(grown, ps[r * keys + c]);
             }
             ctx.localBarrier();
-            ps[r * d + i] = TornadoMath.exp(score - grown);
+            if (i < keys) {
+                ps[r * keys + i] = TornadoMath.exp(score - grown);
+            }
             ctx.localBarrier();
             float rescale = TornadoMath.exp(max - grown);
             float tileSum = 0f;
             float weighted = 0f;
-            for (int c = 0; c < d; c++) {
-                float p = ps[r * d + c];
+            for (int c = 0; c < keys; c++) {
+                float p = ps[r * keys + c];
                 tileSum += p;
                 weighted += p * vs[c * d + i];
             }

@@ -351,7 +351,7 @@ public abstract class EngineConformanceTest {
     protected void attention() {
         // batch, time, heads, kvHeads, headDim
         for (int[] s : new int[][] {{1, 1, 1, 1, 5}, {2, 7, 4, 2, 6}, {2, 33, 4, 1, 17}, {1, 70, 2, 2, 16},
-            {1, 40, 6, 3, 64}}) {
+            {1, 40, 6, 3, 64}, {1, 37, 2, 1, 96}, {1, 70, 2, 2, 128}}) {
             int b = s[0], time = s[1], heads = s[2], kv = s[3], d = s[4];
             int qLen = b * time * heads * d, kvLen = b * time * kv * d;
             float[] q = randn(qLen), k = randn(kvLen), v = randn(kvLen), dOut = randn(qLen);

@@ -40,11 +40,12 @@ final class AttentionOperations {
         Tasks tasks;
         if (useTiles) {
             int rows = Attention.tiledRows(d);
+            int keys = Attention.keyTile(d);
             int groups = batch * heads * ((time + rows - 1) / rows);
             tasks = (g, name, grid, graph) -> {
                 g.task(name, Attention::forwardTiled, new KernelContext(), f(out), out.offset(), f(lse),
                         lse.offset(), f(q), q.offset(), f(k), k.offset(), f(v), v.offset(), time, heads, kvHeads, d,
-                        rows);
+                        rows, keys);
                 WorkerGrid2D worker = new WorkerGrid2D(d, groups * rows);
                 worker.setLocalWork(d, rows, 1);
                 grid.addWorkerGrid(graph + "." + name, worker);
