@@ -7,19 +7,17 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Causal attention with grouped key/value heads (query head h reads kv head h / (heads / kvHeads)).
- * Layouts: q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); lse (batch, heads, time); probs, dScores
- * (batch, heads, time, time), scratch of the backward pass only.
+ * Layouts: q, out (batch, time, heads, d); k, v (batch, time, kvHeads, d); lse, delta (batch, heads, time).
  *
  * <p>The forward pass keeps no probabilities: it computes each query row's softmax online (a running maximum m and
  * sum l, rescaling the output accumulated so far by exp(m_old - m_new) whenever the maximum grows) and stores the
  * row's log-sum-exp lse[t] = m + log l, so that P[t, s] = exp(q_t . k_s / sqrt(d) - lse[t]). {@link #forwardRows}
  * runs one thread per query row ({@code @Parallel}, also plain Java); {@link #forwardTiled} one work-group per
- * (batch, head, tile of query rows), staging a tile of keys and values at a time in local memory. The backward pass runs in
- * two kernels so that no output is written by two threads: {@link #backwardQuery} (one thread per query row)
- * recomputes the row's probabilities from q, k and lse into the probs scratch, stores dScores and accumulates dq;
- * {@link #backwardKeyValue} (one thread per key row and dimension) sums over the query rows and heads that read it.
- * So a layer's activations hold B H T floats of attention state instead of B H T^2, and the two B H T^2 scratch
- * arrays are shared by all layers.
+ * (batch, head, tile of query rows), staging a tile of keys and values at a time in local memory. The backward
+ * pass runs in two kernels so that no output is written by two threads, both recomputing the probabilities from q, k and lse:
+ * {@link #backwardQuery} (one thread per query row) accumulates dq and keeps delta[t] = sum_s P[t, s] dP[t, s];
+ * {@link #backwardKeyValue} (one thread per key row) sums over the query rows and heads that read it. So attention
+ * keeps B H T floats per layer (lse) and B H T of scratch (delta) where it would keep B H T^2 probabilities.
  */
 public final class Attention {
     private Attention() {
@@ -189,14 +187,14 @@ public final class Attention {
     }
 
     /**
-     * One thread per (b, h, t): P[s] = exp(q_t . k_s / sqrt(d) - lse[t]) recomputed and stored in probs; dP[s] =
-     * dOut[t] . v[s]; dS[s] = P[s] (dP[s] - sum P dP) / sqrt(d) stored in dScores; dq[t] += sum_s dS[s] k[s]. Only
-     * s &lt;= t is written, the part {@link #backwardKeyValue} reads.
+     * One thread per (b, h, t), in two passes over s &lt;= t that recompute P[s] = exp(q_t . k_s / sqrt(d) - lse[t])
+     * and dP[s] = dOut[t] . v[s]: the first sums delta[t] = sum_s P[s] dP[s] and stores it (B H T floats, for
+     * {@link #backwardKeyValue}); the second adds dS[s] k[s] to dq[t], dS[s] = P[s] (dP[s] - delta[t]) / sqrt(d).
+     * Nothing of size T^2 is stored: each score is computed twice here instead.
      */
-    public static void backwardQuery(FloatArray dq, int dqOff, FloatArray dScores, FloatArray probs, FloatArray dOut,
-                                     int doOff, FloatArray q, int qOff, FloatArray k, int kOff, FloatArray v,
-                                     int vOff, FloatArray lse, int lOff, int batch, int time, int heads, int kvHeads,
-                                     int d) {
+    public static void backwardQuery(FloatArray dq, int dqOff, FloatArray delta, FloatArray dOut, int doOff,
+                                     FloatArray q, int qOff, FloatArray k, int kOff, FloatArray v, int vOff,
+                                     FloatArray lse, int lOff, int batch, int time, int heads, int kvHeads, int d) {
         float scale = 1f / TornadoMath.sqrt((float) d);
         for (@Parallel int b = 0; b < batch; b++) {
             for (@Parallel int h = 0; h < heads; h++) {
@@ -204,7 +202,7 @@ public final class Attention {
                     int g = h / (heads / kvHeads);
                     int qAt = qOff + ((b * time + t) * heads + h) * d;
                     int doAt = doOff + ((b * time + t) * heads + h) * d;
-                    int row = ((b * heads + h) * time + t) * time;
+                    int dqAt = dqOff + ((b * time + t) * heads + h) * d;
                     float logSum = lse.get(lOff + (b * heads + h) * time + t);
                     float weighted = 0f;
                     for (int s = 0; s <= t; s++) {
@@ -216,21 +214,22 @@ public final class Attention {
                             score += q.get(qAt + i) * k.get(kAt + i);
                             dot += dOut.get(doAt + i) * v.get(vAt + i);
                         }
-                        float p = TornadoMath.exp(score * scale - logSum);
-                        probs.set(row + s, p);
-                        dScores.set(row + s, dot);
-                        weighted += p * dot;
+                        weighted += TornadoMath.exp(score * scale - logSum) * dot;
                     }
+                    delta.set((b * heads + h) * time + t, weighted);
                     for (int s = 0; s <= t; s++) {
-                        dScores.set(row + s, probs.get(row + s) * (dScores.get(row + s) - weighted) * scale);
-                    }
-                    int dqAt = dqOff + ((b * time + t) * heads + h) * d;
-                    for (int i = 0; i < d; i++) {
-                        float acc = 0f;
-                        for (int s = 0; s <= t; s++) {
-                            acc += dScores.get(row + s) * k.get(kOff + ((b * time + s) * kvHeads + g) * d + i);
+                        int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
+                        int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
+                        float score = 0f;
+                        float dot = 0f;
+                        for (int i = 0; i < d; i++) {
+                            score += q.get(qAt + i) * k.get(kAt + i);
+                            dot += dOut.get(doAt + i) * v.get(vAt + i);
                         }
-                        dq.set(dqAt + i, dq.get(dqAt + i) + acc);
+                        float dS = TornadoMath.exp(score * scale - logSum) * (dot - weighted) * scale;
+                        for (int i = 0; i < d; i++) {
+                            dq.set(dqAt + i, dq.get(dqAt + i) + dS * k.get(kAt + i));
+                        }
                     }
                 }
             }
@@ -238,32 +237,43 @@ public final class Attention {
     }
 
     /**
-     * One thread per (b, s, g, i) (b and s fused): dk[s] += sum_{h in group g} sum_{t &gt;= s} dS[t, s] q[t, h];
-     * dv[s] += sum_h sum_{t &gt;= s} P[t, s] dOut[t, h].
+     * One thread per (b, s, g) (b and s fused), after {@link #backwardQuery}: for each query head h of group g and
+     * each t &gt;= s it recomputes P[t, s] and dP[t, s] as backwardQuery does, dS[t, s] = P (dP - delta[t]) / sqrt(d),
+     * and adds dS q[t, h] to dk[s] and P dOut[t, h] to dv[s] (rows no other thread writes).
      */
-    public static void backwardKeyValue(FloatArray dk, int dkOff, FloatArray dv, int dvOff, FloatArray dScores,
-                                        FloatArray q, int qOff, FloatArray dOut, int doOff, FloatArray probs,
-                                        int batch, int time, int heads, int kvHeads, int d) {
+    public static void backwardKeyValue(FloatArray dk, int dkOff, FloatArray dv, int dvOff, FloatArray delta,
+                                        FloatArray dOut, int doOff, FloatArray q, int qOff, FloatArray k, int kOff,
+                                        FloatArray v, int vOff, FloatArray lse, int lOff, int batch, int time,
+                                        int heads, int kvHeads, int d) {
+        float scale = 1f / TornadoMath.sqrt((float) d);
         for (@Parallel int bs = 0; bs < batch * time; bs++) {
             for (@Parallel int g = 0; g < kvHeads; g++) {
-                for (@Parallel int i = 0; i < d; i++) {
-                    int b = bs / time;
-                    int s = bs % time;
-                    int group = heads / kvHeads;
-                    float accK = 0f;
-                    float accV = 0f;
-                    for (int hh = 0; hh < group; hh++) {
-                        int h = g * group + hh;
-                        for (int t = s; t < time; t++) {
-                            int at = ((b * heads + h) * time + t) * time + s;
-                            int row = ((b * time + t) * heads + h) * d + i;
-                            accK += dScores.get(at) * q.get(qOff + row);
-                            accV += probs.get(at) * dOut.get(doOff + row);
+                int b = bs / time;
+                int s = bs % time;
+                int group = heads / kvHeads;
+                int kAt = kOff + (bs * kvHeads + g) * d;
+                int vAt = vOff + (bs * kvHeads + g) * d;
+                int dkAt = dkOff + (bs * kvHeads + g) * d;
+                int dvAt = dvOff + (bs * kvHeads + g) * d;
+                for (int hh = 0; hh < group; hh++) {
+                    int h = g * group + hh;
+                    for (int t = s; t < time; t++) {
+                        int qAt = qOff + ((b * time + t) * heads + h) * d;
+                        int doAt = doOff + ((b * time + t) * heads + h) * d;
+                        float score = 0f;
+                        float dot = 0f;
+                        for (int i = 0; i < d; i++) {
+                            score += q.get(qAt + i) * k.get(kAt + i);
+                            dot += dOut.get(doAt + i) * v.get(vAt + i);
+                        }
+                        int rowAt = (b * heads + h) * time + t;
+                        float p = TornadoMath.exp(score * scale - lse.get(lOff + rowAt));
+                        float dS = p * (dot - delta.get(rowAt)) * scale;
+                        for (int i = 0; i < d; i++) {
+                            dk.set(dkAt + i, dk.get(dkAt + i) + dS * q.get(qAt + i));
+                            dv.set(dvAt + i, dv.get(dvAt + i) + p * dOut.get(doAt + i));
                         }
                     }
-                    int kvAt = ((b * time + s) * kvHeads + g) * d + i;
-                    dk.set(dkOff + kvAt, dk.get(dkOff + kvAt) + accK);
-                    dv.set(dvOff + kvAt, dv.get(dvOff + kvAt) + accV);
                 }
             }
         }

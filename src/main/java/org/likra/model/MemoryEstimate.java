@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * @param logits      of which the logits and output probabilities, (N, V) twice
  * @param attention   of which the attention probabilities, (batch, H, T, T) per layer
  * @param attentionRecomputed what the tornado engine keeps instead of {@code attention}: each row's log-sum-exp per
- *                    layer, (batch, H, T), and one (batch, H, T, T) scratch for the probabilities it recomputes
+ *                    layer, (batch, H, T), and one (batch, H, T) scratch of its backward pass
  * @param parameterFormat F32, or BF16/F16 for a frozen base (LoRA only)
  */
 public record MemoryEstimate(long parameters, long gradients, long optimizer, long adapters, long activations,
@@ -74,9 +74,9 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
         return (long) c.layers() * batch * c.heads() * seq * seq;
     }
 
-    /** What the tornado engine keeps instead: (batch, H, T) per layer and one (batch, H, T, T) scratch. */
+    /** What the tornado engine keeps instead: (batch, H, T) per layer and one (batch, H, T) scratch. */
     private static long attentionRecomputed(ModelConfig c, int batch, int seq) {
-        return (long) c.layers() * batch * c.heads() * seq + (long) batch * c.heads() * seq * seq;
+        return (long) (c.layers() + 1) * batch * c.heads() * seq;
     }
 
     /** Elements of every part together. */
@@ -100,10 +100,10 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
         return String.format(Locale.ROOT, "  parameters   %8.2f GB (%s)%n  gradients    %8.2f GB%n"
                         + "  AdamW state  %8.2f GB%n"
                         + "  adapters     %8.2f GB%n  activations  %8.2f GB (logits and probabilities %.2f GB, "
-                        + "attention probabilities %.2f GB: the tornado engine keeps %.2f GB instead)%n"
+                        + "attention probabilities %.2f GB: the tornado engine keeps %.1f MB instead)%n"
                         + "  total        %8.2f GB of engine tensors (the JVM adds its own)%n",
                 parameterBytes() / 1e9, stored, gb(gradients), gb(optimizer), gb(adapters), gb(activations),
-                gb(logits), gb(attention), gb(attentionRecomputed), bytes() / 1e9);
+                gb(logits), gb(attention), attentionRecomputed * 4 / 1e6, bytes() / 1e9);
     }
 
     /** GB of float32 elements. */

@@ -252,14 +252,11 @@ class LoopFormTest {
         Tensor ro = ref.allocate(qLen), rp = ref.allocate(pLen);
         ref.attentionForward(ro, rp, rt(q), rt(k), rt(v), batch, time, heads, kv, d);
         close("attention out", out(o, qLen), get(ro), REDUCTION);
-        // the probabilities the backward pass recomputes from the log-sum-exp are the reference's (s <= t)
-        FloatArray dq = fa(dq0), dk = fa(dk0), dv = fa(dv0), scores = new FloatArray(pLen), p = new FloatArray(pLen);
-        p.init(0f);
-        Attention.backwardQuery(dq, PAD, scores, p, fa(dOut), PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, lse, PAD,
-                batch, time, heads, kv, d);
-        close("attention probs", p.toHeapArray(), get(rp), REDUCTION);
-        Attention.backwardKeyValue(dk, PAD, dv, PAD, scores, fa(q), PAD, fa(dOut), PAD, p, batch, time, heads, kv,
-                d);
+        FloatArray dq = fa(dq0), dk = fa(dk0), dv = fa(dv0), delta = new FloatArray(lLen);
+        Attention.backwardQuery(dq, PAD, delta, fa(dOut), PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, lse, PAD, batch,
+                time, heads, kv, d);
+        Attention.backwardKeyValue(dk, PAD, dv, PAD, delta, fa(dOut), PAD, fa(q), PAD, fa(k), PAD, fa(v), PAD, lse,
+                PAD, batch, time, heads, kv, d);
         Tensor rdq = rt(dq0), rdk = rt(dk0), rdv = rt(dv0);
         ref.attentionBackward(rdq, rdk, rdv, rt(dOut), rt(q), rt(k), rt(v), rp, batch, time, heads, kv, d);
         close("attention dq", out(dq, qLen), get(rdq), REDUCTION);

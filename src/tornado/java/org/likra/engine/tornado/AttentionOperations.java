@@ -18,7 +18,8 @@ import static org.likra.engine.tornado.TornadoEngine.f;
  * {@code attentionStateLength}) instead of the B H T^2 probabilities, computing the softmax online: one work-group
  * per (batch, head, tile of query rows) with keys and values staged in local memory where {@code tiled} and the head
  * dimension is at most {@link Attention#MAX_TILED_DIM}, one thread per query row otherwise. The backward pass
- * recomputes the probabilities into a scratch array that all layers share.
+ * recomputes the probabilities in both its kernels and keeps B H T floats between them (delta), so nothing of size
+ * T^2 is stored anywhere.
  */
 final class AttentionOperations {
     private final TaskGraphs graphs;
@@ -60,29 +61,31 @@ final class AttentionOperations {
                 useTiles);
     }
 
-    /** dq, dk and dv accumulate; a null one goes to a scratch sink (the kernels compute them together). */
+    /**
+     * dq, dk and dv accumulate; a null one goes to a scratch sink (the kernels compute them together). The
+     * probabilities are recomputed in both kernels; between them only delta (B H T floats) is kept.
+     */
     void backward(Tensor dqOrNull, Tensor dkOrNull, Tensor dvOrNull, Tensor dOut, Tensor q, Tensor k, Tensor v,
                   Tensor lse, int batch, int time, int heads, int kvHeads, int d) {
-        int square = Math.multiplyExact(batch * heads, time * time);
-        FloatArray probs = scratch("probs", square);
-        FloatArray dScores = scratch("dScores", square);
+        FloatArray delta = scratch("delta", Math.multiplyExact(batch * heads, time));
         int qLen = batch * time * heads * d;
         int kvLen = batch * time * kvHeads * d;
         Tensor dq = dqOrNull != null ? dqOrNull : new Tensor(scratch("sinkQ", qLen), 0, qLen);
         Tensor dk = dkOrNull != null ? dkOrNull : new Tensor(scratch("sinkK", kvLen), 0, kvLen);
         Tensor dv = dvOrNull != null ? dvOrNull : new Tensor(scratch("sinkV", kvLen), 0, kvLen);
         graphs.record("attentionBackwardQuery", new Object[]{f(dOut), f(q), f(k), f(v), f(lse)},
-                new Object[]{f(dq), dScores, probs},
-                (g, name, grid, graph) -> g.task(name, Attention::backwardQuery, f(dq), dq.offset(), dScores, probs,
-                        f(dOut), dOut.offset(), f(q), q.offset(), f(k), k.offset(), f(v), v.offset(), f(lse),
-                        lse.offset(), batch, time, heads, kvHeads, d),
+                new Object[]{f(dq), delta},
+                (g, name, grid, graph) -> g.task(name, Attention::backwardQuery, f(dq), dq.offset(), delta, f(dOut),
+                        dOut.offset(), f(q), q.offset(), f(k), k.offset(), f(v), v.offset(), f(lse), lse.offset(),
+                        batch, time, heads, kvHeads, d),
                 dq.offset(), dOut.offset(), q.offset(), k.offset(), v.offset(), lse.offset(), batch, time, heads,
                 kvHeads, d);
-        graphs.record("attentionBackwardKeyValue", new Object[]{dScores, probs, f(q), f(dOut)},
+        graphs.record("attentionBackwardKeyValue", new Object[]{delta, f(dOut), f(q), f(k), f(v), f(lse)},
                 new Object[]{f(dk), f(dv)},
                 (g, name, grid, graph) -> g.task(name, Attention::backwardKeyValue, f(dk), dk.offset(), f(dv),
-                        dv.offset(), dScores, f(q), q.offset(), f(dOut), dOut.offset(), probs, batch, time, heads,
-                        kvHeads, d),
-                dk.offset(), dv.offset(), q.offset(), dOut.offset(), batch, time, heads, kvHeads, d);
+                        dv.offset(), delta, f(dOut), dOut.offset(), f(q), q.offset(), f(k), k.offset(), f(v),
+                        v.offset(), f(lse), lse.offset(), batch, time, heads, kvHeads, d),
+                dk.offset(), dv.offset(), dOut.offset(), q.offset(), k.offset(), v.offset(), lse.offset(), batch,
+                time, heads, kvHeads, d);
     }
 }
