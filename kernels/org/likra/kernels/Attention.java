@@ -69,11 +69,7 @@ public final class Attention {
                     for (int s = 0; s <= t; s++) {
                         int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
                         int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
-                        float dot = 0f;
-                        for (int i = 0; i < d; i++) {
-                            dot += q.get(qAt + i) * k.get(kAt + i);
-                        }
-                        dot = dot * scale;
+                        float dot = dot(q, qAt, k, kAt, d) * scale;
                         float grown = TornadoMath.max(max, dot);
                         float rescale = TornadoMath.exp(max - grown);
                         float p = TornadoMath.exp(dot - grown);
@@ -208,24 +204,16 @@ public final class Attention {
                     for (int s = 0; s <= t; s++) {
                         int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
                         int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
-                        float score = 0f;
-                        float dot = 0f;
-                        for (int i = 0; i < d; i++) {
-                            score += q.get(qAt + i) * k.get(kAt + i);
-                            dot += dOut.get(doAt + i) * v.get(vAt + i);
-                        }
+                        float score = dot(q, qAt, k, kAt, d);
+                        float dot = dot(dOut, doAt, v, vAt, d);
                         weighted += TornadoMath.exp(score * scale - logSum) * dot;
                     }
                     delta.set((b * heads + h) * time + t, weighted);
                     for (int s = 0; s <= t; s++) {
                         int kAt = kOff + ((b * time + s) * kvHeads + g) * d;
                         int vAt = vOff + ((b * time + s) * kvHeads + g) * d;
-                        float score = 0f;
-                        float dot = 0f;
-                        for (int i = 0; i < d; i++) {
-                            score += q.get(qAt + i) * k.get(kAt + i);
-                            dot += dOut.get(doAt + i) * v.get(vAt + i);
-                        }
+                        float score = dot(q, qAt, k, kAt, d);
+                        float dot = dot(dOut, doAt, v, vAt, d);
                         float dS = TornadoMath.exp(score * scale - logSum) * (dot - weighted) * scale;
                         for (int i = 0; i < d; i++) {
                             dq.set(dqAt + i, dq.get(dqAt + i) + dS * k.get(kAt + i));
@@ -260,12 +248,8 @@ public final class Attention {
                     for (int t = s; t < time; t++) {
                         int qAt = qOff + ((b * time + t) * heads + h) * d;
                         int doAt = doOff + ((b * time + t) * heads + h) * d;
-                        float score = 0f;
-                        float dot = 0f;
-                        for (int i = 0; i < d; i++) {
-                            score += q.get(qAt + i) * k.get(kAt + i);
-                            dot += dOut.get(doAt + i) * v.get(vAt + i);
-                        }
+                        float score = dot(q, qAt, k, kAt, d);
+                        float dot = dot(dOut, doAt, v, vAt, d);
                         int rowAt = (b * heads + h) * time + t;
                         float p = TornadoMath.exp(score * scale - lse.get(lOff + rowAt));
                         float dS = p * (dot - delta.get(rowAt)) * scale;
@@ -277,5 +261,14 @@ public final class Attention {
                 }
             }
         }
+    }
+
+    /** sum_i a[aAt + i] b[bAt + i] over i &lt; d (TornadoVM inlines it into the kernels). */
+    private static float dot(FloatArray a, int aAt, FloatArray b, int bAt, int d) {
+        float sum = 0f;
+        for (int i = 0; i < d; i++) {
+            sum += a.get(aAt + i) * b.get(bAt + i);
+        }
+        return sum;
     }
 }
