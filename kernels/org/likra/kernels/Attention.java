@@ -14,10 +14,11 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * row's log-sum-exp lse[t] = m + log l, so that P[t, s] = exp(q_t . k_s / sqrt(d) - lse[t]). {@link #forwardRows}
  * runs one thread per query row ({@code @Parallel}, also plain Java); {@link #forwardTiled} one work-group per
  * (batch, head, tile of query rows), staging a tile of keys and values at a time in local memory. The backward
- * pass runs in two kernels so that no output is written by two threads, both recomputing the probabilities from q, k and lse:
- * {@link #backwardQuery} (one thread per query row) accumulates dq and keeps delta[t] = sum_s P[t, s] dP[t, s];
- * {@link #backwardKeyValue} (one thread per key row) sums over the query rows and heads that read it. So attention
- * keeps B H T floats per layer (lse) and B H T of scratch (delta) where it would keep B H T^2 probabilities.
+ * pass runs in two kernels so that no output is written by two threads, both recomputing the probabilities from q,
+ * k and lse: {@link #backwardQuery} (one thread per query row) accumulates dq and keeps delta[t] = sum_s P[t, s]
+ * dP[t, s]; {@link #backwardKeyValue} (one thread per key row) sums over the query rows and heads that read it. So
+ * attention keeps B H T floats per layer (lse) and B H T of scratch (delta) where it would keep B H T^2
+ * probabilities.
  */
 public final class Attention {
     private Attention() {

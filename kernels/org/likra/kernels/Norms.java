@@ -218,7 +218,10 @@ public final class Norms {
         }
     }
 
-    /** {@link #layerBackwardInput} with one work-group per row: both row means summed by the group, one after the other. */
+    /**
+     * {@link #layerBackwardInput} with one work-group per row: both row means summed by the group, one after the
+     * other.
+     */
     public static void layerBackwardInputRows(KernelContext ctx, FloatArray dx, int dxOff, FloatArray dOut, int doOff,
                                               FloatArray x, int xOff, FloatArray w, int wOff, FloatArray mean,
                                               int mOff, FloatArray rstd, int rOff, int n, int c) {

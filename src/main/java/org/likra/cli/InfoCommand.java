@@ -22,8 +22,8 @@ public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "model or run directory, checkpoint file, config or preset .json file, or preset name "
-            + "(e.g. llama-110m)")
+    @Parameters(index = "0", paramLabel = "PATH", description = "model or run directory, checkpoint file, config or "
+            + "preset .json file, or preset name (e.g. llama-110m)")
     Path path;
 
     @picocli.CommandLine.Option(names = "--batch", description = "With --seq: also state the memory of a training "

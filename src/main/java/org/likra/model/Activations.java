@@ -203,7 +203,7 @@ final class Activations {
                 + n * (layerNorm ? 4 : 2)                           // norm means and rstds
                 + n * qDim * (rope ? 3 : 2)                         // q, attention (and qRot)
                 + n * kvDim * (rope ? 3 : 2)                        // k, v (and kRot)
-                + (long) batch * cfg.heads() * time * time          // attention probabilities (cpu, reference)
+                + attentionProbabilities(cfg, batch, time)          // attention probabilities (cpu, reference)
                 + n * f * (swiglu ? 3 : 2);                         // gate, up, activated
         long top = n * 3 + 1                                        // tokens, targets, lossWeights, loss
                 + n * c * 3                                         // embedded, branch, finalNormOut
@@ -215,6 +215,11 @@ final class Activations {
                 + n * qDim * (rope ? 3 : 2)                         // dAttention, dQ (and dQRot)
                 + n * kvDim * (rope ? 3 : 2);                       // dK, dV (and dKRot)
         return block * cfg.layers() + top;
+    }
+
+    /** One block's attention probabilities (B, H, T, T), the attention state of the cpu and reference engines. */
+    static long attentionProbabilities(ModelConfig cfg, int batch, int time) {
+        return (long) batch * cfg.heads() * time * time;
     }
 
     /** The views at {@code n} rows (at most batch * time), rebuilt only when n changes. */

@@ -71,7 +71,7 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
 
     /** The attention probabilities the cpu and reference engines keep: (batch, H, T, T) per layer. */
     private static long attention(ModelConfig c, int batch, int seq) {
-        return (long) c.layers() * batch * c.heads() * seq * seq;
+        return c.layers() * Activations.attentionProbabilities(c, batch, seq);
     }
 
     /** What the tornado engine keeps instead: (batch, H, T) per layer and one (batch, H, T) scratch. */

@@ -28,10 +28,10 @@ class ModelInfoWithoutWeightsTest {
 
     @Test
     void aPresetFileAndAConfigFileAreReadAsArchitectures(@TempDir Path tmp) throws IOException {
-        Path preset = Files.writeString(tmp.resolve("small.json"), "{\"name\": \"small\", \"dim\": 32, \"layers\": 2, "
-                + "\"heads\": 4, \"kv_heads\": 2, \"hidden\": 64, \"vocab\": 96, \"context\": 64, \"norm\": \"rmsnorm\", "
-                + "\"mlp\": \"swiglu\", \"positions\": \"rope\", \"bias\": false, \"tied_embeddings\": true, "
-                + "\"rope_theta\": 10000.0, \"norm_eps\": 1e-5}");
+        Path preset = Files.writeString(tmp.resolve("small.json"), "{\"name\": \"small\", \"dim\": 32, "
+                + "\"layers\": 2, \"heads\": 4, \"kv_heads\": 2, \"hidden\": 64, \"vocab\": 96, \"context\": 64, "
+                + "\"norm\": \"rmsnorm\", \"mlp\": \"swiglu\", \"positions\": \"rope\", \"bias\": false, "
+                + "\"tied_embeddings\": true, \"rope_theta\": 10000.0, \"norm_eps\": 1e-5}");
         Result r = likra("info", preset.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("model preset small.json") && r.out().contains("vocab 96"), r.out());

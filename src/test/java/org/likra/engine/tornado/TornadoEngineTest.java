@@ -47,8 +47,8 @@ class TornadoEngineTest extends EngineConformanceTest {
     /**
      * The engine under test runs the forms a GPU runs by default, whatever the device (on PoCL they would otherwise
      * not run at all): the row operations one work-group per row with per-block column sums, attention's forward pass
-     * in tiles of query rows, and the register-blocked matrix product with slices 32 deep. {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a
-     * CPU device (PoCL) runs by default.
+     * in tiles of query rows, and the register-blocked matrix product with slices 32 deep.
+     * {@link #cpuFormsInLinearOperationsAndWholeModels} checks the forms a CPU device (PoCL) runs by default.
      */
     @BeforeAll
     static void createEngine() {

@@ -99,8 +99,8 @@ final class NormOperations {
                         mean.offset(), f(rstd), rstd.offset(), f(x), x.offset(), f(weight), weight.offset(), f(bias),
                         bias.offset(), n, c, eps);
         graphs.record("layerNormForward", new Object[]{f(x), f(weight), f(bias)},
-                new Object[]{f(out), f(mean), f(rstd)}, tasks, out.offset(), mean.offset(), rstd.offset(), x.offset(), weight.offset(), bias.offset(), n, c,
-                eps, groupRows);
+                new Object[]{f(out), f(mean), f(rstd)}, tasks, out.offset(), mean.offset(), rstd.offset(), x.offset(),
+                weight.offset(), bias.offset(), n, c, eps, groupRows);
     }
 
     void layerNormBackward(Tensor dx, Tensor dWeight, Tensor dBias, Tensor dOut, Tensor x, Tensor weight,
