@@ -12,6 +12,18 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  *   dx      += dOut W:      A = dOut (outDim, 1),     B = W (inDim, 1)
  *   dW      += dOut^T x:    A(k, i) = dOut[i, k] (1, outDim),  B = x (inDim, 1)
  * </pre>
+ * What happens to each sum is the epilogue's to say ({@code epilogue}, a sum of the flags below, and {@code extra}):
+ * <pre>
+ *   BIAS        C[i, j] = sum + bias[biasOff + j]
+ *   ACCUMULATE  C[i, j] = sum + old C[i, j]
+ *   GELU        also  C[i, j] + extra = gelu(C[i, j]): the activation beside the pre-activation the backward pass
+ *               needs, extra elements further into the same array (both outputs views of one allocation)
+ *   QKV         the columns go to three row-major outputs stacked in c: j &lt; ldc to q[i, j] at cOff + i ldc + j,
+ *               then kv = (n - ldc) / 2 columns each to k at cOff + extra ldc and v at cOff + extra (ldc + kv),
+ *               extra being the rows each output holds (at least m): attention's input projections as one product
+ *               of x with the stacked Wq, Wk, Wv
+ * </pre>
+ * TornadoVM compiles a task for the values of its scalar arguments, so the flags cost nothing where they are off.
  * {@link #matmul} is the {@code @Parallel} loop form (one thread per output, also plain Java); {@link #matmulTiled}
  * stages TILE x TILE blocks of A and B in local memory, one output per thread; {@link #matmulBlocked} computes a
  * BLOCK x BLOCK tile of outputs per work-group, 4 x 4 of them per thread held in registers. The two local-memory
@@ -22,16 +34,26 @@ public final class MatMul {
     private MatMul() {
     }
 
+    /** Epilogue flag: add bias[biasOff + j]. */
+    public static final int BIAS = 1;
+    /** Epilogue flag: add the old C[i, j] (C += product). */
+    public static final int ACCUMULATE = 2;
+    /** Epilogue flag: also write gelu of the output, {@code extra} elements further into c. */
+    public static final int GELU = 4;
+    /** Epilogue flag: route the columns to q, k and v stacked in c, each of {@code extra} rows. */
+    public static final int QKV = 8;
+
     /** Tile edge of {@link #matmulTiled} (work-group TILE x TILE). */
     public static final int TILE = 16;
 
     /**
-     * @param hasBias    1: add bias[biasOff + j]
-     * @param accumulate 1: C += product; 0: C = product
+     * @param epilogue a sum of {@link #BIAS}, {@link #ACCUMULATE}, {@link #GELU}, {@link #QKV}: what is done with each
+     *                 sum (see the class comment)
+     * @param extra    the GELU output's distance from C[i, j], or the rows of each of q, k, v; unused otherwise
      */
     public static void matmul(FloatArray a, int aOff, int aRow, int aCol, FloatArray b, int bOff, int bRow, int bCol,
-                              FloatArray c, int cOff, int ldc, FloatArray bias, int biasOff, int hasBias,
-                              int accumulate, int m, int n, int k) {
+                              FloatArray c, int cOff, int ldc, FloatArray bias, int biasOff, int epilogue,
+                              int extra, int m, int n, int k) {
         for (@Parallel int i = 0; i < m; i++) {
             for (@Parallel int j = 0; j < n; j++) {
                 float sum = 0f;
@@ -40,14 +62,7 @@ public final class MatMul {
                 for (int p = 0; p < k; p++) {
                     sum += a.get(ai + p * aCol) * b.get(bj + p * bRow);
                 }
-                if (hasBias == 1) {
-                    sum += bias.get(biasOff + j);
-                }
-                int at = cOff + i * ldc + j;
-                if (accumulate == 1) {
-                    sum += c.get(at);
-                }
-                c.set(at, sum);
+                storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j, sum);
             }
         }
     }
@@ -55,7 +70,7 @@ public final class MatMul {
     /** The tiled form of {@link #matmul}: globalIdx runs over columns j, globalIdy over rows i. */
     public static void matmulTiled(KernelContext ctx, FloatArray a, int aOff, int aRow, int aCol, FloatArray b,
                                    int bOff, int bRow, int bCol, FloatArray c, int cOff, int ldc, FloatArray bias,
-                                   int biasOff, int hasBias, int accumulate, int m, int n, int k) {
+                                   int biasOff, int epilogue, int extra, int m, int n, int k) {
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
         int j = ctx.groupIdx * TILE + tx;
@@ -83,16 +98,7 @@ public final class MatMul {
             }
             ctx.localBarrier();
         }
-        if (i < m && j < n) {
-            if (hasBias == 1) {
-                sum += bias.get(biasOff + j);
-            }
-            int at = cOff + i * ldc + j;
-            if (accumulate == 1) {
-                sum += c.get(at);
-            }
-            c.set(at, sum);
-        }
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j, sum);
     }
 
     /** Threads per side of {@link #matmulBlocked}'s work-group (THREADS x THREADS). */
@@ -123,13 +129,12 @@ public final class MatMul {
      * copying BLOCK depth / THREADS^2 elements of each; the copy walks the operand along whichever index is
      * contiguous in memory (aCol == 1 or not, bRow == 1 or not), so consecutive threads load consecutive floats
      * whichever of the three products this is. Each thread then reads 4 + 4 staged values per p for its 16
-     * multiply-adds. The epilogue adds the bias and the old C as
-     * {@link #matmul} does. Launch: global (ceil(n / BLOCK) THREADS, ceil(m / BLOCK) THREADS), local (THREADS,
+     * multiply-adds. The epilogue is {@link #matmul}'s. Launch: global (ceil(n / BLOCK) THREADS, ceil(m / BLOCK) THREADS), local (THREADS,
      * THREADS).
      */
     public static void matmulBlocked(KernelContext ctx, FloatArray a, int aOff, int aRow, int aCol, FloatArray b,
                                      int bOff, int bRow, int bCol, FloatArray c, int cOff, int ldc, FloatArray bias,
-                                     int biasOff, int hasBias, int accumulate, int m, int n, int k, int depth) {
+                                     int biasOff, int epilogue, int extra, int m, int n, int k, int depth) {
         // TornadoVM compiles the kernel for the value of depth it is launched with, so the local arrays have a size
         float[] as = ctx.allocateFloatLocalArray(BLOCK * (depth + 1));
         float[] bs = ctx.allocateFloatLocalArray(BLOCK * (depth + 1));
@@ -214,37 +219,48 @@ public final class MatMul {
         }
         int i = i0 + ty;
         int j = j0 + tx;
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i, j, c00);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i, j + THREADS, c01);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i, j + 2 * THREADS, c02);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i, j + 3 * THREADS, c03);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + THREADS, j, c10);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + THREADS, j + THREADS, c11);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + THREADS, j + 2 * THREADS, c12);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + THREADS, j + 3 * THREADS, c13);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 2 * THREADS, j, c20);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 2 * THREADS, j + THREADS, c21);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 2 * THREADS, j + 2 * THREADS, c22);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 2 * THREADS, j + 3 * THREADS, c23);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 3 * THREADS, j, c30);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 3 * THREADS, j + THREADS, c31);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 3 * THREADS, j + 2 * THREADS, c32);
-        storeOutput(c, cOff, ldc, bias, biasOff, hasBias, accumulate, m, n, i + 3 * THREADS, j + 3 * THREADS, c33);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j, c00);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j + THREADS, c01);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j + 2 * THREADS, c02);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j + 3 * THREADS, c03);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + THREADS, j, c10);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + THREADS, j + THREADS, c11);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + THREADS, j + 2 * THREADS, c12);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + THREADS, j + 3 * THREADS, c13);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 2 * THREADS, j, c20);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 2 * THREADS, j + THREADS, c21);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 2 * THREADS, j + 2 * THREADS, c22);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 2 * THREADS, j + 3 * THREADS, c23);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 3 * THREADS, j, c30);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 3 * THREADS, j + THREADS, c31);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 3 * THREADS, j + 2 * THREADS, c32);
+        storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 3 * THREADS, j + 3 * THREADS, c33);
     }
 
-    /** The epilogue of one output: C[i, j] = sum (+ bias[j]) (+ old C[i, j]), where (i, j) lies inside C. */
-    private static void storeOutput(FloatArray c, int cOff, int ldc, FloatArray bias, int biasOff, int hasBias,
-                                    int accumulate, int m, int n, int i, int j, float sum) {
+    /** The epilogue of one output (i, j) of C, if it lies inside C: see the class comment. */
+    private static void storeOutput(FloatArray c, int cOff, int ldc, FloatArray bias, int biasOff, int epilogue,
+                                    int extra, int m, int n, int i, int j, float sum) {
         if (i < m && j < n) {
             float v = sum;
-            if (hasBias == 1) {
+            if ((epilogue & BIAS) != 0) {
                 v += bias.get(biasOff + j);
             }
             int at = cOff + i * ldc + j;
-            if (accumulate == 1) {
+            if ((epilogue & QKV) != 0) {
+                int kv = (n - ldc) / 2;
+                if (j >= ldc + kv) {
+                    at = cOff + extra * (ldc + kv) + i * kv + j - ldc - kv;
+                } else if (j >= ldc) {
+                    at = cOff + extra * ldc + i * kv + j - ldc;
+                }
+            }
+            if ((epilogue & ACCUMULATE) != 0) {
                 v += c.get(at);
             }
             c.set(at, v);
+            if ((epilogue & GELU) != 0) {
+                c.set(at + extra, Pointwise.gelu(v));
+            }
         }
     }
 }

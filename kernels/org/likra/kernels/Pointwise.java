@@ -84,12 +84,26 @@ public final class Pointwise {
         return 1f - 2f / (TornadoMath.exp(2f * u) + 1f);
     }
 
-    /** out = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    /** gelu(v) = v/2 (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))); also the epilogue of {@link MatMul}'s products. */
+    public static float gelu(float v) {
+        float u = GELU_SCALE * (v + 0.044715f * v * v * v);
+        return 0.5f * v * (1f + tanh(u));
+    }
+
+    /** out = gelu(x). */
     public static void geluForward(FloatArray out, int oOff, FloatArray x, int xOff, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float v = x.get(xOff + i);
-            float u = GELU_SCALE * (v + 0.044715f * v * v * v);
-            out.set(oOff + i, 0.5f * v * (1f + tanh(u)));
+            out.set(oOff + i, gelu(x.get(xOff + i)));
+        }
+    }
+
+    /**
+     * x[outOff + i] = gelu(x[xOff + i]): {@link #geluForward} where out and x are views of one array, which TornadoVM
+     * cannot take as two parameters of one task (one read, one written: its graph compiler never schedules the task).
+     */
+    public static void geluForwardWithin(FloatArray x, int outOff, int xOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            x.set(outOff + i, gelu(x.get(xOff + i)));
         }
     }
 

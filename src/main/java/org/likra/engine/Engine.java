@@ -157,6 +157,30 @@ public interface Engine extends AutoCloseable {
     void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim);
 
     /**
+     * Attention's three input projections of the same x: q = x Wq^T + bq (n, qDim), k = x Wk^T + bk and
+     * v = x Wv^T + bv (n, kvDim each); the biases all given or all null. By default three {@link #linearForward}
+     * calls; a device engine may run them as one product where the three weights (and biases) lie one after the other
+     * in one storage object and so do q, k and v (each output holding the same number of rows).
+     */
+    default void linearForwardQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor bq,
+                                  Tensor bk, Tensor bv, int n, int inDim, int qDim, int kvDim) {
+        linearForward(q, x, wq, bq, n, inDim, qDim);
+        linearForward(k, x, wk, bk, n, inDim, kvDim);
+        linearForward(v, x, wv, bv, n, inDim, kvDim);
+    }
+
+    /**
+     * A linear layer and GELU: pre = x W^T + bias, activated = gelu(pre) (both (n, outDim): the backward pass
+     * reads pre). By default {@link #linearForward} then {@link #geluForward}; a device engine may apply GELU in the
+     * product's epilogue where activated lies at a fixed distance after pre in one storage object.
+     */
+    default void linearGeluForward(Tensor activated, Tensor pre, Tensor x, Tensor weight, Tensor bias, int n,
+                                   int inDim, int outDim) {
+        linearForward(pre, x, weight, bias, n, inDim, outDim);
+        geluForward(activated, pre, n * outDim);
+    }
+
+    /**
      * Backward of {@link #linearForward}: dx (+)= dOut W; dWeight (+)= dOut^T x; dBias (+)= column sums of dOut, each
      * added to or overwriting its buffer as {@code dxGradient} (for dx) and {@code weightGradients} (for dWeight and
      * dBias) say. Overwriting serves the first gradient a buffer receives in a backward pass: it then needs no

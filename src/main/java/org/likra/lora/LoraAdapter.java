@@ -204,6 +204,11 @@ public final class LoraAdapter implements Adapter {
     }
 
     @Override
+    public boolean adapts(String module) {
+        return sites.containsKey(module);
+    }
+
+    @Override
     public void backward(String module, Tensor dx, Tensor dOut, Tensor x, int n) {
         Site s = sites.get(module);
         if (s != null) {

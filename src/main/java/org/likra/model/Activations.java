@@ -41,9 +41,13 @@ final class Activations {
             norm1Out = e.allocate(n * c);
             norm1Mean = layerNorm ? e.allocate(n) : null;
             norm1Rstd = e.allocate(n);
-            q = e.allocate(n * qDim);
-            k = e.allocate(n * kvDim);
-            v = e.allocate(n * kvDim);
+            // q, k and v one after the other in one allocation, so that an engine can compute them as one product
+            // (Engine.linearForwardQkv); up and activated likewise for GELU in a product's epilogue (not for SwiGLU,
+            // whose kernel reads up and writes activated: a device engine may not take two views of one array there)
+            Tensor qkv = e.allocate(n * (qDim + 2 * kvDim));
+            q = qkv.view(0, n * qDim);
+            k = qkv.view(n * qDim, n * kvDim);
+            v = qkv.view(n * (qDim + kvDim), n * kvDim);
             qRot = rope ? e.allocate(n * qDim) : q;
             kRot = rope ? e.allocate(n * kvDim) : k;
             attentionState = e.allocate(e.attentionStateLength(batch, cfg.heads(), time));
@@ -53,8 +57,14 @@ final class Activations {
             norm2Mean = layerNorm ? e.allocate(n) : null;
             norm2Rstd = e.allocate(n);
             gate = cfg.mlp() == ModelConfig.Mlp.swiglu ? e.allocate(n * cfg.hidden()) : null;
-            up = e.allocate(n * cfg.hidden());
-            activated = e.allocate(n * cfg.hidden());
+            if (gate == null) {
+                Tensor upActivated = e.allocate(2 * n * cfg.hidden());
+                up = upActivated.view(0, n * cfg.hidden());
+                activated = upActivated.view(n * cfg.hidden(), n * cfg.hidden());
+            } else {
+                up = e.allocate(n * cfg.hidden());
+                activated = e.allocate(n * cfg.hidden());
+            }
             output = e.allocate(n * c);
         }
     }

@@ -22,6 +22,9 @@ public interface Adapter {
      */
     void forward(String module, Tensor out, Tensor x, int n);
 
+    /** Whether it adapts the linear layer named {@code module}: whether {@link #forward} adds anything to it. */
+    boolean adapts(String module);
+
     /**
      * After a forward pass of the same n rows: adds d(loss)/d(its parameters) of layer {@code module} to its
      * gradient buffer, given dOut = d(loss)/d(y), and (when dx is not null) its part of d(loss)/d(x) to dx; nothing

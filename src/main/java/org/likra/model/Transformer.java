@@ -272,9 +272,11 @@ public final class Transformer {
         int hd = config.headDim();
         int f = config.hidden();
         normForward(a.norm1Out, a.norm1Mean, a.norm1Rstd, x, w.attentionNorm(), n);
-        linear(a.q, a.norm1Out, w.q(), n);
-        linear(a.k, a.norm1Out, w.k(), n);
-        linear(a.v, a.norm1Out, w.v(), n);
+        e.linearForwardQkv(a.q, a.k, a.v, a.norm1Out, w.q().weight(), w.k().weight(), w.v().weight(), w.q().bias(),
+                w.k().bias(), w.v().bias(), n, c, w.q().outDim(), w.k().outDim());
+        adapt(w.q(), a.q, a.norm1Out, n);
+        adapt(w.k(), a.k, a.norm1Out, n);
+        adapt(w.v(), a.v, a.norm1Out, n);
         if (config.positions() == ModelConfig.Positions.rope) {
             float theta = (float) config.ropeTheta();
             e.ropeForward(a.qRot, a.q, batch, time, config.heads(), hd, theta, config.ropeScaling(), 0);
@@ -285,11 +287,15 @@ public final class Transformer {
         linear(acts.branch, a.attention, w.o(), n);
         e.add(a.residual2, x, acts.branch, n * c);
         normForward(a.norm2Out, a.norm2Mean, a.norm2Rstd, a.residual2, w.mlpNorm(), n);
-        linear(a.up, a.norm2Out, w.up(), n);
         if (w.gate() != null) {
+            linear(a.up, a.norm2Out, w.up(), n);
             linear(a.gate, a.norm2Out, w.gate(), n);
             e.swigluForward(a.activated, a.gate, a.up, n * f);
+        } else if (adapter == null || !adapter.adapts(w.up().name())) {
+            // GELU may run in the product's epilogue; an adapter's term must join up before GELU, hence the else
+            e.linearGeluForward(a.activated, a.up, a.norm2Out, w.up().weight(), w.up().bias(), n, c, f);
         } else {
+            linear(a.up, a.norm2Out, w.up(), n);
             e.geluForward(a.activated, a.up, n * f);
         }
         linear(acts.branch, a.activated, w.down(), n);
@@ -298,6 +304,11 @@ public final class Transformer {
 
     private void linear(Tensor out, Tensor x, ModelWeights.Linear w, int n) {
         engine.linearForward(out, x, w.weight(), w.bias(), n, w.inDim(), w.outDim());
+        adapt(w, out, x, n);
+    }
+
+    /** Adds the attached adapter's term (if it adapts w) to w's output. */
+    private void adapt(ModelWeights.Linear w, Tensor out, Tensor x, int n) {
         if (adapter != null) {
             adapter.forward(w.name(), out, x, n);
         }

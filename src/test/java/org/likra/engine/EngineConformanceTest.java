@@ -255,6 +255,75 @@ public abstract class EngineConformanceTest {
         }
     }
 
+    /**
+     * Attention's three projections in one call, with q, k, v, the weights and the biases each stacked in one
+     * allocation (outputs holding two rows more than used, as a model's activations sized for a longer batch do), and
+     * in separate allocations; against three linear layers on the reference engine.
+     */
+    @Test
+    protected void linearForwardQkv() {
+        // n, inDim, qDim, kvDim: grouped-query and multi-head, narrow (tiled) and wide (blocked) products
+        for (int[] s : new int[][] {{3, 5, 4, 2}, {33, 129, 96, 32}, {70, 64, 128, 128}, {65, 40, 64, 16}}) {
+            int n = s[0], in = s[1], qDim = s[2], kvDim = s[3], rows = n + 2;
+            float[] x = randn(n * in), w = randn((qDim + 2 * kvDim) * in), b = randn(qDim + 2 * kvDim);
+            for (boolean stacked : new boolean[] {true, false}) {
+                for (boolean withBias : new boolean[] {true, false}) {
+                    check("linear qkv " + java.util.Arrays.toString(s) + (stacked ? " stacked" : " separate")
+                            + (withBias ? " with bias" : ""), REDUCTION, e -> {
+                        Tensor[] ws = split(e, w, stacked, qDim * in, kvDim * in, kvDim * in);
+                        Tensor[] bs = withBias ? split(e, b, stacked, qDim, kvDim, kvDim) : new Tensor[3];
+                        Tensor[] out = split(e, new float[rows * (qDim + 2 * kvDim)], stacked, rows * qDim,
+                                rows * kvDim, rows * kvDim);
+                        e.linearForwardQkv(out[0], out[1], out[2], view(e, x), ws[0], ws[1], ws[2], bs[0], bs[1],
+                                bs[2], n, in, qDim, kvDim);
+                        return new float[][] {get(e, out[0]), get(e, out[1]), get(e, out[2])};
+                    });
+                }
+            }
+        }
+    }
+
+    /** A linear layer and GELU in one call, pre and activated in one allocation (either first) or in two. */
+    @Test
+    protected void linearGeluForward() {
+        for (int[] s : new int[][] {{1, 5, 3}, {33, 129, 65}, {64, 128, 96}, {70, 40, 300}}) {
+            int n = s[0], in = s[1], out = s[2];
+            float[] x = randn(n * in), w = randn(out * in), b = randn(out);
+            for (int layout = 0; layout < 3; layout++) {
+                int l = layout;
+                check("linear gelu " + n + "x" + in + "x" + out + " layout " + layout, REDUCTION, e -> {
+                    Tensor pre, activated;
+                    if (l == 2) {
+                        pre = view(e, new float[n * out]);
+                        activated = view(e, new float[n * out]);
+                    } else {
+                        Tensor[] both = split(e, new float[2 * n * out + 5], true, n * out, 5, n * out);
+                        pre = l == 0 ? both[0] : both[2];
+                        activated = l == 0 ? both[2] : both[0];
+                    }
+                    e.linearGeluForward(activated, pre, view(e, x), view(e, w), view(e, b), n, in, out);
+                    return new float[][] {get(e, pre), get(e, activated)};
+                });
+            }
+        }
+    }
+
+    /** values cut into pieces of the given lengths: views one after the other in one allocation, or separate ones. */
+    private static Tensor[] split(Engine e, float[] values, boolean stacked, int... lengths) {
+        Tensor[] pieces = new Tensor[lengths.length];
+        Tensor whole = stacked ? view(e, values) : null;
+        int at = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            if (stacked) {
+                pieces[i] = whole.view(at, lengths[i]);
+            } else {
+                pieces[i] = view(e, java.util.Arrays.copyOfRange(values, at, at + lengths[i]));
+            }
+            at += lengths[i];
+        }
+        return pieces;
+    }
+
     @Test
     protected void linearBackward() {
         for (int[] s : LINEAR_SHAPES) {
@@ -410,7 +479,10 @@ public abstract class EngineConformanceTest {
                 e.geluBackward(g, Gradient.ACCUMULATE, view(e, dOut), xt, n);
                 Tensor overwritten = view(e, dx); // random contents, ignored
                 e.geluBackward(overwritten, Gradient.OVERWRITE, view(e, dOut), xt, n);
-                return new float[][] {get(e, out), get(e, g), get(e, overwritten)};
+                // out and x as two views of one array (a model's up and activated)
+                Tensor[] within = split(e, java.util.Arrays.copyOf(x, 2 * n), true, n, n);
+                e.geluForward(within[1], within[0], n);
+                return new float[][] {get(e, out), get(e, g), get(e, overwritten), get(e, within[1])};
             });
         }
     }

@@ -203,18 +203,59 @@ class LoopFormTest {
         float[] x = randn(n * in), w = randn(outDim * in), b = randn(outDim), dOut = randn(n * outDim);
         float[] dx0 = randn(n * in), dw0 = randn(outDim * in);
         FloatArray y = fa(new float[n * outDim]);
-        MatMul.matmul(fa(x), PAD, in, 1, fa(w), PAD, 1, in, y, PAD, outDim, fa(b), PAD, 1, 0, n, outDim, in);
+        MatMul.matmul(fa(x), PAD, in, 1, fa(w), PAD, 1, in, y, PAD, outDim, fa(b), PAD, MatMul.BIAS, 0, n, outDim,
+                in);
         Tensor ry = ref.allocate(n * outDim);
         ref.linearForward(ry, rt(x), rt(w), rt(b), n, in, outDim);
         close("linear forward", out(y, n * outDim), get(ry), REDUCTION);
         FloatArray dx = fa(dx0), dw = fa(dw0);
-        MatMul.matmul(fa(dOut), PAD, outDim, 1, fa(w), PAD, in, 1, dx, PAD, in, fa(b), PAD, 0, 1, n, in, outDim);
-        MatMul.matmul(fa(dOut), PAD, 1, outDim, fa(x), PAD, in, 1, dw, PAD, in, fa(b), PAD, 0, 1, outDim, in, n);
+        MatMul.matmul(fa(dOut), PAD, outDim, 1, fa(w), PAD, in, 1, dx, PAD, in, fa(b), PAD, MatMul.ACCUMULATE, 0, n, in,
+                outDim);
+        MatMul.matmul(fa(dOut), PAD, 1, outDim, fa(x), PAD, in, 1, dw, PAD, in, fa(b), PAD, MatMul.ACCUMULATE, 0,
+                outDim, in, n);
         Tensor rdx = rt(dx0), rdw = rt(dw0);
         ref.linearBackward(rdx, Gradient.ACCUMULATE, rdw, null, Gradient.ACCUMULATE, rt(dOut), rt(x), rt(w), n, in,
                 outDim);
         close("linear dx", out(dx, n * in), get(rdx), REDUCTION);
         close("linear dW", out(dw, outDim * in), get(rdw), REDUCTION);
+    }
+
+    /** The GELU epilogue (pre and gelu(pre) in one array) and the QKV epilogue (three outputs of rows + 2 rows). */
+    @Test
+    void linearEpilogues() {
+        int n = 9, in = 21, outDim = 17, gap = 5;
+        float[] x = randn(n * in), w = randn(outDim * in), b = randn(outDim);
+        FloatArray both = fa(new float[2 * n * outDim + gap]);
+        int distance = n * outDim + gap;
+        MatMul.matmul(fa(x), PAD, in, 1, fa(w), PAD, 1, in, both, PAD, outDim, fa(b), PAD, MatMul.BIAS | MatMul.GELU,
+                distance, n, outDim, in);
+        Tensor pre = ref.allocate(n * outDim), activated = ref.allocate(n * outDim);
+        ref.linearForward(pre, rt(x), rt(w), rt(b), n, in, outDim);
+        ref.geluForward(activated, pre, n * outDim);
+        close("linear gelu pre", out(both, n * outDim), get(pre), REDUCTION);
+        float[] act = new float[n * outDim];
+        for (int i = 0; i < act.length; i++) {
+            act[i] = both.get(PAD + distance + i);
+        }
+        close("linear gelu activated", act, get(activated), REDUCTION);
+
+        int qDim = 8, kvDim = 4, rows = n + 2, width = qDim + 2 * kvDim;
+        float[] wqkv = randn(width * in);
+        FloatArray qkv = fa(new float[rows * width]);
+        MatMul.matmul(fa(x), PAD, in, 1, fa(wqkv), PAD, 1, in, qkv, PAD, qDim, fa(b), PAD, MatMul.QKV, rows, n, width,
+                in);
+        Tensor stacked = ref.allocate(n * width);
+        ref.linearForward(stacked, rt(x), rt(wqkv), null, n, in, width);
+        float[] expected = get(stacked);
+        float[] got = new float[n * width];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < width; j++) {
+                int at = j < qDim ? i * qDim + j : j < qDim + kvDim ? rows * qDim + i * kvDim + j - qDim
+                        : rows * (qDim + kvDim) + i * kvDim + j - qDim - kvDim;
+                got[i * width + j] = qkv.get(PAD + at);
+            }
+        }
+        close("linear qkv", got, expected, REDUCTION);
     }
 
     @Test

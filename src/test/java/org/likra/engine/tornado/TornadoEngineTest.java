@@ -161,6 +161,8 @@ class TornadoEngineTest extends EngineConformanceTest {
         underTest = new Engine[] {cpuForms};
         try {
             linearForward();
+            linearForwardQkv();
+            linearGeluForward();
             linearBackward();
             attention();
             llamaTinyModel();

@@ -78,13 +78,16 @@ final class MatrixProducts {
      * {@link #product} names: the register-blocked one unless the output is narrower than half a block
      * (MatMul.BLOCK / 2) in either dimension (a LoRA rank, say), where most of its threads would idle; then the
      * 16 x 16 tiled one.
+     *
+     * @param epilogue {@link MatMul#ACCUMULATE}, {@link MatMul#GELU}, {@link MatMul#QKV} or a sum of them (BIAS is
+     *                 added where bias is not null)
+     * @param extra    what the GELU and QKV epilogues read (see {@link MatMul}); 0 otherwise
      */
     void matmul(String kind, Tensor a, int aRow, int aCol, Tensor b, int bRow, int bCol, Tensor c, int ldc,
-                        Tensor bias, boolean accumulate, int m, int n, int k) {
+                Tensor bias, int epilogue, int extra, int m, int n, int k) {
         FloatArray biasArray = bias == null ? dummy : f(bias);
         int biasOff = bias == null ? 0 : bias.offset();
-        int hasBias = bias == null ? 0 : 1;
-        int acc = accumulate ? 1 : 0;
+        int flags = bias == null ? epilogue : epilogue | MatMul.BIAS;
         Object[] reads = bias == null ? new Object[]{f(a), f(b)} : new Object[]{f(a), f(b), f(bias)};
         Object[] writes = {f(c)};
         Product kernel = product;
@@ -94,7 +97,7 @@ final class MatrixProducts {
         Tasks tasks = switch (kernel) {
             case BLOCKED -> (g, name, grid, graph) -> {
                 g.task(name, MatMul::matmulBlocked, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
-                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k,
+                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, flags, extra, m, n, k,
                         productDepth);
                 WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS,
                         roundUp(m, MatMul.BLOCK) / MatMul.BLOCK * MatMul.THREADS);
@@ -103,16 +106,16 @@ final class MatrixProducts {
             };
             case TILED -> (g, name, grid, graph) -> {
                 g.task(name, MatMul::matmulTiled, new KernelContext(), f(a), a.offset(), aRow, aCol, f(b),
-                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+                        b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, flags, extra, m, n, k);
                 WorkerGrid2D worker = new WorkerGrid2D(roundUp(n, MatMul.TILE), roundUp(m, MatMul.TILE));
                 worker.setLocalWork(MatMul.TILE, MatMul.TILE, 1);
                 grid.addWorkerGrid(graph + "." + name, worker);
             };
             case PARALLEL -> (g, name, grid, graph) -> g.task(name, MatMul::matmul, f(a), a.offset(), aRow, aCol,
-                    f(b), b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, hasBias, acc, m, n, k);
+                    f(b), b.offset(), bRow, bCol, f(c), c.offset(), ldc, biasArray, biasOff, flags, extra, m, n, k);
         };
         graphs.record(kind, reads, writes, tasks, a.offset(), aRow, aCol, b.offset(), bRow, bCol, c.offset(), ldc,
-                biasOff, hasBias, acc, m, n, k, kernel);
+                biasOff, flags, extra, m, n, k, kernel);
     }
 
     private static int roundUp(int x, int tile) {

@@ -12,6 +12,7 @@ import org.likra.util.UserError;
 import org.likra.kernels.Embeddings;
 import org.likra.kernels.Losses;
 import org.likra.kernels.Norms;
+import org.likra.kernels.MatMul;
 import org.likra.kernels.Optimizer;
 import org.likra.kernels.Pointwise;
 import org.likra.kernels.Reductions;
@@ -327,7 +328,46 @@ public final class TornadoEngine implements Engine {
     @Override
     public void linearForward(Tensor out, Tensor x, Tensor weight, Tensor bias, int n, int inDim, int outDim) {
         // out[i, j] = sum_p x[i, p] W[j, p] + b[j]
-        products.matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, false, n, outDim, inDim);
+        products.matmul("linearForward", x, inDim, 1, weight, 1, inDim, out, outDim, bias, 0, 0, n, outDim, inDim);
+    }
+
+    /**
+     * One product of x with the stacked Wq, Wk, Wv (MatMul.QKV) when the weights, the biases and the outputs each
+     * lie one after the other in one array (as ParameterLayout and Activations place them), else three.
+     */
+    @Override
+    public void linearForwardQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor bq,
+                                 Tensor bk, Tensor bv, int n, int inDim, int qDim, int kvDim) {
+        int rows = (k.offset() - q.offset()) / qDim;
+        boolean stacked = f(k) == f(q) && f(v) == f(q) && rows >= n && k.offset() == q.offset() + rows * qDim
+                && v.offset() == k.offset() + rows * kvDim && v.length() >= n * kvDim
+                && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
+                && (bq == null ? bk == null && bv == null : follows(bq, bk, qDim) && follows(bk, bv, kvDim));
+        if (!stacked) {
+            Engine.super.linearForwardQkv(q, k, v, x, wq, wk, wv, bq, bk, bv, n, inDim, qDim, kvDim);
+            return;
+        }
+        // q|k|v[i, j] = sum_p x[i, p] Wqkv[j, p] + bqkv[j], the columns routed to the three outputs
+        products.matmul("linearForwardQkv", x, inDim, 1, wq, 1, inDim, q, qDim, bq, MatMul.QKV, rows, n,
+                qDim + 2 * kvDim, inDim);
+    }
+
+    /** GELU in the product's epilogue (MatMul.GELU) when activated and pre share an array, else two kernels. */
+    @Override
+    public void linearGeluForward(Tensor activated, Tensor pre, Tensor x, Tensor weight, Tensor bias, int n, int inDim,
+                                  int outDim) {
+        int distance = activated.offset() - pre.offset();
+        if (f(activated) != f(pre) || Math.abs(distance) < n * outDim) {
+            Engine.super.linearGeluForward(activated, pre, x, weight, bias, n, inDim, outDim);
+            return;
+        }
+        products.matmul("linearGeluForward", x, inDim, 1, weight, 1, inDim, pre, outDim, bias, MatMul.GELU, distance,
+                n, outDim, inDim);
+    }
+
+    /** Whether next starts where first's first {@code length} elements end, in the same array. */
+    private static boolean follows(Tensor first, Tensor next, int length) {
+        return next != null && f(next) == f(first) && next.offset() == first.offset() + length;
     }
 
     /** An overwritten gradient is written by its product (or column sums) without reading the old values. */
@@ -338,12 +378,12 @@ public final class TornadoEngine implements Engine {
         if (dx != null) {
             // dx[i, j] (+)= sum_k dOut[i, k] W[k, j]
             products.matmul("linearBackwardInput", dOut, outDim, 1, weight, inDim, 1, dx, inDim, null,
-                    dxGradient == Gradient.ACCUMULATE, n, inDim, outDim);
+                    dxGradient == Gradient.ACCUMULATE ? MatMul.ACCUMULATE : 0, 0, n, inDim, outDim);
         }
         if (dWeight != null) {
             // dW[k, j] (+)= sum_i dOut[i, k] x[i, j]
-            products.matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null, weightsAdded,
-                    outDim, inDim, n);
+            products.matmul("linearBackwardWeight", dOut, 1, outDim, x, inDim, 1, dWeight, inDim, null,
+                    weightsAdded ? MatMul.ACCUMULATE : 0, 0, outDim, inDim, n);
         }
         if (dBias != null) {
             norms.columnSums(dBias, dOut, n, outDim, weightsAdded);
@@ -433,6 +473,13 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void geluForward(Tensor out, Tensor x, int n) {
+        if (f(out) == f(x)) {
+            record("geluForwardWithin", new Object[]{f(x)}, new Object[]{f(out)},
+                    (g, name, grid, graph) -> g.task(name, Pointwise::geluForwardWithin, f(out), out.offset(),
+                            x.offset(), n),
+                    out.offset(), x.offset(), n);
+            return;
+        }
         record("geluForward", new Object[]{f(x)}, new Object[]{f(out)},
                 (g, name, grid, graph) -> g.task(name, Pointwise::geluForward, f(out), out.offset(), f(x),
                         x.offset(), n),
