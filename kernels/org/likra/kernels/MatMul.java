@@ -22,6 +22,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  *               then kv = (n - ldc) / 2 columns each to k at cOff + extra ldc and v at cOff + extra (ldc + kv),
  *               extra being the rows each output holds (at least m): attention's input projections as one product
  *               of x with the stacked Wq, Wk, Wv
+ *   QKV_A_COLUMNS, QKV_A_ROWS   A read from dq, dk, dv stacked the same way (aRow = qDim, aCol = kvDim, extra rows
+ *               each), its stacked column being p (dx = [dq dk dv] [Wq; Wk; Wv]) or the row (dW = [dq dk dv]^T x)
  * </pre>
  * TornadoVM compiles a task for the values of its scalar arguments, so the flags cost nothing where they are off.
  * {@link #matmul} is the {@code @Parallel} loop form (one thread per output, also plain Java); {@link #matmulTiled}
@@ -42,6 +44,13 @@ public final class MatMul {
     public static final int GELU = 4;
     /** Epilogue flag: route the columns to q, k and v stacked in c, each of {@code extra} rows. */
     public static final int QKV = 8;
+    /**
+     * Operand flag: A(i, p) is the gradient of q, k, v stacked in a (dq, dk, dv of {@code extra} rows each, aRow =
+     * qDim and aCol = kvDim their widths) at row i and stacked column p: dx = dq Wq + dk Wk + dv Wv as one product.
+     */
+    public static final int QKV_A_COLUMNS = 16;
+    /** Operand flag: A(k, i) is the stacked gradient at row i and stacked column k: dW of Wq, Wk, Wv as one product. */
+    public static final int QKV_A_ROWS = 32;
 
     /** Tile edge of {@link #matmulTiled} (work-group TILE x TILE). */
     public static final int TILE = 16;
@@ -57,10 +66,9 @@ public final class MatMul {
         for (@Parallel int i = 0; i < m; i++) {
             for (@Parallel int j = 0; j < n; j++) {
                 float sum = 0f;
-                int ai = aOff + i * aRow;
                 int bj = bOff + j * bCol;
                 for (int p = 0; p < k; p++) {
-                    sum += a.get(ai + p * aCol) * b.get(bj + p * bRow);
+                    sum += a.get(aOff + operandA(i, p, aRow, aCol, epilogue, extra)) * b.get(bj + p * bRow);
                 }
                 storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i, j, sum);
             }
@@ -83,7 +91,7 @@ public final class MatMul {
             int pa = t * TILE + tx;
             float av = 0f;
             if (i < m && pa < k) {
-                av = a.get(aOff + i * aRow + pa * aCol);
+                av = a.get(aOff + operandA(i, pa, aRow, aCol, epilogue, extra));
             }
             as[ty * TILE + tx] = av;
             int pb = t * TILE + ty;
@@ -166,13 +174,13 @@ public final class MatMul {
                 // A(row, p): consecutive threads take consecutive p when A's rows are contiguous, else consecutive rows
                 int row = t % BLOCK;
                 int p = t / BLOCK + q * (THREADS * THREADS / BLOCK);
-                if (aCol == 1) {
+                if ((aCol == 1 || (epilogue & QKV_A_COLUMNS) != 0) && (epilogue & QKV_A_ROWS) == 0) {
                     row = t / depth + q * (THREADS * THREADS / depth);
                     p = t % depth;
                 }
                 float av = 0f;
                 if (i0 + row < m && p0 + p < k) {
-                    av = a.get(aOff + (i0 + row) * aRow + (p0 + p) * aCol);
+                    av = a.get(aOff + operandA(i0 + row, p0 + p, aRow, aCol, epilogue, extra));
                 }
                 as[row * padded + p] = av;
                 // B(p, col): likewise along p when bRow == 1 (the forward product's W[j, p]), else along the columns
@@ -237,6 +245,31 @@ public final class MatMul {
         storeOutput(c, cOff, ldc, bias, biasOff, epilogue, extra, m, n, i + 3 * THREADS, j + 3 * THREADS, c33);
     }
 
+    /** Where A(i, p) lies after aOff: at i aRow + p aCol, or in the stacked dq, dk, dv (QKV_A_COLUMNS, QKV_A_ROWS). */
+    private static int operandA(int i, int p, int aRow, int aCol, int epilogue, int extra) {
+        int at = i * aRow + p * aCol;
+        if ((epilogue & QKV_A_COLUMNS) != 0) {
+            at = stacked(i, p, aRow, aCol, extra);
+        } else if ((epilogue & QKV_A_ROWS) != 0) {
+            at = stacked(p, i, aRow, aCol, extra);
+        }
+        return at;
+    }
+
+    /**
+     * Element (row, column) of q | k | v (widths qDim, kvDim, kvDim) stored as three row-major outputs of the given
+     * rows each, one after the other: q[row, column], then k, then v.
+     */
+    private static int stacked(int row, int column, int qDim, int kvDim, int rows) {
+        int at = row * qDim + column;
+        if (column >= qDim + kvDim) {
+            at = rows * (qDim + kvDim) + row * kvDim + column - qDim - kvDim;
+        } else if (column >= qDim) {
+            at = rows * qDim + row * kvDim + column - qDim;
+        }
+        return at;
+    }
+
     /** The epilogue of one output (i, j) of C, if it lies inside C: see the class comment. */
     private static void storeOutput(FloatArray c, int cOff, int ldc, FloatArray bias, int biasOff, int epilogue,
                                     int extra, int m, int n, int i, int j, float sum) {
@@ -247,12 +280,7 @@ public final class MatMul {
             }
             int at = cOff + i * ldc + j;
             if ((epilogue & QKV) != 0) {
-                int kv = (n - ldc) / 2;
-                if (j >= ldc + kv) {
-                    at = cOff + extra * (ldc + kv) + i * kv + j - ldc - kv;
-                } else if (j >= ldc) {
-                    at = cOff + extra * ldc + i * kv + j - ldc;
-                }
+                at = cOff + stacked(i, j, ldc, (n - ldc) / 2, extra);
             }
             if ((epilogue & ACCUMULATE) != 0) {
                 v += c.get(at);

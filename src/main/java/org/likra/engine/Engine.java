@@ -191,6 +191,21 @@ public interface Engine extends AutoCloseable {
     void linearBackward(Tensor dx, Gradient dxGradient, Tensor dWeight, Tensor dBias, Gradient weightGradients,
                         Tensor dOut, Tensor x, Tensor weight, int n, int inDim, int outDim);
 
+    /**
+     * Backward of {@link #linearForwardQkv}, given dq, dk, dv: dx (+)= dq Wq + dk Wk + dv Wv (dx as dxGradient says,
+     * or null); each weight and bias gradient as {@link #linearBackward} has it (all weight gradients given or all
+     * null; the bias gradients likewise). By default three {@link #linearBackward} calls; a device engine may run dx
+     * and the weight gradients as one product each where dq, dk, dv lie one after the other in one storage object
+     * (each holding the same number of rows) and so do the weights and their gradients.
+     */
+    default void linearBackwardQkv(Tensor dx, Gradient dxGradient, Tensor dWq, Tensor dWk, Tensor dWv, Tensor dBq,
+                                   Tensor dBk, Tensor dBv, Gradient weightGradients, Tensor dq, Tensor dk, Tensor dv,
+                                   Tensor x, Tensor wq, Tensor wk, Tensor wv, int n, int inDim, int qDim, int kvDim) {
+        linearBackward(dx, dxGradient, dWq, dBq, weightGradients, dq, x, wq, n, inDim, qDim);
+        linearBackward(dx, Gradient.ACCUMULATE, dWk, dBk, weightGradients, dk, x, wk, n, inDim, kvDim);
+        linearBackward(dx, Gradient.ACCUMULATE, dWv, dBv, weightGradients, dv, x, wv, n, inDim, kvDim);
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // Rotary position embedding, Hugging Face rotate-halves layout
 

@@ -98,6 +98,7 @@ final class Activations {
     final Tensor dQ;             // (N, H*d)
     final Tensor dK;             // (N, KV*d)
     final Tensor dV;             // (N, KV*d)
+    final Tensor dQkv;           // with RoPE, instead of dQ, dK, dV: (N, H*d + 2 KV*d), see Rows
 
     /**
      * Views of the inputs and of the gradient scratch at exactly N rows, for the operations that use a tensor's whole
@@ -120,6 +121,8 @@ final class Activations {
         final Tensor dQ;
         final Tensor dK;
         final Tensor dV;
+        /** With RoPE, dQ, dK and dV one after the other (their views), zeroed as one; else null. */
+        final Tensor dQkv;
 
         private Rows(Activations a, ModelConfig cfg, int n) {
             int c = cfg.dim();
@@ -139,9 +142,17 @@ final class Activations {
             dAttention = a.dAttention.view(0, n * qDim);
             dQRot = first(a.dQRot, n * qDim);
             dKRot = first(a.dKRot, n * kvDim);
-            dQ = a.dQ.view(0, n * qDim);
-            dK = a.dK.view(0, n * kvDim);
-            dV = a.dV.view(0, n * kvDim);
+            if (a.dQkv != null) {
+                dQkv = a.dQkv.view(0, n * (qDim + 2 * kvDim));
+                dQ = dQkv.view(0, n * qDim);
+                dK = dQkv.view(n * qDim, n * kvDim);
+                dV = dQkv.view(n * (qDim + kvDim), n * kvDim);
+            } else {
+                dQkv = null;
+                dQ = a.dQ.view(0, n * qDim);
+                dK = a.dK.view(0, n * kvDim);
+                dV = a.dV.view(0, n * kvDim);
+            }
         }
 
         private static Tensor first(Tensor t, int length) {
@@ -189,9 +200,21 @@ final class Activations {
         dAttention = e.allocate(n * qDim);
         dQRot = rope ? e.allocate(n * qDim) : null;
         dKRot = rope ? e.allocate(n * kvDim) : null;
-        dQ = e.allocate(n * qDim);
-        dK = e.allocate(n * kvDim);
-        dV = e.allocate(n * kvDim);
+        // With RoPE, dq, dk and dv share one allocation (Rows places them one after the other at N rows), so that one
+        // zeroing covers them and an engine can run their backward products as one (Engine.linearBackwardQkv).
+        // Without RoPE the attention backward writes dk and dv itself, and a device engine may not take two views of
+        // one array there (TornadoVM never schedules such a task), so they stay apart.
+        if (rope) {
+            dQkv = e.allocate(n * (qDim + 2 * kvDim));
+            dQ = null;
+            dK = null;
+            dV = null;
+        } else {
+            dQkv = null;
+            dQ = e.allocate(n * qDim);
+            dK = e.allocate(n * kvDim);
+            dV = e.allocate(n * kvDim);
+        }
     }
 
     /**

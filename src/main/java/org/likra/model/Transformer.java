@@ -415,9 +415,16 @@ public final class Transformer {
         // Attention branch: residual2 = x + o(attention(...))
         Tensor dAttention = rows.dAttention;
         linearBackward(dAttention, Gradient.OVERWRITE, g.o(), dResidual, a.attention, w.o(), n);
-        Tensor dQ = zeroed(rows.dQ);
-        Tensor dK = zeroed(rows.dK);
-        Tensor dV = zeroed(rows.dV);
+        Tensor dQ = rows.dQ;
+        Tensor dK = rows.dK;
+        Tensor dV = rows.dV;
+        if (rows.dQkv != null) {
+            zeroed(rows.dQkv);
+        } else {
+            zeroed(dQ);
+            zeroed(dK);
+            zeroed(dV);
+        }
         boolean rope = config.positions() == ModelConfig.Positions.rope;
         Tensor dQRot = rope ? zeroed(rows.dQRot) : dQ;
         Tensor dKRot = rope ? zeroed(rows.dKRot) : dK;
@@ -429,9 +436,17 @@ public final class Transformer {
             e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         dNorm = rows.dNormOut;
-        linearBackward(dNorm, Gradient.OVERWRITE, g.q(), dQ, a.norm1Out, w.q(), n);
-        linearBackward(dNorm, Gradient.ACCUMULATE, g.k(), dK, a.norm1Out, w.k(), n);
-        linearBackward(dNorm, Gradient.ACCUMULATE, g.v(), dV, a.norm1Out, w.v(), n);
+        if (adapter == null && g != null) {
+            e.linearBackwardQkv(dNorm, Gradient.OVERWRITE, g.q().weight(), g.k().weight(), g.v().weight(),
+                    g.q().bias(), g.k().bias(), g.v().bias(), Gradient.OVERWRITE, dQ, dK, dV, a.norm1Out,
+                    w.q().weight(), w.k().weight(), w.v().weight(), n, config.dim(), w.q().outDim(), w.k().outDim());
+        } else {
+            // each adapter term joins dx right after its own layer's base term: the order of these float additions
+            // decides a LoRA run's figures to the last bit on the JVM engines, so it stays fixed
+            linearBackward(dNorm, Gradient.OVERWRITE, g == null ? null : g.q(), dQ, a.norm1Out, w.q(), n);
+            linearBackward(dNorm, Gradient.ACCUMULATE, g == null ? null : g.k(), dK, a.norm1Out, w.k(), n);
+            linearBackward(dNorm, Gradient.ACCUMULATE, g == null ? null : g.v(), dV, a.norm1Out, w.v(), n);
+        }
         normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
     }
 

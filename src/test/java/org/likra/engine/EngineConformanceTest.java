@@ -283,6 +283,42 @@ public abstract class EngineConformanceTest {
         }
     }
 
+    /**
+     * The backward pass of the three projections in one call, dq, dk, dv, the weights and the weight gradients
+     * stacked (dq, dk, dv holding two rows more than used) or separate; dx added to, overwritten and not asked for;
+     * the weight and bias gradients added to, overwritten and not asked for.
+     */
+    @Test
+    protected void linearBackwardQkv() {
+        for (int[] s : new int[][] {{3, 5, 4, 2}, {33, 129, 96, 32}, {70, 64, 128, 128}, {65, 40, 64, 16}}) {
+            int n = s[0], in = s[1], qDim = s[2], kvDim = s[3], rows = n + 2, width = qDim + 2 * kvDim;
+            float[] x = randn(n * in), w = randn(width * in), dOut = randn(rows * width);
+            float[] dx = randn(n * in), dw = randn(width * in), db = randn(width);
+            for (boolean stacked : new boolean[] {true, false}) {
+                // variants: 0 everything added to, 1 dx overwritten, 2 weights overwritten, 3 no dx, 4 no weights
+                for (int variant = 0; variant < 5; variant++) {
+                    Gradient dxGradient = variant == 1 ? Gradient.OVERWRITE : Gradient.ACCUMULATE;
+                    Gradient weightGradients = variant == 2 ? Gradient.OVERWRITE : Gradient.ACCUMULATE;
+                    boolean skipDx = variant == 3, skipWeights = variant == 4;
+                    check("linear qkv backward " + java.util.Arrays.toString(s) + (stacked ? " stacked" : " separate")
+                            + " variant " + variant, REDUCTION, e -> {
+                        Tensor[] d = split(e, dOut, stacked, rows * qDim, rows * kvDim, rows * kvDim);
+                        Tensor[] ws = split(e, w, stacked, qDim * in, kvDim * in, kvDim * in);
+                        boolean none = skipWeights && e != REF;
+                        Tensor[] dws = none ? new Tensor[3] : split(e, dw, stacked, qDim * in, kvDim * in, kvDim * in);
+                        Tensor[] dbs = none ? new Tensor[3] : split(e, db, stacked, qDim, kvDim, kvDim);
+                        Tensor gx = grad(e, dx, skipDx);
+                        e.linearBackwardQkv(gx, dxGradient, dws[0], dws[1], dws[2], dbs[0], dbs[1], dbs[2],
+                                weightGradients, d[0], d[1], d[2], view(e, x), ws[0], ws[1], ws[2], n, in, qDim,
+                                kvDim);
+                        return new float[][] {get(e, gx), get(e, dws[0]), get(e, dws[1]), get(e, dws[2]),
+                                get(e, dbs[0]), get(e, dbs[1]), get(e, dbs[2])};
+                    });
+                }
+            }
+        }
+    }
+
     /** A linear layer and GELU in one call, pre and activated in one allocation (either first) or in two. */
     @Test
     protected void linearGeluForward() {

@@ -162,6 +162,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         try {
             linearForward();
             linearForwardQkv();
+            linearBackwardQkv();
             linearGeluForward();
             linearBackward();
             attention();

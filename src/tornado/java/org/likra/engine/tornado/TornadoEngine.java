@@ -352,6 +352,51 @@ public final class TornadoEngine implements Engine {
                 qDim + 2 * kvDim, inDim);
     }
 
+    /**
+     * dx and the three weight gradients as one product each (MatMul.QKV_A_COLUMNS, QKV_A_ROWS) when dq, dk, dv, the
+     * weights and their gradients each lie one after the other in one array, else three linearBackward calls. The
+     * bias gradients stay three column sums.
+     */
+    @Override
+    public void linearBackwardQkv(Tensor dx, Gradient dxGradient, Tensor dWq, Tensor dWk, Tensor dWv, Tensor dBq,
+                                  Tensor dBk, Tensor dBv, Gradient weightGradients, Tensor dq, Tensor dk, Tensor dv,
+                                  Tensor x, Tensor wq, Tensor wk, Tensor wv, int n, int inDim, int qDim, int kvDim) {
+        int rows = (dk.offset() - dq.offset()) / qDim;
+        boolean stacked = f(dk) == f(dq) && f(dv) == f(dq) && rows >= n && dk.offset() == dq.offset() + rows * qDim
+                && dv.offset() == dk.offset() + rows * kvDim && dv.length() >= n * kvDim
+                && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
+                && (dWq == null ? dWk == null && dWv == null
+                        : follows(dWq, dWk, qDim * inDim) && follows(dWk, dWv, kvDim * inDim));
+        if (!stacked) {
+            Engine.super.linearBackwardQkv(dx, dxGradient, dWq, dWk, dWv, dBq, dBk, dBv, weightGradients, dq, dk, dv,
+                    x, wq, wk, wv, n, inDim, qDim, kvDim);
+            return;
+        }
+        int width = qDim + 2 * kvDim;
+        int weightsAdded = weightGradients == Gradient.ACCUMULATE ? MatMul.ACCUMULATE : 0;
+        if (dx != null) {
+            // dx[i, j] (+)= sum_k dqkv[i, k] Wqkv[k, j], k over the stacked columns of dq, dk, dv
+            products.matmul("linearBackwardInputQkv", dq, qDim, kvDim, wq, inDim, 1, dx, inDim, null,
+                    MatMul.QKV_A_COLUMNS | (dxGradient == Gradient.ACCUMULATE ? MatMul.ACCUMULATE : 0), rows, n,
+                    inDim, width);
+        }
+        if (dWq != null) {
+            // dWqkv[k, j] (+)= sum_i dqkv[i, k] x[i, j]
+            products.matmul("linearBackwardWeightQkv", dq, qDim, kvDim, x, inDim, 1, dWq, inDim, null,
+                    MatMul.QKV_A_ROWS | weightsAdded, rows, width, inDim, n);
+        }
+        boolean biasesAdded = weightGradients == Gradient.ACCUMULATE;
+        if (dBq != null) {
+            norms.columnSums(dBq, dq, n, qDim, biasesAdded);
+        }
+        if (dBk != null) {
+            norms.columnSums(dBk, dk, n, kvDim, biasesAdded);
+        }
+        if (dBv != null) {
+            norms.columnSums(dBv, dv, n, kvDim, biasesAdded);
+        }
+    }
+
     /** GELU in the product's epilogue (MatMul.GELU) when activated and pre share an array, else two kernels. */
     @Override
     public void linearGeluForward(Tensor activated, Tensor pre, Tensor x, Tensor weight, Tensor bias, int n, int inDim,
