@@ -338,10 +338,8 @@ public final class TornadoEngine implements Engine {
     @Override
     public void linearForwardQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor bq,
                                  Tensor bk, Tensor bv, int n, int inDim, int qDim, int kvDim) {
-        int rows = (k.offset() - q.offset()) / qDim;
-        boolean stacked = f(k) == f(q) && f(v) == f(q) && rows >= n && k.offset() == q.offset() + rows * qDim
-                && v.offset() == k.offset() + rows * kvDim && v.length() >= n * kvDim
-                && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
+        int rows = stackedRows(q, k, v, n, qDim, kvDim);
+        boolean stacked = rows > 0 && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
                 && (bq == null ? bk == null && bv == null : follows(bq, bk, qDim) && follows(bk, bv, kvDim));
         if (!stacked) {
             Engine.super.linearForwardQkv(q, k, v, x, wq, wk, wv, bq, bk, bv, n, inDim, qDim, kvDim);
@@ -361,10 +359,8 @@ public final class TornadoEngine implements Engine {
     public void linearBackwardQkv(Tensor dx, Gradient dxGradient, Tensor dWq, Tensor dWk, Tensor dWv, Tensor dBq,
                                   Tensor dBk, Tensor dBv, Gradient weightGradients, Tensor dq, Tensor dk, Tensor dv,
                                   Tensor x, Tensor wq, Tensor wk, Tensor wv, int n, int inDim, int qDim, int kvDim) {
-        int rows = (dk.offset() - dq.offset()) / qDim;
-        boolean stacked = f(dk) == f(dq) && f(dv) == f(dq) && rows >= n && dk.offset() == dq.offset() + rows * qDim
-                && dv.offset() == dk.offset() + rows * kvDim && dv.length() >= n * kvDim
-                && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
+        int rows = stackedRows(dq, dk, dv, n, qDim, kvDim);
+        boolean stacked = rows > 0 && follows(wq, wk, qDim * inDim) && follows(wk, wv, kvDim * inDim)
                 && (dWq == null ? dWk == null && dWv == null
                         : follows(dWq, dWk, qDim * inDim) && follows(dWk, dWv, kvDim * inDim));
         if (!stacked) {
@@ -408,6 +404,17 @@ public final class TornadoEngine implements Engine {
         }
         products.matmul("linearGeluForward", x, inDim, 1, weight, 1, inDim, pre, outDim, bias, MatMul.GELU, distance,
                 n, outDim, inDim);
+    }
+
+    /**
+     * The rows each of q (width qDim), k and v (kvDim) holds where the three lie one after the other in one array,
+     * each holding the same number of rows, at least n; else 0.
+     */
+    private static int stackedRows(Tensor q, Tensor k, Tensor v, int n, int qDim, int kvDim) {
+        int rows = (k.offset() - q.offset()) / qDim;
+        boolean stacked = f(k) == f(q) && f(v) == f(q) && rows >= n && k.offset() == q.offset() + rows * qDim
+                && v.offset() == k.offset() + rows * kvDim && v.length() >= n * kvDim;
+        return stacked ? rows : 0;
     }
 
     /** Whether next starts where first's first {@code length} elements end, in the same array. */
