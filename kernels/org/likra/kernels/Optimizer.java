@@ -14,11 +14,13 @@ public final class Optimizer {
             CORRECTION2 = 7, HYPER_SIZE = 8;
 
     /**
-     * One AdamW update; the clip factor min(1, maxNorm / sqrt(norm2[nOff])) is computed on the device from the
-     * squared global gradient norm (no host round trip). maxNorm &lt;= 0 disables clipping.
+     * One AdamW update of n parameters, the first {@code decayed} of them with the weight decay hyper[DECAY] and the
+     * rest without (a whole parameter buffer, matrices first, in one launch); the clip factor
+     * min(1, maxNorm / sqrt(norm2[nOff])) is computed on the device from the squared global gradient norm (no host
+     * round trip). maxNorm &lt;= 0 disables clipping.
      */
     public static void adamw(FloatArray p, int pOff, FloatArray g, int gOff, FloatArray m, int mOff, FloatArray v,
-                             int vOff, FloatArray norm2, int nOff, FloatArray hyper, int n) {
+                             int vOff, FloatArray norm2, int nOff, FloatArray hyper, int n, int decayed) {
         for (@Parallel int i = 0; i < n; i++) {
             float lr = hyper.get(LR);
             float beta1 = hyper.get(BETA1);
@@ -39,7 +41,11 @@ public final class Optimizer {
             float mHat = mi / hyper.get(CORRECTION1);
             float vHat = vi / hyper.get(CORRECTION2);
             float pi = p.get(pOff + i);
-            p.set(pOff + i, pi - lr * (mHat / (TornadoMath.sqrt(vHat) + hyper.get(EPS)) + hyper.get(DECAY) * pi));
+            float decay = 0f;
+            if (i < decayed) {
+                decay = hyper.get(DECAY);
+            }
+            p.set(pOff + i, pi - lr * (mHat / (TornadoMath.sqrt(vHat) + hyper.get(EPS)) + decay * pi));
         }
     }
 }

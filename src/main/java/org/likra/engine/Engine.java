@@ -357,4 +357,21 @@ public interface Engine extends AutoCloseable {
      */
     void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings settings,
                float lr, int step, int n);
+
+    /**
+     * AdamW over two ranges, each given as {params, grads, m, v} views (of equal length) with its settings: a model's
+     * decayed matrices and the rest of its parameters, which use the same settings without weight decay. By default
+     * one {@link #adamw} per non-empty range; an engine may update both in one pass where the second range follows
+     * the first in each buffer.
+     */
+    default void adamw(Tensor[] first, AdamWSettings firstSettings, Tensor[] second, AdamWSettings secondSettings,
+                       Tensor gradNormSquared, float lr, int step) {
+        if (first[0].length() > 0) {
+            adamw(first[0], first[1], first[2], first[3], gradNormSquared, firstSettings, lr, step, first[0].length());
+        }
+        if (second[0].length() > 0) {
+            adamw(second[0], second[1], second[2], second[3], gradNormSquared, secondSettings, lr, step,
+                    second[0].length());
+        }
+    }
 }

@@ -81,15 +81,7 @@ public final class AdamW {
      * the norm that the last {@link #gradientNorm()} computed.
      */
     public void update(int step, float lr) {
-        int total = parameters.length();
-        if (decayedCount > 0) {
-            engine.adamw(decayed[0], decayed[1], decayed[2], decayed[3], gradNormSquared, decayedSettings, lr, step,
-                    decayedCount);
-        }
-        int others = total - decayedCount;
-        if (others > 0) {
-            engine.adamw(rest[0], rest[1], rest[2], rest[3], gradNormSquared, restSettings, lr, step, others);
-        }
+        engine.adamw(decayed, decayedSettings, rest, restSettings, gradNormSquared, lr, step);
     }
 
     private void computeGradientNormSquared() {

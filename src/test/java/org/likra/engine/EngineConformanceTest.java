@@ -620,6 +620,37 @@ public abstract class EngineConformanceTest {
         }
     }
 
+    /**
+     * AdamW over two ranges, as a model's decayed matrices and undecayed rest: following each other in the buffers
+     * (one launch where an engine fuses them), the second without weight decay; then with the ranges apart.
+     */
+    @Test
+    void adamwTwoRanges() {
+        for (int n : new int[] {2, 33, 40_001}) {
+            float[] p = randn(n), g = randn(n), m = randn(n), v = positive(n);
+            AdamWSettings s = new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.1f, 1f);
+            for (boolean adjacent : new boolean[] {true, false}) {
+                int d = n / 3 + 1;
+                check("adamw two ranges n=" + n + (adjacent ? " adjacent" : " apart"), ELEMENTWISE, e -> {
+                    Tensor pt = view(e, p), gt = view(e, g), mt = view(e, m), vt = view(e, v);
+                    Tensor norm = e.allocate(1);
+                    e.sumOfSquares(norm, gt, n);
+                    // apart: the second range skips the first element after the first range
+                    int at = adjacent ? d : d + 1, length = n - at;
+                    Tensor[] first = {pt.view(0, d), gt.view(0, d), mt.view(0, d), vt.view(0, d)};
+                    Tensor[] second = {pt.view(at, length), gt.view(at, length), mt.view(at, length),
+                        vt.view(at, length)};
+                    e.adamw(first, s, second, s.withWeightDecay(0f), norm, 1e-2f, 3);
+                    float[] delta = get(e, pt);
+                    for (int i = 0; i < n; i++) {
+                        delta[i] -= p[i];
+                    }
+                    return new float[][] {delta, get(e, mt), get(e, vt)};
+                });
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ whole model
 
     @Test

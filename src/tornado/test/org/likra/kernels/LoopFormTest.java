@@ -354,9 +354,13 @@ class LoopFormTest {
             hyper.set(Optimizer.CORRECTION1, (float) (1 - Math.pow(s.beta1(), step)));
             hyper.set(Optimizer.CORRECTION2, (float) (1 - Math.pow(s.beta2(), step)));
             FloatArray p = fa(p0), m = fa(m0), v = fa(v0);
-            Optimizer.adamw(p, PAD, fa(x), PAD, m, PAD, v, PAD, norm, PAD, hyper, n);
-            Tensor rpt = rt(p0), rm = rt(m0), rv = rt(v0);
-            ref.adamw(rpt, rt(x), rm, rv, rn, s, lr, step, n);
+            int decayed = n / 2; // the first half with weight decay, the rest without
+            Optimizer.adamw(p, PAD, fa(x), PAD, m, PAD, v, PAD, norm, PAD, hyper, n, decayed);
+            Tensor rpt = rt(p0), rm = rt(m0), rv = rt(v0), rx = rt(x);
+            Tensor[] first = {rpt.view(0, decayed), rx.view(0, decayed), rm.view(0, decayed), rv.view(0, decayed)};
+            Tensor[] second = {rpt.view(decayed, n - decayed), rx.view(decayed, n - decayed),
+                rm.view(decayed, n - decayed), rv.view(decayed, n - decayed)};
+            ref.adamw(first, s, second, s.withWeightDecay(0f), rn, lr, step);
             float[] update = out(p, n), refUpdate = get(rpt);
             for (int i = 0; i < n; i++) {
                 update[i] -= p0[i];

@@ -200,8 +200,8 @@ class TornadoEngineTest extends EngineConformanceTest {
     /**
      * Residency: six AdamW steps of llama-tiny give bit-identical losses and final parameters with the resident plan
      * (built after the second step) and with copying graphs only ({@code -Dlikra.tornado.resident=false}); once the
-     * plan runs, a step copies to the device only the inputs (tokens, targets, loss weights) and AdamW's two
-     * hyper-parameter arrays, and back only the loss.
+     * plan runs, a step copies to the device only the inputs (tokens, targets, loss weights) and AdamW's
+     * hyper-parameter array, and back only the loss.
      */
     @Test
     void residentTrainingMatchesCopyingGraphs() {
@@ -224,7 +224,7 @@ class TornadoEngineTest extends EngineConformanceTest {
         assertArrayEquals(expected[1], got[1], "final parameters");
 
         int n = batch * time;
-        long inputs = 3L * 4 * n + 2L * 4 * 8; // tokens, targets, loss weights; two AdamW hyper-parameter arrays
+        long inputs = 3L * 4 * n + 4 * 8; // tokens, targets, loss weights; AdamW's hyper-parameter array
         long parameterBytes = 4L * got[1].length;
         for (int s = steps - 2; s < steps; s++) {
             assertEquals(inputs, residentBytes[s][0], "bytes to the device in resident step " + (s + 1));

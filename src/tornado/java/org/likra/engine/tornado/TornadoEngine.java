@@ -634,6 +634,35 @@ public final class TornadoEngine implements Engine {
     @Override
     public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
                       float lr, int step, int n) {
+        adamw(params, grads, m, v, gradNormSquared, s, lr, step, n, n);
+    }
+
+    /**
+     * Both ranges in one launch where the second follows the first in all four buffers and its settings are the
+     * first's without weight decay (a model's parameters, matrices first); else one launch per range.
+     */
+    @Override
+    public void adamw(Tensor[] first, AdamWSettings firstSettings, Tensor[] second, AdamWSettings secondSettings,
+                      Tensor gradNormSquared, float lr, int step) {
+        int decayed = first[0].length();
+        boolean oneRange = decayed > 0 && second[0].length() > 0 && secondSettings.weightDecay() == 0f
+                && secondSettings.beta1() == firstSettings.beta1() && secondSettings.beta2() == firstSettings.beta2()
+                && secondSettings.eps() == firstSettings.eps()
+                && secondSettings.maxGradNorm() == firstSettings.maxGradNorm();
+        for (int i = 0; i < 4 && oneRange; i++) {
+            oneRange = first[i].length() == decayed && follows(first[i], second[i], decayed);
+        }
+        if (!oneRange) {
+            Engine.super.adamw(first, firstSettings, second, secondSettings, gradNormSquared, lr, step);
+            return;
+        }
+        adamw(first[0], first[1], first[2], first[3], gradNormSquared, firstSettings, lr, step,
+                decayed + second[0].length(), decayed);
+    }
+
+    /** AdamW over n parameters, the first {@code decayed} with the settings' weight decay (Optimizer.adamw). */
+    private void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor gradNormSquared, AdamWSettings s,
+                       float lr, int step, int n, int decayed) {
         FloatArray norm2 = gradNormSquared == null ? dummy : f(gradNormSquared);
         int normOff = gradNormSquared == null ? 0 : gradNormSquared.offset();
         String where = graphs.id(f(params)) + ":" + params.offset() + "/" + graphs.id(f(grads)) + ":" + grads.offset()
@@ -644,7 +673,7 @@ public final class TornadoEngine implements Engine {
         graphs.afterHostWrite(hyper);
         record("adamw", new Object[]{f(grads), norm2, hyper}, new Object[]{f(params), f(m), f(v)},
                 (g, name, grid, graph) -> g.task(name, Optimizer::adamw, f(params), params.offset(), f(grads),
-                        grads.offset(), f(m), m.offset(), f(v), v.offset(), norm2, normOff, hyper, n),
-                params.offset(), grads.offset(), m.offset(), v.offset(), normOff, n);
+                        grads.offset(), f(m), m.offset(), f(v), v.offset(), norm2, normOff, hyper, n, decayed),
+                params.offset(), grads.offset(), m.offset(), v.offset(), normOff, n, decayed);
     }
 }
