@@ -135,10 +135,10 @@ public final class MatMul {
      * MAX_DEPTH: GPU_DEPTH or CPU_DEPTH) along p the group stages A[rows, p] in as[row (depth + 1) + p] and B[p, cols]
      * in bs[col (depth + 1) + p] (the padding puts the threads reading down one column on distinct banks), each thread
      * copying BLOCK depth / THREADS^2 elements of each; the copy walks the operand along whichever index is
-     * contiguous in memory (aCol == 1 or not, bRow == 1 or not), so consecutive threads load consecutive floats
-     * whichever of the three products this is. Each thread then reads 4 + 4 staged values per p for its 16
-     * multiply-adds. The epilogue is {@link #matmul}'s. Launch: global (ceil(n / BLOCK) THREADS, ceil(m / BLOCK) THREADS), local (THREADS,
-     * THREADS).
+     * contiguous in memory (along p where aCol == 1 or under QKV_A_COLUMNS, else along the rows; B along p where
+     * bRow == 1, else along the columns), so consecutive threads load consecutive floats whichever of the products
+     * this is. Each thread then reads 4 + 4 staged values per p for its 16 multiply-adds. The epilogue is
+     * {@link #matmul}'s. Launch: global (ceil(n / BLOCK) THREADS, ceil(m / BLOCK) THREADS), local (THREADS, THREADS).
      */
     public static void matmulBlocked(KernelContext ctx, FloatArray a, int aOff, int aRow, int aCol, FloatArray b,
                                      int bOff, int bRow, int bCol, FloatArray c, int cOff, int ldc, FloatArray bias,
