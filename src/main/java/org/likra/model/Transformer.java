@@ -436,16 +436,16 @@ public final class Transformer {
             e.ropeBackward(dK, dKRot, batch, time, config.kvHeads(), hd, theta, config.ropeScaling(), 0);
         }
         dNorm = rows.dNormOut;
-        if (adapter == null && g != null) {
+        if (adapter == null) {
             e.linearBackwardQkv(dNorm, Gradient.OVERWRITE, g.q().weight(), g.k().weight(), g.v().weight(),
                     g.q().bias(), g.k().bias(), g.v().bias(), Gradient.OVERWRITE, dQ, dK, dV, a.norm1Out,
                     w.q().weight(), w.k().weight(), w.v().weight(), n, config.dim(), w.q().outDim(), w.k().outDim());
         } else {
             // each adapter term joins dx right after its own layer's base term: the order of these float additions
             // decides a LoRA run's figures to the last bit on the JVM engines, so it stays fixed
-            linearBackward(dNorm, Gradient.OVERWRITE, g == null ? null : g.q(), dQ, a.norm1Out, w.q(), n);
-            linearBackward(dNorm, Gradient.ACCUMULATE, g == null ? null : g.k(), dK, a.norm1Out, w.k(), n);
-            linearBackward(dNorm, Gradient.ACCUMULATE, g == null ? null : g.v(), dV, a.norm1Out, w.v(), n);
+            linearBackward(dNorm, Gradient.OVERWRITE, g.q(), dQ, a.norm1Out, w.q(), n);
+            linearBackward(dNorm, Gradient.ACCUMULATE, g.k(), dK, a.norm1Out, w.k(), n);
+            linearBackward(dNorm, Gradient.ACCUMULATE, g.v(), dV, a.norm1Out, w.v(), n);
         }
         normBackward(dResidual, g.attentionNorm(), dNorm, x, w.attentionNorm(), a.norm1Mean, a.norm1Rstd, n);
     }

@@ -15,7 +15,6 @@ public final class AdamW {
     private final Engine engine;
     private final Tensor parameters;
     private final Tensor gradients;
-    private final int decayedCount;
     private final Tensor m;
     private final Tensor v;
     private final Tensor gradNormSquared;
@@ -31,7 +30,6 @@ public final class AdamW {
         this.engine = engine;
         this.parameters = parameters;
         this.gradients = gradients;
-        this.decayedCount = decayedCount;
         this.m = engine.allocate(parameters.length());
         this.v = engine.allocate(parameters.length());
         this.gradNormSquared = engine.allocate(1);
